@@ -1,0 +1,1 @@
+"""Plotly figure builders: pure functions of a Result, no training, no Streamlit."""

@@ -1,0 +1,104 @@
+"""Toy 2-D classification datasets from scikit-learn (plus two-spirals and xor).
+
+`make_dataset(DataSettings)` returns standardized train and validation arrays
+(float32 features, 0/1 labels). The same settings give the same arrays: the
+seed drives sampling, noise and the train/validation split. Features are
+standardized with the training set's mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.datasets import make_circles, make_moons
+from sklearn.model_selection import train_test_split
+
+from depthkit.spec import Settings, param
+
+DATASETS = ("moons", "circles", "spirals", "xor")
+
+
+@dataclass(frozen=True)
+class DataSettings(Settings):
+    name: str = param("moons", choices=DATASETS, label="Dataset")
+    # points before the split; train gets (1 - val_fraction) of them
+    n_samples: int = param(1000, lo=20, hi=20000, label="Points")
+    # standard deviation of the Gaussian noise added to the points
+    noise: float = param(0.2, lo=0.0, hi=1.0, label="Noise")
+    # share of points held out for validation
+    val_fraction: float = param(0.3, lo=0.05, hi=0.98, label="Validation share")
+    seed: int = param(0, lo=0, hi=2**31 - 1, label="Data seed")
+
+    def check(self) -> None:
+        n_train = self.n_train
+        if n_train < 4 or self.n_samples - n_train < 4:
+            raise ValueError(
+                f"DataSettings: n_samples={self.n_samples} with val_fraction="
+                f"{self.val_fraction} leaves {n_train} training and "
+                f"{self.n_samples - n_train} validation points; each needs at least 4")
+
+    @property
+    def n_train(self) -> int:
+        return self.n_samples - int(round(self.n_samples * self.val_fraction))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Standardized arrays; `mean`/`std` map raw coordinates to these."""
+
+    X_train: np.ndarray  # [n_train, 2] float32
+    y_train: np.ndarray  # [n_train] float32, 0 or 1
+    X_val: np.ndarray
+    y_val: np.ndarray
+    mean: np.ndarray  # [2]
+    std: np.ndarray  # [2]
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.X_train.shape[1])
+
+
+def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spirals, 1.5 turns each, the classic hard toy problem."""
+    n0 = n // 2
+    labels = np.r_[np.zeros(n0), np.ones(n - n0)]
+    t = np.sqrt(rng.uniform(0.0, 1.0, n)) * 3.0 * np.pi  # sqrt: even density along the arm
+    angle = t + np.pi * labels
+    radius = t / (3.0 * np.pi)
+    X = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+    X += rng.normal(0.0, noise * 0.25, X.shape)  # noise relative to the unit radius
+    return X, labels
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Four Gaussian blobs at the corners; opposite corners share a label."""
+    corners = rng.integers(0, 4, n)
+    centers = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=float)
+    X = centers[corners] + rng.normal(0.0, 0.2 + noise, (n, 2))
+    return X, (corners >= 2).astype(float)
+
+
+def make_dataset(settings: DataSettings) -> Dataset:
+    """Sample, split and standardize the dataset `settings` describes."""
+    if not isinstance(settings, DataSettings):
+        raise ValueError(f"make_dataset expects DataSettings, got {type(settings).__name__}")
+    rng = np.random.default_rng(settings.seed)
+    n, noise = settings.n_samples, settings.noise
+    if settings.name == "moons":
+        X, y = make_moons(n, noise=noise, random_state=settings.seed)
+    elif settings.name == "circles":
+        X, y = make_circles(n, noise=noise * 0.5, factor=0.5, random_state=settings.seed)
+    elif settings.name == "spirals":
+        X, y = _spirals(n, noise, rng)
+    else:
+        X, y = _xor(n, noise, rng)
+    n_val = n - settings.n_train
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=n_val, random_state=settings.seed, stratify=y)
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0) + 1e-8
+    f32 = np.float32
+    return Dataset(((X_train - mean) / std).astype(f32), y_train.astype(f32),
+                   ((X_val - mean) / std).astype(f32), y_val.astype(f32),
+                   mean.astype(f32), std.astype(f32))

@@ -1,0 +1,49 @@
+"""Process-wide settings that make small-tensor training fast on a CPU.
+
+Called once when depthkit is imported, before torch does any parallel work:
+
+- Flush denormal floats to zero. Deep sigmoid networks produce tiny floats
+  that slow the CPU about 9x (sigmoid, depth 50: 48 s vs 5 s); the flag only
+  reaches torch's worker threads when set before they start.
+- Keep freed memory in glibc's heap instead of returning it to the kernel.
+  Every training step allocates dozens of ~1 MB tensors; by default glibc
+  serves each with a fresh mmap, and the page faults made an elementwise op
+  on 256k floats take 473 us instead of 87 us (measured on the 2-core machine).
+- `set_threads(n)`: torch's intra-op threads for this process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+import torch
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_configured = False
+
+
+def configure() -> None:
+    """Apply the process-wide settings once."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    torch.set_flush_denormal(True)
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):  # glibc only
+            libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024)
+            libc.mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024)
+    except OSError:  # another C library: keep its defaults
+        pass
+
+
+def set_threads(n: int) -> int:
+    """Use `n` torch threads (bounded to 1..64); returns the number in effect."""
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 64:
+        raise ValueError(f"threads={n!r}: expected a whole number in [1, 64]")
+    torch.set_num_threads(n)
+    return torch.get_num_threads()

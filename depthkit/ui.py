@@ -1,0 +1,145 @@
+"""The only Streamlit-facing module: page header, controls bound to the URL, caching.
+
+Pages call, top to bottom:
+
+    settings = ui.controls(MySettings, presets=PRESETS)   # widgets <-> URL
+    result = ui.run_cached(run, settings)                  # cached, budgeted
+    st.plotly_chart(figure(result))
+
+`controls` draws one widget per settings field from the field's declaration
+(bounds, choices, label), starts from the values in the URL (untrusted:
+parsed leniently, with a visible notice of what was changed), and writes the
+current values back to the URL so that a copied link restores the chart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from depthkit.budget import BudgetError
+from depthkit.spec import FieldSpec, Settings, specs
+
+CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
+PRESENTER_KEY = "presenter"
+
+
+def page_header(title: str, claim: str) -> None:
+    """Title, the page's claim in one sentence."""
+    st.title(title)
+    if not presenter_mode():
+        st.markdown(f"**{claim}**")
+
+
+def presenter_mode() -> bool:
+    """True when the URL asks for the projector layout (?presenter=1)."""
+    return st.query_params.get(PRESENTER_KEY, "0") in ("1", "true", "True")
+
+
+def _key(cls: type, name: str) -> str:
+    return f"{cls.__name__}.{name}"
+
+
+def _widget(cls: type, name: str, spec: FieldSpec, container: Any) -> Any:
+    key = _key(cls, name)
+    label = spec.label or name
+    kwargs = {"key": key, "help": spec.help or None}
+    if spec.kind == "bool":
+        return container.toggle(label, **kwargs)
+    if spec.kind == "choice":
+        return container.selectbox(label, spec.options, **kwargs)
+    if spec.options:  # numbers with suggested steps: a discrete slider
+        options = sorted(set(spec.options) | {st.session_state[key]})
+        return container.select_slider(label, options=options, **kwargs)
+    if spec.kind == "int":
+        if spec.hi - spec.lo <= 1000:
+            return container.slider(label, int(spec.lo), int(spec.hi), step=1, **kwargs)
+        return container.number_input(label, int(spec.lo), int(spec.hi), step=1, **kwargs)
+    step = (spec.hi - spec.lo) / 100
+    return container.slider(label, float(spec.lo), float(spec.hi), step=step, **kwargs)
+
+
+def _apply(cls: type, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        st.session_state[_key(cls, name)] = value
+
+
+def controls(cls: type[Settings], *, presets: dict[str, dict[str, Any]] | None = None,
+             groups: dict[str, list[str]] | None = None, container: Any = None) -> Settings | None:
+    """Widgets for every field of `cls`, synced with the URL; returns the settings.
+
+    `presets` maps a button label to field overrides (applied over the
+    defaults). `groups` maps a heading to field names; fields not in any group
+    go under "More". Returns None (after showing why) if the values do not
+    work together.
+    """
+    container = container or st.sidebar
+    field_specs = specs(cls)
+    loaded = f"_url_loaded.{cls.__name__}"
+    if loaded not in st.session_state:
+        raw = {k: st.query_params.get(k) for k in st.query_params.keys()}
+        start, notices = cls.from_strings(raw)
+        _apply(cls, dataclasses.asdict(start))
+        st.session_state[loaded] = True
+        st.session_state[f"_notices.{cls.__name__}"] = notices
+    notices = st.session_state.get(f"_notices.{cls.__name__}", [])
+    if notices:
+        st.warning("Some values in the link were not usable and were changed:\n\n" +
+                   "\n".join(f"- {n}" for n in notices))
+
+    if presets:
+        container.markdown("**Try this**")
+        cols = container.columns(2)
+        for i, (label, overrides) in enumerate(presets.items()):
+            values = {**dataclasses.asdict(cls()), **overrides}
+            cols[i % 2].button(label, key=f"preset.{cls.__name__}.{label}",
+                               on_click=_apply, args=(cls, values), use_container_width=True)
+
+    groups = groups or {}
+    grouped = [n for names in groups.values() for n in names]
+    rest = [n for n in field_specs if n not in grouped]
+    values: dict[str, Any] = {}
+    for heading, names in list(groups.items()) + ([("More", rest)] if rest else []):
+        box = container.expander(heading, expanded=heading != "More")
+        for name in names:
+            values[name] = _widget(cls, name, field_specs[name], box)
+    try:
+        settings = cls(**values)
+    except ValueError as err:
+        st.error(f"These settings do not work together: {err}")
+        return None
+    _write_url(settings)
+    return settings
+
+
+def _write_url(settings: Settings) -> None:
+    """Put the settings that differ from the defaults into the URL."""
+    defaults = type(settings)().to_strings()
+    wanted = {k: v for k, v in settings.to_strings().items() if defaults[k] != v}
+    if presenter_mode():
+        wanted[PRESENTER_KEY] = "1"
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
+    return _fn(settings)
+
+
+def run_cached(fn: Callable[[Settings], Any], settings: Settings,
+               spinner: str = "Training the models…") -> Any | None:
+    """fn(settings), cached by value; a refused or invalid run is shown, not raised."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    try:
+        with st.spinner(spinner):
+            return _cached_call(name, fn, settings)
+    except BudgetError as err:
+        st.error(f"Not started: {err}")
+    except ValueError as err:
+        st.error(f"These settings cannot run: {err}")
+    return None

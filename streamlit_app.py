@@ -1,0 +1,28 @@
+"""depthkit's entry point: the page registry and shared chrome, nothing else."""
+
+import os
+
+import streamlit as st
+
+import depthkit  # noqa: F401  first: process-wide CPU settings before torch does parallel work
+from depthkit import runtime
+
+# One process serves every visitor; 1 torch thread per run keeps concurrent
+# runs from fighting over the cores (see README, "Threads").
+runtime.set_threads(int(os.environ.get("DEPTHKIT_THREADS", "1")))
+
+st.set_page_config(page_title="depthkit: why deep networks are hard to train",
+                   page_icon=":material/stacked_line_chart:", layout="wide")
+
+PAGES = {
+    "Start": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "The four problems": [
+        st.Page("pages/vanishing.py", title="Vanishing gradients", icon=":material/trending_down:"),
+        st.Page("pages/exploding.py", title="Exploding gradients", icon=":material/trending_up:"),
+        st.Page("pages/overfitting.py", title="Overfitting", icon=":material/scatter_plot:"),
+        st.Page("pages/speed.py", title="Training speed", icon=":material/speed:"),
+    ],
+    "Mission": [st.Page("pages/mission.py", title="Mission", icon=":material/quiz:")],
+}
+
+st.navigation(PAGES).run()

@@ -1,0 +1,31 @@
+"""Helpers for running pages through the real entry point with AppTest."""
+
+import pathlib
+import re
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ENTRY = str(ROOT / "streamlit_app.py")
+PAGES = re.findall(r'st\.Page\("([^"]+)"', (ROOT / "streamlit_app.py").read_text())
+
+
+def open_page(page: str, query: dict[str, str] | None = None, timeout: float = 180) -> AppTest:
+    """Run the app, switch to `page` (a path from the registry) and return the AppTest.
+
+    Pages use st.page_link, which only works under st.navigation, so they are
+    opened through streamlit_app.py rather than on their own.
+    """
+    at = AppTest.from_file(ENTRY, default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The JSON specs of every plotly chart on the page."""
+    import json
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

@@ -1,0 +1,13 @@
+"""Test-wide setup: depthkit first (CPU settings), one torch thread for determinism."""
+
+import depthkit  # noqa: F401
+import pytest
+import torch
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def moons():
+    from depthkit import DataSettings, make_dataset
+    return make_dataset(DataSettings(name="moons", n_samples=400, noise=0.2, seed=0))
