@@ -18,9 +18,13 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from depthkit.budget import BudgetError
+from depthkit.codegen import pytorch_snippet
+from depthkit.models import ModelSettings
 from depthkit.spec import FieldSpec, Settings, specs
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
@@ -143,3 +147,41 @@ def run_cached(fn: Callable[[Settings], Any], settings: Settings,
     except ValueError as err:
         st.error(f"These settings cannot run: {err}")
     return None
+
+
+def explain(markdown: str) -> None:
+    """Explanatory text; hidden in presenter mode so the charts get the room."""
+    if not presenter_mode():
+        st.markdown(markdown)
+
+
+def chart(fig: go.Figure, key: str | None = None) -> None:
+    """A plotly chart at full width; taller, with larger fonts, in presenter mode."""
+    if presenter_mode():
+        fig.update_layout(height=int((fig.layout.height or 380) * 1.4), font=dict(size=18))
+    st.plotly_chart(fig, use_container_width=True, key=key)
+
+
+def _csv(table: dict[str, np.ndarray]) -> str:
+    """Columns of equal length as CSV text (NaN and inf written as such)."""
+    names = list(table)
+    columns = [np.asarray(table[n]).reshape(-1) for n in names]
+    rows = [",".join(names)]
+    for i in range(len(columns[0]) if columns else 0):
+        rows.append(",".join(repr(float(c[i])) if np.issubdtype(c.dtype, np.number) or c.dtype == bool
+                             else str(c[i]) for c in columns))
+    return "\n".join(rows) + "\n"
+
+
+def download_tables(tables: dict[str, dict[str, np.ndarray]], stem: str) -> None:
+    """One CSV download button per table (e.g. 'per_step', 'per_layer')."""
+    cols = st.columns(max(len(tables), 1))
+    for col, (name, table) in zip(cols, tables.items()):
+        col.download_button(f"Download {name.replace('_', ' ')} data (CSV)", _csv(table),
+                            file_name=f"{stem}_{name}.csv", mime="text/csv", key=f"csv.{stem}.{name}")
+
+
+def pytorch_code(settings: ModelSettings, label: str = "PyTorch code for this model") -> None:
+    """An expander with a runnable plain-PyTorch snippet that builds `settings`' network."""
+    with st.expander(label):
+        st.code(pytorch_snippet(settings), language="python")

@@ -1,8 +1,9 @@
 """Test-wide setup: depthkit first (CPU settings), one torch thread for determinism."""
 
-import depthkit  # noqa: F401
 import pytest
 import torch
+
+import depthkit  # noqa: F401
 
 torch.set_num_threads(1)
 

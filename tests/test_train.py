@@ -12,7 +12,8 @@ from depthkit.reference import build_module, load_params, train_plain
 
 
 def test_same_settings_same_result(moons):
-    m, t = ModelSettings(depth=3, dropout=0.2), TrainSettings(steps=30, batch_size=64, input_noise=0.1, seed=4)
+    m = ModelSettings(depth=3, dropout=0.2)
+    t = TrainSettings(steps=30, batch_size=64, input_noise=0.1, seed=4)
     a, b = train(m, t, moons), train(m, t, moons)
     np.testing.assert_array_equal(a.loss, b.loss)
     np.testing.assert_array_equal(a.val_acc, b.val_acc)
