@@ -73,7 +73,10 @@ class _FastTanh(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        y = torch.sigmoid(x * 2).mul_(2).sub_(1)
+        # in place: x is a fresh pre-activation that nothing else reads, and
+        # skipping three 1 MB allocations per layer is measurably faster
+        y = x.mul_(2).sigmoid_().mul_(2).sub_(1)
+        ctx.mark_dirty(x)
         ctx.save_for_backward(y)
         return y
 

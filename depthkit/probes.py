@@ -61,7 +61,7 @@ def saturated_fraction(h: torch.Tensor, activation: str) -> torch.Tensor:
         return (h.abs() > TANH_BAND).to(torch.float64).mean(dim=(1, 2))
     if activation in ("relu", "leaky_relu", "gelu"):
         return (h <= 0).all(dim=1).to(torch.float64).mean(dim=1)
-    return torch.zeros(h.shape[0], dtype=torch.float64)
+    return torch.zeros(h.shape[0], dtype=torch.float64, device=h.device)
 
 
 def probe(settings: ModelSettings, params: dict[str, torch.Tensor], X: np.ndarray,
