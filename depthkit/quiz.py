@@ -102,7 +102,7 @@ BANK: tuple[Question, ...] = (
     _q("vanishing-relu-he", "vanishing",
        "Same page, same depth of 20, but ReLU activations with He initialization: the first "
        "layer's gradient norm at initialization is...",
-       ["within a factor of 10 of the last hidden layer's.",
+       ["within a factor of 100 of the last hidden layer's.",
         "more than 1,000 times smaller than the last layer's.",
         "exactly zero, because ReLU units die.",
         "infinite."],
