@@ -18,9 +18,12 @@ attendee ids, question ids and option ids are checked against their pattern
 and the question bank (`PollError` with a message a person can act on), and
 every SQL statement is parameterized.
 
-Bounded, so a public demo cannot be filled up: rooms expire after
-ROOM_TTL_S, at most MAX_ROOMS are open at once, and a room takes at most
-MAX_ATTENDEES attendees (answers per attendee are bounded by the bank).
+Bounded, so a public demo cannot be filled up: rooms expire ROOM_TTL_S
+after they open; at most MAX_ROOMS are open at once (when full, the oldest
+room that nobody has answered in for EMPTY_GRACE_S makes way, so a burst of
+unused rooms cannot lock presenters out for a day); a room takes at most
+MAX_ATTENDEES attendees, and answers per attendee are bounded by the bank, so
+the file stays below MAX_ROOMS * MAX_ATTENDEES * len(BANK) small rows.
 """
 
 from __future__ import annotations
@@ -48,9 +51,10 @@ CODE_LENGTH = 6
 CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 ATTENDEE_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-ROOM_TTL_S = 24 * 3600
-MAX_ROOMS = 200
-MAX_ATTENDEES = 500
+ROOM_TTL_S = 12 * 3600
+EMPTY_GRACE_S = 15 * 60
+MAX_ROOMS = 100
+MAX_ATTENDEES = 300
 BUSY_TIMEOUT_S = 30.0
 
 SCHEMA = """
@@ -174,8 +178,13 @@ class PollStore:
             con.execute("DELETE FROM rooms WHERE created < ?", (now - ROOM_TTL_S,))
             (open_rooms,) = con.execute("SELECT COUNT(*) FROM rooms").fetchone()
             if open_rooms >= MAX_ROOMS:
-                raise PollError("Too many workshop rooms are open right now; please try again later "
-                                "(rooms close by themselves after a day).")
+                freed = con.execute(
+                    "DELETE FROM rooms WHERE code = (SELECT code FROM rooms WHERE created < ? AND "
+                    "NOT EXISTS (SELECT 1 FROM answers a WHERE a.code = rooms.code) "
+                    "ORDER BY created LIMIT 1)", (now - EMPTY_GRACE_S,))
+                if freed.rowcount == 0:
+                    raise PollError("Too many workshop rooms are open right now; please try again later "
+                                    "(rooms close by themselves after 12 hours).")
             for _ in range(20):
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                 if con.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone() is None:
@@ -195,7 +204,7 @@ class PollStore:
                               (code,)).fetchone()
         if row is None or row[3] < now - ROOM_TTL_S:
             raise PollError("No open room has that code. Check the code on the presenter's screen; "
-                            "rooms close after a day.")
+                            "rooms close after 12 hours.")
         return Room(*row)
 
     def check_key(self, code: str, key: str) -> bool:

@@ -1,8 +1,11 @@
 """The Mission page through AppTest: learner, presenter and attendee modes."""
 
+import json
+
 import pytest
 
 from depthkit import poll, quiz
+from depthkit.charts import mission as charts
 from tests.apptest_util import open_page
 
 PAGE = "pages/mission.py"
@@ -143,7 +146,6 @@ def test_presenter_opens_room_sees_live_counts_and_reveals(poll_db):
     assert at.metric[0].value == "3 of 3"
     bars = at.get("plotly_chart")
     assert len(bars) == 1
-    import json
     spec = json.loads(bars[0].proto.spec)
     order = quiz.option_order(LECTURE, 0)
     assert spec["data"][0]["x"] == [{"a": 1, "c": 2}.get(o, 0) for o in order]
@@ -205,3 +207,24 @@ def test_attendee_bad_or_unknown_code(poll_db):
         _ok(at)
         assert message in at.error[0].value
         assert "<img" not in _markdown(at) + at.error[0].value
+
+
+def test_projector_layout_hides_the_claim():
+    at = open_page(PAGE, query={"presenter": "1", "mode": "present"})
+    _ok(at)
+    assert not any(m.value.startswith("**Check what you learned") for m in at.markdown)
+    at.button(key="mission.open_room").click().run()
+    _ok(at)
+    assert at.query_params["presenter"] == "1" and at.query_params["mode"] == "present"
+
+
+def test_answer_chart_hides_the_answer_until_revealed():
+    q = quiz.BY_ID["exploding-signs-multi"]
+    order = quiz.option_order(q, 1)
+    counts = {"a": 3, "b": 1, "c": 0, "d": 2}
+    before = charts.answer_counts(q, order, counts, 4, revealed=False)
+    after = charts.answer_counts(q, order, counts, 4, revealed=True)
+    assert list(before.data[0].x) == [counts[o] for o in order]
+    assert len(set(before.data[0].marker.color)) == 1
+    assert [c == charts.RIGHT for c in after.data[0].marker.color] == [o in q.correct for o in order]
+    assert "4 attendees answered" in after.layout.title.text

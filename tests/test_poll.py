@@ -2,6 +2,7 @@
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -151,20 +152,33 @@ def test_bad_questions_options_and_attendees_are_rejected(store):
     assert sqlite3.connect(store.path).execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
 
 
-def test_rooms_and_attendees_are_bounded(store, monkeypatch):
+def test_rooms_are_bounded(store, monkeypatch):
     monkeypatch.setattr(poll, "MAX_ROOMS", 3)
-    monkeypatch.setattr(poll, "MAX_ATTENDEES", 2)
     old, _ = store.create_room(now=1000.0)  # expired: deleted when the next room opens
+    store.submit(old, poll.new_attendee_id(), Q.id, ["a"], now=1001.0)
     codes = [store.create_room()[0] for _ in range(3)]
-    with pytest.raises(poll.PollError, match="Too many"):
-        store.create_room()
     with pytest.raises(poll.PollError):
         store.room(old)
-    code = codes[0]
+    con = sqlite3.connect(store.path)
+    assert con.execute("SELECT COUNT(*) FROM answers WHERE code = ?", (old,)).fetchone()[0] == 0
+    with pytest.raises(poll.PollError, match="Too many"):
+        store.create_room()  # all three are fresh (within the grace period)
+    later = time.time() + poll.EMPTY_GRACE_S + 60
+    store.submit(codes[0], poll.new_attendee_id(), Q.id, ["a"], now=later)
+    fourth, _ = store.create_room(now=later)  # the oldest room nobody answered in makes way
+    with pytest.raises(poll.PollError):
+        store.room(codes[1])
+    for code in (codes[0], codes[2], fourth):
+        assert store.room(code).code == code
+
+
+def test_attendees_per_room_are_bounded(store, monkeypatch):
+    monkeypatch.setattr(poll, "MAX_ATTENDEES", 2)
+    code, _ = store.create_room()
     a, b, c = (poll.new_attendee_id() for _ in range(3))
     store.submit(code, a, Q.id, ["a"])
     store.submit(code, b, Q.id, ["b"])
     with pytest.raises(poll.PollError, match="full"):
         store.submit(code, c, Q.id, ["c"])
     store.submit(code, a, Q.id, ["c"])  # those already in may still change their answers
-    assert store.counts(code, Q.id).per_option["c"] == 1
+    assert store.counts(code, Q.id).per_option == {"a": 0, "b": 1, "c": 1, "d": 0}
