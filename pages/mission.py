@@ -104,9 +104,14 @@ def _choice_widget(q: quiz.Question, order: tuple[str, ...], key: str, disabled:
     return {pick} if pick else set()
 
 
+def _sentence(texts) -> str:
+    """Option texts joined into one sentence: 'A; B; C.'"""
+    return "; ".join(t.rstrip(".") for t in texts) + "."
+
+
 def _feedback(g: quiz.Graded) -> None:
     q = g.question
-    right = ", ".join(q.option_text(o) for o in q.option_ids if o in q.correct)
+    right = _sentence(q.option_text(o) for o in q.option_ids if o in q.correct)
     if g.right:
         st.success(f"Right. {q.explanation}", icon=":material/check_circle:")
     else:
@@ -162,7 +167,10 @@ def learner() -> None:
             st.markdown("Your answer: " + (_shown(q, order, chosen) if chosen else "none"))
             _feedback(quiz.grade([q], answers).graded[0])
     answered, total = quiz.progress(qs, answers)
-    progress_box.progress(answered / total, text=f"Mission {answered} / {total} answered")
+    text = f"Mission {answered} / {total} answered"
+    if submitted:
+        text += f" · score {quiz.grade(qs, answers).text()} (details below each question)"
+    progress_box.progress(answered / total, text=text)
 
     if not submitted:
         st.button("Submit answers", type="primary", key=S + "submit", on_click=_submit, args=(qs, attempt))
@@ -270,8 +278,8 @@ def live_counts(db: poll.PollStore, room: poll.Room, key: str, q: quiz.Question)
     ui.chart(charts.answer_counts(q, order, counts.per_option, counts.answered, is_revealed),
              key=f"{S}counts.{q.id}")
     if is_revealed:
-        right = ", ".join(f"{LETTERS[order.index(o)]}. {q.option_text(o)}" for o in order if o in q.correct)
-        st.success(f"Answer: {right}. {q.explanation}")
+        right = _sentence(f"{LETTERS[order.index(o)]}. {q.option_text(o)}" for o in order if o in q.correct)
+        st.success(f"Answer: {right}\n\n{q.explanation}")
         st.page_link(q.page, label=f"Show it on the {quiz.PROBLEMS[q.problem]} page",
                      icon=":material/arrow_forward:")
     else:

@@ -228,3 +228,4 @@ def test_answer_chart_hides_the_answer_until_revealed():
     assert len(set(before.data[0].marker.color)) == 1
     assert [c == charts.RIGHT for c in after.data[0].marker.color] == [o in q.correct for o in order]
     assert "4 attendees answered" in after.layout.title.text
+    assert after.layout.yaxis.type == "category"  # not the numeric axis layout() sets

@@ -24,11 +24,14 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
     fig = go.Figure(go.Bar(x=counts, y=labels, orientation="h", marker_color=colors,
                            text=[str(c) for c in counts], textposition="auto",
                            hovertemplate="%{y}: %{x} attendee(s)<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(rangemode="tozero", dtick=max(1, (max(counts) if counts else 1) // 5 or 1))
     noun = "attendee" if answered == 1 else "attendees"
-    return layout(fig, f"{answered} {noun} answered" + (" (answer revealed)" if revealed else ""),
-                  "attendees who chose the option", "", height=120 + 45 * len(order))
+    layout(fig, f"{answered} {noun} answered" + (" (answer revealed)" if revealed else ""),
+           "attendees who chose the option", "", height=120 + 45 * len(order))
+    # after layout(), which sets numeric axes: options are categories, first on top
+    fig.update_yaxes(type="category", autorange="reversed")
+    top = max(counts + [1])
+    fig.update_xaxes(range=[0, top * 1.1], dtick=max(1, -(-top // 5)))
+    return fig
 
 
 def _short(text: str, n: int = 60) -> str:
