@@ -44,7 +44,8 @@ def _from_url() -> list[str]:
     room = params.get("room")
     if room is not None:
         try:
-            st.session_state[S + "join_code"] = poll.normalize_code(room)
+            code = poll.normalize_code(room)
+            st.session_state[S + "join_code"] = st.session_state[S + "unlock_code"] = code
         except poll.PollError as err:
             notes.append(f"`room`: {err}")
     st.session_state[S + "mode"] = mode
@@ -346,6 +347,8 @@ if S + "mode" not in st.session_state:
     st.session_state[S + "notices"] = _from_url()
 if notices := st.session_state.get(S + "notices"):
     st.warning("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in notices))
+if st.session_state.get(S + "mode") is None:  # a click on the selected mode unselects it
+    st.session_state[S + "mode"] = "learn"
 mode = st.segmented_control("Mode", list(MODES), format_func=MODES.get, key=S + "mode",
                             label_visibility="collapsed") or "learn"
 if mode == "learn":

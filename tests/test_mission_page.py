@@ -158,7 +158,13 @@ def test_presenter_opens_room_sees_live_counts_and_reveals(poll_db):
 
 def test_presenter_reopens_room_with_key_only(poll_db):
     code, key = poll.PollStore(poll_db).create_room(problem="speed")
-    at = open_page(PAGE, query={"mode": "present"})
+    at = open_page(PAGE, query={"mode": "present", "room": code})  # a reload of the presenter's link
+    assert at.text_input(key="mission.unlock_code").value == code
+    assert not at.code and key not in _markdown(at)  # the key is not shown again
+    at.text_input(key="mission.unlock_code").set_value("<b>bold</b>")
+    at.button(key="mission.unlock").click().run()
+    _ok(at)
+    assert "not a room code" in at.error[0].value and "<b>" not in at.error[0].value
     at.text_input(key="mission.unlock_code").set_value(code.lower())
     at.text_input(key="mission.unlock_key").set_value("wrong-key-wrong-key")
     at.button(key="mission.unlock").click().run()
