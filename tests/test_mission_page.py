@@ -1,0 +1,237 @@
+"""The Mission page through AppTest: learner, presenter and attendee modes."""
+
+import json
+
+import pytest
+
+from depthkit import poll, quiz
+from depthkit.charts import mission as charts
+from tests.apptest_util import open_page
+
+PAGE = "pages/mission.py"
+LECTURE = quiz.BANK[0]
+
+
+@pytest.fixture(autouse=True)
+def poll_db(tmp_path, monkeypatch):
+    path = tmp_path / "poll.sqlite3"
+    monkeypatch.setenv(poll.ENV_VAR, str(path))
+    return path
+
+
+def _ok(at):
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _progress(at):
+    return at.get("progress")[0].proto.text
+
+
+def _attempt(at):
+    return at.session_state["mission.attempt"]
+
+
+def _answer(at, q, options, prefix=None):
+    """Tick `options` for question q in the learner view (or under `prefix`)."""
+    key = prefix or f"mission.{_attempt(at)}.{q.id}"
+    if q.multiple:
+        for o in q.option_ids:
+            at.checkbox(key=f"{key}.{o}").set_value(o in options)
+    else:
+        at.radio(key=key).set_value(next(iter(options)))
+
+
+def _markdown(at):
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_learner_all_right_scores_full_with_feedback_and_links():
+    at = open_page(PAGE)
+    _ok(at)
+    qs = quiz.BANK
+    assert len(at.radio) == sum(not q.multiple for q in qs)
+    assert len(at.checkbox) == sum(len(q.options) for q in qs if q.multiple)
+    assert _progress(at) == f"Mission 0 / {len(qs)} answered"
+    for q in qs[:3]:
+        _answer(at, q, q.correct)
+    at.run()
+    assert _progress(at) == f"Mission 3 / {len(qs)} answered"
+    for q in qs[3:]:
+        _answer(at, q, q.correct)
+    at.button(key="mission.submit").click().run()
+    _ok(at)
+    assert at.subheader[0].value == f"Score: {len(qs)} / {len(qs)}"
+    assert len(at.success) == len(qs) and not at.error
+    links = [el.proto.page for el in at.get("page_link")]
+    assert sorted(links) == sorted(q.page.removeprefix("pages/").removesuffix(".py") for q in qs)
+
+
+def test_learner_partial_score_matches_quiz_grade():
+    at = open_page(PAGE)
+    multi = quiz.BY_ID["overfitting-remedies-multi"]
+    answers = {LECTURE.id: {"c"}, quiz.BANK[1].id: {"a"}, multi.id: {"a", "b", "e"}}
+    for qid, opts in answers.items():
+        _answer(at, quiz.BY_ID[qid], opts)
+    at.button(key="mission.submit").click().run()
+    _ok(at)
+    expected = quiz.grade(quiz.BANK, answers)
+    assert expected.text() == f"1.25 / {len(quiz.BANK)}"  # 1 + 0 + (2 right - 1 wrong) / 4
+    assert at.subheader[0].value == f"Score: {expected.text()}"
+    assert "Partly right (0.25 point)" in "\n".join(e.value for e in at.error)
+    assert f"{len(quiz.BANK) - 3} left unanswered" in _markdown(at)
+
+
+def test_retry_resets_the_attempt():
+    at = open_page(PAGE, query={"seed": "7"})
+    _answer(at, LECTURE, {"c"})
+    at.button(key="mission.submit").click().run()
+    first = _attempt(at)
+    assert not at.radio and "Your answer: " in _markdown(at)
+    at.button(key="mission.retry").click().run()
+    _ok(at)
+    assert _attempt(at) == first + 1
+    assert at.radio(key=f"mission.{first + 1}.{LECTURE.id}").value is None
+    assert _progress(at).startswith("Mission 0 /") and not at.subheader
+
+
+def test_seed_in_the_link_fixes_the_option_order():
+    for seed in (5, 123):
+        at = open_page(PAGE, query={"seed": str(seed)})
+        _ok(at)
+        shown = at.radio(key=f"mission.{_attempt(at)}.{LECTURE.id}").options
+        assert shown == [LECTURE.option_text(o) for o in quiz.option_order(LECTURE, seed)]
+        assert at.query_params["seed"] == str(seed)
+
+
+def test_one_problem_only():
+    at = open_page(PAGE, query={"problem": "exploding"})
+    _ok(at)
+    n = len(quiz.questions("exploding"))
+    assert _progress(at) == f"Mission 0 / {n} answered"
+    at.selectbox(key="mission.problem").set_value("speed").run()
+    _ok(at)
+    assert _progress(at) == f"Mission 0 / {len(quiz.questions('speed'))} answered"
+    assert all("Question" in m.value and " of 4." in m.value
+               for m in at.markdown if m.value.startswith("**Question"))
+
+
+def test_bad_link_values_give_a_notice_not_a_traceback():
+    at = open_page(PAGE, query={"mode": "hack", "problem": "<b>x</b>", "seed": "-1e9",
+                                "room": "<script>alert(1)</script>"})
+    _ok(at)
+    warning = at.warning[0].value
+    assert "mode" in warning and "problem" in warning and "seed" in warning and "room" in warning
+    assert "<script>" not in warning and "<b>" not in warning
+    assert at.session_state["mission.mode"] == "learn"
+
+
+def test_presenter_opens_room_sees_live_counts_and_reveals(poll_db):
+    at = open_page(PAGE, query={"mode": "present"})
+    _ok(at)
+    at.button(key="mission.open_room").click().run()
+    _ok(at)
+    code = at.query_params["room"]
+    assert poll.CODE_PATTERN.match(code)
+    key = at.code[0].value
+    store = poll.PollStore(poll_db)
+    assert store.check_key(code, key)
+    at.button(key="mission.hide_key").click().run()
+    assert not at.code, "the presenter key is shown once"
+    assert key not in _markdown(at)
+
+    for opt in ("c", "c", "a"):
+        store.submit(code, poll.new_attendee_id(), LECTURE.id, [opt])
+    at.run()
+    _ok(at)
+    assert at.metric[0].value == "3 of 3"
+    bars = at.get("plotly_chart")
+    assert len(bars) == 1
+    spec = json.loads(bars[0].proto.spec)
+    order = quiz.option_order(LECTURE, 0)
+    assert spec["data"][0]["x"] == [{"a": 1, "c": 2}.get(o, 0) for o in order]
+
+    at.button(key=f"mission.reveal.{LECTURE.id}").click().run()
+    _ok(at)
+    assert store.revealed(code) == {LECTURE.id}
+    assert "Little to no weight update" in at.success[0].value
+
+
+def test_presenter_reopens_room_with_key_only(poll_db):
+    code, key = poll.PollStore(poll_db).create_room(problem="speed")
+    at = open_page(PAGE, query={"mode": "present", "room": code})  # a reload of the presenter's link
+    assert at.text_input(key="mission.unlock_code").value == code
+    assert not at.code and key not in _markdown(at)  # the key is not shown again
+    at.text_input(key="mission.unlock_code").set_value("<b>bold</b>")
+    at.button(key="mission.unlock").click().run()
+    _ok(at)
+    assert "not a room code" in at.error[0].value and "<b>" not in at.error[0].value
+    at.text_input(key="mission.unlock_code").set_value(code.lower())
+    at.text_input(key="mission.unlock_key").set_value("wrong-key-wrong-key")
+    at.button(key="mission.unlock").click().run()
+    _ok(at)
+    assert at.error and "do not match" in at.error[0].value
+    at.text_input(key="mission.unlock_key").set_value(key)
+    at.button(key="mission.unlock").click().run()
+    _ok(at)
+    assert f"Room code: `{code}`" in _markdown(at)
+    assert at.selectbox(key="mission.on_screen").options[0].startswith("1. ")
+    assert len(at.selectbox(key="mission.on_screen").options) == len(quiz.questions("speed"))
+
+
+def test_attendee_joins_answers_and_changes_the_answer(poll_db):
+    store = poll.PollStore(poll_db)
+    code, key = store.create_room(problem="vanishing", seed=3)
+    at = open_page(PAGE, query={"mode": "join", "room": code.lower()})
+    _ok(at)
+    prefix = f"mission.poll.{code}.{LECTURE.id}"
+    assert at.radio(key=prefix).options == [LECTURE.option_text(o) for o in quiz.option_order(LECTURE, 3)]
+    _answer(at, LECTURE, {"a"}, prefix)
+    at.button(key=f"mission.send.{LECTURE.id}").click().run()
+    _ok(at)
+    assert store.counts(code, LECTURE.id).per_option == {"a": 1, "b": 0, "c": 0, "d": 0}
+    _answer(at, LECTURE, {"c"}, prefix)
+    at.button(key=f"mission.send.{LECTURE.id}").click().run()
+    assert store.counts(code, LECTURE.id).per_option == {"a": 0, "b": 0, "c": 1, "d": 0}
+
+    multi = quiz.BY_ID["vanishing-fixes-multi"]
+    _answer(at, multi, {"a", "b"}, f"mission.poll.{code}.{multi.id}")
+    at.button(key=f"mission.send.{multi.id}").click().run()
+    assert store.counts(code, multi.id).per_option["a"] == 1
+
+    store.reveal(code, key, LECTURE.id)
+    at.button(key="mission.refresh").click().run()
+    _ok(at)
+    assert at.radio(key=prefix).disabled
+    assert any("Right." in s.value for s in at.success)
+
+
+def test_attendee_bad_or_unknown_code(poll_db):
+    at = open_page(PAGE, query={"mode": "join"})
+    _ok(at)
+    for typed, message in [("<img src=x onerror=alert(1)>", "not a room code"), ("ABCDEF", "No open room")]:
+        at.text_input(key="mission.join_code").set_value(typed).run()
+        _ok(at)
+        assert message in at.error[0].value
+        assert "<img" not in _markdown(at) + at.error[0].value
+
+
+def test_projector_layout_hides_the_claim():
+    at = open_page(PAGE, query={"presenter": "1", "mode": "present"})
+    _ok(at)
+    assert not any(m.value.startswith("**Check what you learned") for m in at.markdown)
+    at.button(key="mission.open_room").click().run()
+    _ok(at)
+    assert at.query_params["presenter"] == "1" and at.query_params["mode"] == "present"
+
+
+def test_answer_chart_hides_the_answer_until_revealed():
+    q = quiz.BY_ID["exploding-signs-multi"]
+    order = quiz.option_order(q, 1)
+    counts = {"a": 3, "b": 1, "c": 0, "d": 2}
+    before = charts.answer_counts(q, order, counts, 4, revealed=False)
+    after = charts.answer_counts(q, order, counts, 4, revealed=True)
+    assert list(before.data[0].x) == [counts[o] for o in order]
+    assert len(set(before.data[0].marker.color)) == 1
+    assert [c == charts.RIGHT for c in after.data[0].marker.color] == [o in q.correct for o in order]
+    assert "4 attendees answered" in after.layout.title.text
+    assert after.layout.yaxis.type == "category"  # not the numeric axis layout() sets

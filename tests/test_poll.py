@@ -1,0 +1,184 @@
+"""The workshop poll: rooms, answers, counts, restarts, concurrency, bad input, bounds."""
+
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from depthkit import poll, quiz
+
+Q = quiz.BANK[0]  # the lecture's question, correct "c"
+M = quiz.BY_ID["exploding-signs-multi"]
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "sub" / "poll.sqlite3"))
+    return poll.PollStore()
+
+
+def test_path_from_env_and_default(tmp_path, monkeypatch):
+    monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "x.sqlite3"))
+    assert poll.db_path() == tmp_path / "x.sqlite3"
+    monkeypatch.delenv(poll.ENV_VAR)
+    assert poll.db_path() == poll.DEFAULT_PATH
+    assert poll.DEFAULT_PATH.parent.name == "data" and poll.DEFAULT_PATH.name == "poll.sqlite3"
+
+
+def test_folder_created_and_wal_mode(store, tmp_path):
+    assert store.path == tmp_path / "sub" / "poll.sqlite3" and store.path.is_file()
+    con = sqlite3.connect(store.path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_create_join_answer_count(store):
+    code, key = store.create_room()
+    assert poll.CODE_PATTERN.match(code) and len(code) == 6
+    assert not set(code) & set("01IOL")
+    room = store.room(code.lower())  # typed in lower case still works
+    assert room.code == code and room.questions == quiz.BANK
+    a, b, c = (poll.new_attendee_id() for _ in range(3))
+    store.submit(code, a, Q.id, ["c"])
+    store.submit(code, b, Q.id, ["a"])
+    store.submit(code, c, M.id, ["a", "b"])
+    counts = store.counts(code, Q.id)
+    assert counts.answered == 2 and counts.per_option == {"a": 1, "b": 0, "c": 1, "d": 0}
+    assert store.counts(code, M.id).per_option == {"a": 1, "b": 1, "c": 0, "d": 0}
+    assert store.attendees(code) == 3
+    assert store.my_answer(code, a, Q.id) == {"c"}
+
+
+def test_resubmission_replaces_the_earlier_answer(store):
+    code, _ = store.create_room()
+    a = poll.new_attendee_id()
+    store.submit(code, a, Q.id, ["a"])
+    store.submit(code, a, Q.id, ["c"])
+    counts = store.counts(code, Q.id)
+    assert counts.answered == 1 and counts.per_option["a"] == 0 and counts.per_option["c"] == 1
+
+
+def test_presenter_key_is_hashed_and_required_to_reveal(store):
+    code, key = store.create_room()
+    raw = store.path.read_bytes() + b"".join(p.read_bytes() for p in store.path.parent.glob("*-wal"))
+    assert key.encode() not in raw  # only the hash is stored
+    assert store.check_key(code, key) and not store.check_key(code, key[:-1] + "x")
+    assert not store.check_key(code, "") and not store.check_key(code, "<script>")
+    other, other_key = store.create_room()
+    assert not store.check_key(code, other_key)
+    with pytest.raises(poll.PollError):
+        store.reveal(code, other_key, Q.id)
+    assert store.revealed(code) == frozenset()
+    store.reveal(code, key, Q.id)
+    assert store.revealed(code) == {Q.id}
+    assert store.revealed(other) == frozenset()
+
+
+def test_rooms_survive_a_restart(store):
+    code, key = store.create_room(problem="exploding", seed=77)
+    a = poll.new_attendee_id()
+    q = quiz.questions("exploding")[0]
+    store.submit(code, a, q.id, list(q.correct))
+    store.reveal(code, key, q.id)
+    again = poll.PollStore(store.path)  # a new process would open a new connection like this
+    room = again.room(code)
+    assert (room.problem, room.seed) == ("exploding", 77)
+    assert again.counts(code, q.id).answered == 1
+    assert again.revealed(code) == {q.id} and again.check_key(code, key)
+
+
+def test_fifty_concurrent_attendees_lose_nothing(store):
+    code, _ = store.create_room()
+    n = 50
+    ids = [poll.new_attendee_id() for _ in range(n)]
+    barrier = threading.Barrier(n)
+    errors = []
+
+    def attend(i):
+        try:
+            s = poll.PollStore(store.path)
+            barrier.wait()
+            s.submit(code, ids[i], Q.id, ["abcd"[i % 4]])
+            s.submit(code, ids[i], M.id, ["a", "b"] if i % 2 else ["c"])
+            s.submit(code, ids[i], Q.id, ["abcd"[(i + 1) % 4]])  # change of mind: replaces
+        except Exception as err:  # noqa: BLE001 - collected and reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=attend, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    counts = store.counts(code, Q.id)
+    assert counts.answered == n
+    expected = {o: sum(1 for i in range(n) if "abcd"[(i + 1) % 4] == o) for o in "abcd"}
+    assert counts.per_option == expected
+    assert store.counts(code, M.id).answered == n
+    assert store.attendees(code) == n
+
+
+@pytest.mark.parametrize("bad", ["", "ABC", "ABCDEFG", "ABCDE0", "ABCDEI", "ABC DE!", "' OR 1=1 --",
+                                 "<b>ABCDEF</b>", "A" * 1000, None])
+def test_bad_codes_are_rejected(store, bad):
+    with pytest.raises(poll.PollError):
+        store.room(bad)
+
+
+def test_unknown_code_and_expired_room(store):
+    with pytest.raises(poll.PollError, match="No open room"):
+        store.room("ABCDEF")
+    code, _ = store.create_room(now=1000.0)
+    with pytest.raises(poll.PollError, match="No open room"):
+        store.room(code)  # created long ago: expired
+
+
+def test_bad_questions_options_and_attendees_are_rejected(store):
+    code, _ = store.create_room(problem="vanishing")
+    a = poll.new_attendee_id()
+    for qid, options in [("no-such-question", ["a"]), ("'; DROP TABLE answers; --", ["a"]),
+                         (M.id, ["a"]),  # an exploding question in a vanishing room
+                         (Q.id, ["z"]), (Q.id, ["a", "b"]), (Q.id, []), (Q.id, ["<img>"])]:
+        with pytest.raises(poll.PollError):
+            store.submit(code, a, qid, options)
+    for attendee in ("", "x" * 32, "ABCDEF" * 6, None):
+        with pytest.raises(poll.PollError):
+            store.submit(code, attendee, Q.id, ["c"])
+    with pytest.raises(ValueError):
+        store.create_room(problem="nonsense")
+    with pytest.raises(poll.PollError):
+        store.create_room(seed=-1)
+    assert store.counts(code, Q.id).answered == 0
+    assert sqlite3.connect(store.path).execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+
+
+def test_rooms_are_bounded(store, monkeypatch):
+    monkeypatch.setattr(poll, "MAX_ROOMS", 3)
+    old, _ = store.create_room(now=1000.0)  # expired: deleted when the next room opens
+    store.submit(old, poll.new_attendee_id(), Q.id, ["a"], now=1001.0)
+    codes = [store.create_room()[0] for _ in range(3)]
+    with pytest.raises(poll.PollError):
+        store.room(old)
+    con = sqlite3.connect(store.path)
+    assert con.execute("SELECT COUNT(*) FROM answers WHERE code = ?", (old,)).fetchone()[0] == 0
+    with pytest.raises(poll.PollError, match="Too many"):
+        store.create_room()  # all three are fresh (within the grace period)
+    later = time.time() + poll.EMPTY_GRACE_S + 60
+    store.submit(codes[0], poll.new_attendee_id(), Q.id, ["a"], now=later)
+    fourth, _ = store.create_room(now=later)  # the oldest room nobody answered in makes way
+    with pytest.raises(poll.PollError):
+        store.room(codes[1])
+    for code in (codes[0], codes[2], fourth):
+        assert store.room(code).code == code
+
+
+def test_attendees_per_room_are_bounded(store, monkeypatch):
+    monkeypatch.setattr(poll, "MAX_ATTENDEES", 2)
+    code, _ = store.create_room()
+    a, b, c = (poll.new_attendee_id() for _ in range(3))
+    store.submit(code, a, Q.id, ["a"])
+    store.submit(code, b, Q.id, ["b"])
+    with pytest.raises(poll.PollError, match="full"):
+        store.submit(code, c, Q.id, ["c"])
+    store.submit(code, a, Q.id, ["c"])  # those already in may still change their answers
+    assert store.counts(code, Q.id).per_option == {"a": 0, "b": 1, "c": 1, "d": 0}
