@@ -136,7 +136,7 @@ def loss_curves(result: Result) -> go.Figure:
 
 def accuracy_curves(result: Result) -> go.Figure:
     fig = _curves(result, "val_acc", "Validation accuracy", "accuracy", log_y=False)
-    fig.update_yaxes(range=[0.3, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return fig
 
 

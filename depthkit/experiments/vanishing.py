@@ -72,7 +72,7 @@ class VanishingSettings(Settings):
                                 "weights and part of the problem is hidden.")
     lr: float = param(0.05, lo=1e-4, hi=1.0, log=True,
                       options=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0), label="Learning rate")
-    steps: int = param(200, lo=10, hi=2000, options=(10, 50, 100, 200, 300, 500, 1000, 2000),
+    steps: int = param(100, lo=10, hi=2000, options=(10, 50, 100, 200, 300, 500, 1000, 2000),
                        label="Training steps (full batch)")
     dataset: str = param("moons", choices=DATASETS, label="Dataset")
     n_samples: int = param(400, lo=100, hi=2000, options=(100, 200, 400, 1000, 2000),
@@ -84,9 +84,11 @@ PRESETS: dict[str, dict] = {
     "Sigmoid, 20 layers": {},
     # ReLU alone is not enough: PyTorch's default init is too small for ReLU
     "ReLU + He": {"activation": "relu", "init": "default", "fix_activation": "relu", "fix_init": "he"},
-    # batch norm tolerates (and here needs) a larger step; the plain sigmoid still cannot learn
+    # batch norm tolerates (and here needs) a larger step, and its running statistics need
+    # more steps to settle (at 100 steps some seeds still validate poorly); the plain sigmoid
+    # still cannot learn with either
     "Sigmoid + batch norm": {"fix_activation": "sigmoid", "fix_init": "default", "batch_norm": True,
-                             "lr": 1.0},
+                             "lr": 1.0, "steps": 200},
     "Residual": {"fix_activation": "sigmoid", "fix_init": "default", "residual": True, "lr": 0.3},
 }
 
@@ -295,6 +297,13 @@ def number(v: float) -> str:
     return f"{v:.2g}" if v < 1 else f"{v:.1f}"
 
 
+def ratio_number(r: float) -> str:
+    """A ratio that may be 0 or not finite."""
+    if not np.isfinite(r):
+        return "not measurable"
+    return "0 (below float32's range)" if r == 0 else number(r)
+
+
 def percent(v: float) -> str:
     """A fraction as a percentage that keeps tiny values visible."""
     if not np.isfinite(v):
@@ -322,7 +331,8 @@ def _slope_note(net: NetworkResult) -> str:
 
 def _network_text(net: NetworkResult, depth: int) -> str:
     return (f"the first hidden layer's weight gradient is **{times(net.grad_ratio)}** than "
-            f"layer {depth}'s ({net.grad_init[0]:.1e} vs {net.grad_init[-1]:.1e}); over training "
+            f"layer {depth}'s ({net.grad_init[0]:.1e} vs {net.grad_init[-1]:.1e}; the backpropagated "
+            f"signal ||dL/dh_1|| / ||dL/dh_{depth}|| is {ratio_number(net.signal_ratio)}); over training "
             f"its weights moved **{percent(net.weight_change[0])}**, layer {depth}'s "
             f"**{percent(net.weight_change[-1])}**")
 
