@@ -18,25 +18,25 @@ settings = ui.controls(exp.VanishingSettings, presets=exp.PRESETS, groups={
 })
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
-    ui.chart(charts.gradient_flow(result), key="vanishing.flow")
+    ui.chart_cached(charts.gradient_flow, settings, result, key="vanishing.flow")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.grad_heatmap(result, "problem"), key="vanishing.heat.problem")
-        ui.chart(charts.weight_change(result), key="vanishing.change")
-        ui.chart(charts.loss_curves(result), key="vanishing.loss")
-        ui.chart(charts.boundary(result, "problem"), key="vanishing.boundary.problem")
+        ui.chart_cached(charts.grad_heatmap, settings, result, "problem", key="vanishing.heat.problem")
+        ui.chart_cached(charts.weight_change, settings, result, key="vanishing.change")
+        ui.chart_cached(charts.loss_curves, settings, result, key="vanishing.loss")
+        ui.chart_cached(charts.boundary, settings, result, "problem", key="vanishing.boundary.problem")
     with right:
-        ui.chart(charts.grad_heatmap(result, "fix"), key="vanishing.heat.fix")
-        ui.chart(charts.saturation(result), key="vanishing.saturation")
-        ui.chart(charts.accuracy_curves(result), key="vanishing.accuracy")
-        ui.chart(charts.boundary(result, "fix"), key="vanishing.boundary.fix")
+        ui.chart_cached(charts.grad_heatmap, settings, result, "fix", key="vanishing.heat.fix")
+        ui.chart_cached(charts.saturation, settings, result, key="vanishing.saturation")
+        ui.chart_cached(charts.accuracy_curves, settings, result, key="vanishing.accuracy")
+        ui.chart_cached(charts.boundary, settings, result, "fix", key="vanishing.boundary.fix")
     ui.explain(exp.summary(result))
     st.subheader("Depth sweep at initialization")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.depth_sweep(result, "grad"), key="vanishing.sweep.grad")
+        ui.chart_cached(charts.depth_sweep, settings, result, "grad", key="vanishing.sweep.grad")
     with right:
-        ui.chart(charts.depth_sweep(result, "signal"), key="vanishing.sweep.signal")
+        ui.chart_cached(charts.depth_sweep, settings, result, "signal", key="vanishing.sweep.signal")
     ui.explain("Each point is a freshly initialized network (no training), probed on this page's data "
                "in float64 so that ratios below float32's range still show. Below the solid line at 1 "
                "the first layer gets the smaller gradient.")
