@@ -69,7 +69,7 @@ def test_summary_numbers_come_from_the_result(short):
     assert f"{p.grad_init[0]:.1e} vs {p.grad_init[-1]:.1e}" in text
     assert exp.times(p.grad_ratio) in text
     assert exp.percent(short.fix.final_val_acc) in text
-    assert exp.number(short.sweep_signal_ratio[exp.SUBTLE][list(short.sweep_depths).index(8)]) in text
+    assert exp.ratio_number(short.sweep_signal_ratio[exp.SUBTLE][list(short.sweep_depths).index(8)]) in text
 
 
 def test_number_words():

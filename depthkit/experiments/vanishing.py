@@ -356,13 +356,14 @@ def summary(result: Result) -> str:
     d = int(result.sweep_depths[i])
     lines.append(
         f"- **Two ratios (depth sweep, depth {d}):** for {result.sweep_labels[SUBTLE]} the weight-gradient "
-        f"ratio is {number(result.sweep_grad_ratio[SUBTLE, i])} while the backpropagated signal ratio "
-        f"||dL/dh_1|| / ||dL/dh_L|| is {number(result.sweep_signal_ratio[SUBTLE, i])}. A weight gradient is "
-        "(layer input) x (signal): here the activations shrink toward the output while the signal shrinks "
-        "toward the input, so every layer's gradient shrinks together and only the signal ratio, or the "
-        "absolute scale, shows it. For the sigmoid each layer can pass back at most 0.25 of the signal "
+        f"ratio is {ratio_number(result.sweep_grad_ratio[SUBTLE, i])} while the backpropagated signal ratio "
+        f"||dL/dh_1|| / ||dL/dh_L|| is {ratio_number(result.sweep_signal_ratio[SUBTLE, i])}. "
+        "A weight gradient is (layer input) x (signal): here the activations shrink toward the output "
+        "while the signal shrinks toward the input, so every layer's gradient shrinks together "
+        "and only the signal ratio, or the absolute scale, shows it. For the sigmoid each layer "
+        "can pass back at most 0.25 of the signal "
         f"(dashed line): the sweep's sigmoid signal ratio at depth {d} is "
-        f"{number(result.sweep_signal_ratio[0, i])}.")
+        f"{ratio_number(result.sweep_signal_ratio[0, i])}.")
     if result.optimizer == "adam":
         lines.append("- **Adam** divides each step by the gradient's own running size, so even tiny "
                      "early-layer gradients move the weights: it hides part of the effect. "
