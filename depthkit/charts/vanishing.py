@@ -113,7 +113,7 @@ def saturation(result: Result) -> go.Figure:
                                    ("after training", net.saturated_final, "dot")):
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values), mode="lines+markers",
                                      name=f"{name} {when}", line=dict(color=color, dash=dash)))
-    layout(fig, "Saturated units (sigmoid/tanh beyond 5%/95%) or dead ReLUs",
+    layout(fig, "Saturated units (sigmoid/tanh beyond 5%/95%; Glorot & Bengio 2010) or dead ReLUs",
            "hidden layer (1 = next to the input)", "share of units")
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
     return fig
