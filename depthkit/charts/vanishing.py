@@ -1,0 +1,176 @@
+"""Figures for the vanishing-gradients page: pure functions of a vanishing.Result."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from depthkit.charts.common import (
+    FIX,
+    NEUTRAL,
+    PROBLEM,
+    empty_note,
+    layout,
+    mark_divergence,
+    plottable,
+    zero_count,
+)
+from depthkit.experiments.vanishing import SIGMOID_SLOPE, NetworkResult, Result
+
+SWEEP_COLORS = ("#d1495b", "#edae49", "#8e6c8a", "#66a182", "#2e86ab")
+
+
+def _nets(result: Result) -> tuple[tuple[str, NetworkResult, str], ...]:
+    return (("Problem", result.problem, PROBLEM), ("Fix", result.fix, FIX))
+
+
+def _zero_note(fig: go.Figure, counts: dict[str, int]) -> None:
+    """Say which values are exactly 0 (below float32's range) and so not drawn on a log axis."""
+    parts = [f"{name}: {n}" for name, n in counts.items() if n]
+    if parts:
+        fig.add_annotation(text="exactly 0 in float32, not drawn: " + ", ".join(parts), x=0, y=-0.22,
+                           xref="paper", yref="paper", showarrow=False, xanchor="left",
+                           font=dict(size=11, color=NEUTRAL))
+
+
+def _layers(result: Result) -> list[int]:
+    return list(range(1, result.depth + 1))
+
+
+def gradient_flow(result: Result) -> go.Figure:
+    """||dL/dW_l|| for every hidden layer, at initialization and after training."""
+    fig = go.Figure()
+    zeros = {}
+    for name, net, color in _nets(result):
+        for when, values, dash in (("at init", net.grad_init, "solid"),
+                                   ("after training", net.grad_final, "dot")):
+            label = f"{name} {when}"
+            fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values, log=True), mode="lines+markers",
+                                     name=label, line=dict(color=color, dash=dash),
+                                     hovertemplate="layer %{x}: %{y:.2e}<extra>" + label + "</extra>"))
+            zeros[label] = zero_count(values)
+    _zero_note(fig, zeros)
+    layout(fig, "Gradient flow: weight-gradient norm of each layer", "hidden layer (1 = next to the input)",
+           "||dL/dW|| (log scale)", log_y=True)
+    return fig
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log10(np.asarray(values, dtype=float))
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def grad_heatmap(result: Result, which: str) -> go.Figure:
+    """log10 gradient norm, layer x step, for the 'problem' or 'fix' network.
+
+    Both heatmaps share one colour range so they can be compared side by side.
+    """
+    net = result.problem if which == "problem" else result.fix
+    both = np.concatenate([_log10(result.problem.layer_grad_norms).ravel(),
+                           _log10(result.fix.layer_grad_norms).ravel()])
+    finite = both[np.isfinite(both)]
+    zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    z = _log10(net.layer_grad_norms).T  # [depth, T]
+    fig = go.Figure(go.Heatmap(
+        z=[[None if np.isnan(v) else float(v) for v in row] for row in z],
+        x=list(range(z.shape[1])), y=_layers(result), zmin=zmin, zmax=zmax, colorscale="Viridis",
+        colorbar=dict(title="log10 ||dL/dW||"),
+        hovertemplate="step %{x}, layer %{y}: 10^%{z:.1f}<extra></extra>"))
+    title = f"{'Problem' if which == 'problem' else 'Fix'}: {net.label}, gradient norm per layer and step"
+    layout(fig, title, "training step", "hidden layer")
+    if net.diverged_step is not None:
+        mark_divergence(fig, net.diverged_step, f"diverged at step {net.diverged_step}")
+    zeros = zero_count(net.layer_grad_norms)
+    if zeros:
+        _zero_note(fig, {"cells": zeros})
+    if not finite.size:
+        empty_note(fig, "no finite gradient norms to show")
+    return fig
+
+
+def weight_change(result: Result) -> go.Figure:
+    """||W_end - W_start|| / ||W_start|| per layer: how much each layer actually learned."""
+    fig = go.Figure()
+    zeros = {}
+    for name, net, color in _nets(result):
+        fig.add_trace(go.Scatter(x=_layers(result), y=plottable(net.weight_change, log=True),
+                                 mode="lines+markers", name=f"{name}: {net.label}", line=dict(color=color),
+                                 hovertemplate="layer %{x}: %{y:.2%}<extra>" + name + "</extra>"))
+        zeros[name] = zero_count(net.weight_change)
+    _zero_note(fig, zeros)
+    layout(fig, "How much each layer learned: relative weight change", "hidden layer (1 = next to the input)",
+           "||W_end - W_start|| / ||W_start|| (log scale)", log_y=True)
+    return fig
+
+
+def saturation(result: Result) -> go.Figure:
+    """Share of saturated (sigmoid/tanh) or dead (ReLU) units per layer."""
+    fig = go.Figure()
+    for name, net, color in _nets(result):
+        for when, values, dash in (("at init", net.saturated_init, "solid"),
+                                   ("after training", net.saturated_final, "dot")):
+            fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values), mode="lines+markers",
+                                     name=f"{name} {when}", line=dict(color=color, dash=dash)))
+    layout(fig, "Saturated units (sigmoid/tanh beyond 5%/95%; Glorot & Bengio 2010) or dead ReLUs",
+           "hidden layer (1 = next to the input)", "share of units")
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
+    return fig
+
+
+def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) -> go.Figure:
+    fig = go.Figure()
+    for name, net, color in _nets(result):
+        values = getattr(net, attr)
+        fig.add_trace(go.Scatter(x=list(range(len(values))), y=plottable(values, log=log_y), mode="lines",
+                                 name=f"{name}: {net.label}", line=dict(color=color)))
+        if net.diverged_step is not None:
+            mark_divergence(fig, net.diverged_step, f"{name} diverged", color=color)
+    return layout(fig, title, "training step", y_title, log_y=log_y)
+
+
+def loss_curves(result: Result) -> go.Figure:
+    return _curves(result, "loss", "Training loss", "binary cross-entropy (log scale)", log_y=True)
+
+
+def accuracy_curves(result: Result) -> go.Figure:
+    fig = _curves(result, "val_acc", "Validation accuracy", "accuracy", log_y=False)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig
+
+
+def boundary(result: Result, which: str) -> go.Figure:
+    """The trained network's P(class 1) over the plane, with the training points."""
+    net = result.problem if which == "problem" else result.fix
+    name = "Problem" if which == "problem" else "Fix"
+    fig = go.Figure(go.Contour(x=result.grid_x.tolist(), y=result.grid_y.tolist(), z=net.boundary.tolist(),
+                               zmin=0, zmax=1, colorscale="RdBu", opacity=0.6, ncontours=10,
+                               colorbar=dict(title="P(class 1)"), hoverinfo="skip"))
+    for label, color in ((0, "#b2182b"), (1, "#2166ac")):
+        pts = result.X_train[result.y_train == label]
+        fig.add_trace(go.Scatter(x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="markers",
+                                 marker=dict(size=5, color=color, line=dict(width=0.5, color="white")),
+                                 name=f"class {label}"))
+    layout(fig, f"{name}: decision boundary (validation accuracy {net.final_val_acc:.0%})",
+           "x1 (standardized)", "x2 (standardized)")
+    return fig
+
+
+def depth_sweep(result: Result, kind: str) -> go.Figure:
+    """First/last-layer ratio against depth at initialization, kind 'grad' or 'signal'."""
+    values = result.sweep_grad_ratio if kind == "grad" else result.sweep_signal_ratio
+    depths = result.sweep_depths.tolist()
+    fig = go.Figure()
+    for k, label in enumerate(result.sweep_labels):
+        fig.add_trace(go.Scatter(x=depths, y=plottable(values[k], log=True), mode="lines+markers", name=label,
+                                 line=dict(color=SWEEP_COLORS[k % len(SWEEP_COLORS)])))
+    bound = [SIGMOID_SLOPE ** (d - 1) for d in depths]
+    fig.add_trace(go.Scatter(x=depths, y=bound, mode="lines", name="0.25 per layer (sigmoid's largest slope)",
+                             line=dict(color=NEUTRAL, dash="dash")))
+    fig.add_hline(y=1.0, line_color=NEUTRAL, line_width=1)
+    if kind == "grad":
+        title, y_title = "Depth sweep at init: weight-gradient ratio", "||dL/dW_1|| / ||dL/dW_L|| (log)"
+    else:
+        title, y_title = "Depth sweep at init: backpropagated signal ratio", "||dL/dh_1|| / ||dL/dh_L|| (log)"
+    return layout(fig, title, "hidden layers (depth)", y_title, log_y=True)

@@ -1,0 +1,184 @@
+"""The vanishing-gradients experiment, charts and page: settings, budget, text, divergence, AppTest."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from depthkit.budget import BudgetError
+from depthkit.charts import vanishing as charts
+from depthkit.experiments import vanishing as exp
+from tests.apptest_util import open_page, plotly_specs
+
+N_CHARTS = 11
+SHORT = exp.VanishingSettings(steps=20, n_samples=200, depth=8)
+
+
+@pytest.fixture(scope="module")
+def short():
+    return exp.run(SHORT)
+
+
+def test_settings_are_validated():
+    for bad in ({"depth": 1}, {"depth": 51}, {"width": 2}, {"activation": "swish"}, {"lr": 0.0}):
+        with pytest.raises(ValueError):
+            exp.VanishingSettings(**bad)
+    with pytest.raises(ValueError, match="unknown"):
+        exp.VanishingSettings.from_dict({"depht": 3})
+    settings, notices = exp.VanishingSettings.from_strings({"depth": "500", "activation": "x"})
+    assert settings.depth == 50 and settings.activation == "sigmoid" and len(notices) == 2
+
+
+def test_presets_are_valid_settings():
+    for overrides in exp.PRESETS.values():
+        exp.VanishingSettings(**overrides)
+
+
+def test_budget_refuses_big_runs_before_training():
+    big = exp.VanishingSettings(depth=50, width=128, steps=2000, n_samples=2000)
+    assert exp.cost(big) > 4e11
+    with pytest.raises(BudgetError):
+        exp.run(big)
+
+
+def test_same_settings_same_result(short):
+    again = exp.run(SHORT)
+    np.testing.assert_array_equal(short.problem.loss, again.problem.loss)
+    np.testing.assert_array_equal(short.fix.layer_grad_norms, again.fix.layer_grad_norms)
+    np.testing.assert_array_equal(short.sweep_signal_ratio, again.sweep_signal_ratio)
+    other = exp.run(SHORT.replace(seed=1))
+    assert not np.array_equal(short.fix.loss, other.fix.loss)
+
+
+def test_result_shapes_and_plain_types(short):
+    d, t = SHORT.depth, SHORT.steps
+    for net in (short.problem, short.fix):
+        assert net.grad_init.shape == net.grad_final.shape == net.weight_change.shape == (d,)
+        assert net.layer_grad_norms.shape == (t, d)
+        assert net.boundary.shape == (exp.GRID, exp.GRID)
+        assert np.all((net.boundary >= 0) & (net.boundary <= 1))
+    assert short.sweep_grad_ratio.shape == (len(exp.SWEEP), len(short.sweep_depths))
+    assert SHORT.depth in short.sweep_depths
+    back = pickle.loads(pickle.dumps(short))
+    np.testing.assert_array_equal(back.fix.grad_init, short.fix.grad_init)
+
+
+def test_summary_numbers_come_from_the_result(short):
+    text = exp.summary(short)
+    p = short.problem
+    assert f"{p.grad_init[0]:.1e} vs {p.grad_init[-1]:.1e}" in text
+    assert exp.times(p.grad_ratio) in text
+    assert exp.percent(short.fix.final_val_acc) in text
+    assert exp.ratio_number(short.sweep_signal_ratio[exp.SUBTLE][list(short.sweep_depths).index(8)]) in text
+
+
+def test_number_words():
+    assert exp.times(1 / 4300) == "4,300x smaller"
+    assert exp.times(0.0).startswith("0: it underflowed")
+    assert exp.times(1.0) == "about the same size"
+    assert exp.times(float("nan")).startswith("not measurable")
+    assert exp.percent(0.31) == "31%" and exp.percent(0.0002) == "0.02%"
+    assert exp.percent(0.0).startswith("0%")
+
+
+def test_tables_have_equal_columns(short):
+    for table in exp.tables(short).values():
+        lengths = {len(np.asarray(col)) for col in table.values()}
+        assert len(lengths) == 1
+        assert all("," not in name for name in table)
+
+
+def test_every_chart_builds_with_titles(short):
+    figs = [charts.gradient_flow(short), charts.grad_heatmap(short, "problem"),
+            charts.grad_heatmap(short, "fix"),
+            charts.weight_change(short), charts.saturation(short), charts.loss_curves(short),
+            charts.accuracy_curves(short), charts.boundary(short, "problem"), charts.boundary(short, "fix"),
+            charts.depth_sweep(short, "grad"), charts.depth_sweep(short, "signal")]
+    assert len(figs) == N_CHARTS
+    for fig in figs:
+        assert fig.layout.title.text and fig.data
+
+
+def test_a_diverging_run_renders_with_a_marker_and_a_note():
+    s = exp.VanishingSettings(depth=30, width=64, activation="relu", init="he", lr=1.0, steps=10,
+                              n_samples=200)
+    r = exp.run(s)
+    assert r.fix.diverged_step is not None
+    assert f"diverged at step {r.fix.diverged_step}" in exp.summary(r)
+    heat = charts.grad_heatmap(r, "fix")
+    assert any(a.text.startswith("diverged") for a in heat.layout.annotations)
+    assert any("diverged" in a.text for a in charts.loss_curves(r).layout.annotations)
+    for fig in (charts.gradient_flow(r), charts.weight_change(r), charts.boundary(r, "fix")):
+        fig.to_json()  # no exception on NaN/inf
+
+
+def test_gradients_below_float32_range_are_named_not_plotted():
+    r = exp.run(exp.VanishingSettings(depth=50, steps=10, n_samples=200))
+    assert np.sum(r.problem.grad_init == 0) > 0  # float32 underflow, as the design notes
+    notes = [a.text for a in charts.gradient_flow(r).layout.annotations]
+    assert any("exactly 0 in float32" in n for n in notes)
+    assert np.all(r.sweep_signal_ratio[0] > 0)  # the float64 sweep still has numbers
+
+
+# ------------------------------------------------------------------ the page
+
+def _assert_page_shows(at, settings):
+    assert not at.exception, [e.message for e in at.exception]
+    specs = plotly_specs(at)
+    assert len(specs) == N_CHARTS
+    text = exp.summary(exp.run(settings))
+    assert text in [m.value for m in at.markdown]
+
+
+def test_page_defaults():
+    at = open_page("pages/vanishing.py")
+    _assert_page_shows(at, exp.VanishingSettings())
+    assert at.title[0].value == "Vanishing gradients"
+
+
+@pytest.mark.parametrize("label", list(exp.PRESETS))
+def test_page_presets(label):
+    at = open_page("pages/vanishing.py")
+    at.button(key=f"preset.VanishingSettings.{label}").click()
+    at.run()
+    _assert_page_shows(at, exp.VanishingSettings(**exp.PRESETS[label]))
+
+
+def test_page_changing_depth_and_activation_reruns():
+    at = open_page("pages/vanishing.py", query={"steps": "50"})
+    at.slider(key="VanishingSettings.depth").set_value(8)
+    at.selectbox(key="VanishingSettings.activation").set_value("tanh")
+    at.run()
+    _assert_page_shows(at, exp.VanishingSettings(depth=8, activation="tanh", steps=50))
+    assert at.query_params["depth"] == ["8"] or at.query_params["depth"] == "8"
+
+
+def test_page_link_with_bad_values_shows_a_notice():
+    at = open_page("pages/vanishing.py", query={"depth": "999", "steps": "50"})
+    assert not at.exception
+    assert any("not usable" in w.value for w in at.warning)
+
+
+def test_cached_figures_are_built_once_per_settings_and_args():
+    import plotly.graph_objects as go
+
+    from depthkit import ui
+    calls = []
+
+    def build(result, which):
+        calls.append(which)
+        return go.Figure()
+
+    a = ui._cached_figure("test.build", SHORT, ("x",), build, None)
+    b = ui._cached_figure("test.build", SHORT, ("x",), build, None)
+    c = ui._cached_figure("test.build", SHORT.replace(seed=3), ("x",), build, None)
+    d = ui._cached_figure("test.build", SHORT, ("y",), build, None)
+    assert a is b and c is not a and d is not a
+    assert calls == ["x", "x", "y"]
+
+
+def test_presenter_mode_restyles_a_copy_not_the_shared_figure():
+    big = plotly_specs(open_page("pages/vanishing.py", query={"presenter": "1"}))
+    normal = plotly_specs(open_page("pages/vanishing.py"))
+    assert len(big) == len(normal) == N_CHARTS
+    assert big[0]["layout"]["height"] > normal[0]["layout"]["height"]
