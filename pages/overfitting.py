@@ -28,9 +28,12 @@ if result is not None:
     left, right = st.columns(2)
     with left:
         ui.chart(charts.spread(result), key="overfitting.spread")
-    with right:
-        ui.chart(charts.capacity(result), key="overfitting.capacity")
-    ui.explain(exp.summary(result))
-    ui.download_tables(exp.tables(result), "overfitting")
+    with right:  # drawn after the rest; reused while only the remedy changes
+        sweep = ui.run_cached(exp.run_sweep, exp.sweep_settings(settings),
+                              spinner="Training the capacity sweep…")
+        if sweep is not None:
+            ui.chart(charts.capacity(result, sweep), key="overfitting.capacity")
+    ui.explain(exp.summary(result, sweep))
+    ui.download_tables(exp.tables(result, sweep), "overfitting")
     ui.pytorch_code(settings.problem_model(), label="PyTorch code for the network without a remedy")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

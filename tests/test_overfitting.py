@@ -21,6 +21,16 @@ def result_of(**overrides) -> exp.Result:
     return exp.run(exp.OverfittingSettings(**overrides))
 
 
+def sweep_of(**overrides) -> exp.SweepResult:
+    """The capacity sweep; settings that differ only in the remedy share one."""
+    return _sweep(exp.sweep_settings(exp.OverfittingSettings(**overrides)))
+
+
+@functools.cache
+def _sweep(settings: exp.OverfittingSettings) -> exp.SweepResult:
+    return exp.run_sweep(settings)
+
+
 def preset_result(label: str, seed: int = 0) -> exp.Result:
     return result_of(**exp.PRESETS[label], seed=seed)
 
@@ -73,11 +83,18 @@ def test_early_stopping_restores_best_weights_and_stops_when_patience_runs_out(s
 @pytest.mark.parametrize("seed", SEED_SETS)
 def test_capacity_sweep_gap_grows_from_smallest_to_largest(seed):
     r = result_of(seed=seed)
-    assert list(r.sweep_depths) == [1, 2, 4]
-    gap = r.sweep_gap.mean(axis=1)
+    cap = exp.capacity(r, sweep_of(seed=seed))
+    assert list(cap.depths) == [1, 2, 4]
+    gap = cap.gap.mean(axis=1)
     assert gap[-1] > gap[0] + 0.03, gap
     # the largest point of the sweep is the problem network itself
-    np.testing.assert_array_equal(r.sweep_train_acc[-1], r.problem_final_train_acc)
+    np.testing.assert_array_equal(cap.train_acc[-1], r.problem_final_train_acc)
+
+
+def test_sweep_does_not_depend_on_the_remedy():
+    s = exp.OverfittingSettings(remedy="smaller network", small_depth=2, small_width=8, l2=0.1)
+    assert exp.sweep_settings(s) == exp.OverfittingSettings()
+    assert exp.sweep_settings(s.replace(depth=6)) == exp.OverfittingSettings(depth=6)
 
 
 # ---- the experiment's contracts -----------------------------------------
@@ -134,15 +151,20 @@ def test_sweep_depths():
 
 def test_summary_numbers_come_from_the_result():
     r = result_of(**SMALL)
-    text = exp.summary(r)
+    text = exp.summary(r, sweep_of(**SMALL))
     narrowed = int(np.sum(r.remedy_gap < r.problem_gap))
     assert f"narrowed on {narrowed} of 3 seeds" in text
     assert f"{100 * r.problem_gap.mean():.1f} points without a remedy" in text
     assert f"validation accuracy {100 * r.problem_final_val_acc[0]:.1f}%" in text
+    gap = exp.capacity(r, sweep_of(**SMALL)).gap.mean(axis=1)
+    assert f"{100 * gap[0]:.1f} points at depth 1" in text and f"{100 * gap[-1]:.1f} at depth 4" in text
+    assert "Capacity" not in exp.summary(r)  # no sweep, no capacity sentence
 
 
 def test_tables_have_equal_length_columns():
-    for name, table in exp.tables(result_of(**SMALL)).items():
+    tabs = exp.tables(result_of(**SMALL), sweep_of(**SMALL))
+    assert set(tabs) == {"per_step", "per_seed", "capacity"}
+    for name, table in tabs.items():
         lengths = {len(np.asarray(v)) for v in table.values()}
         assert len(lengths) == 1, name
 
@@ -162,7 +184,7 @@ def test_charts_render_a_diverged_run_with_a_marker():
     assert loss_train.y[10] is None and loss_train.y[5] is not None
     note = charts.boundary(bad, "remedy")
     assert any("not finite" in (a.text or "") for a in note.layout.annotations)
-    for fig in (charts.curves(r, "problem"), charts.spread(r), charts.capacity(r)):
+    for fig in (charts.curves(r, "problem"), charts.spread(r), charts.capacity(r, sweep_of(**SMALL))):
         assert fig.layout.title.text and len(fig.data) >= 2
     assert "Some runs diverged" in exp.summary(bad)
 

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, mark_divergence, plottable
+from depthkit.experiments.overfitting import capacity as join_capacity
 
 GAP_FILL = "rgba(209, 73, 91, 0.18)"
 
@@ -126,21 +127,21 @@ def spread(result) -> go.Figure:
     return fig
 
 
-def capacity(result) -> go.Figure:
+def capacity(result, sweep) -> go.Figure:
     """Final train and validation accuracy against depth: mean over seeds with range, gap shaded."""
+    cap = join_capacity(result, sweep)
     fig = go.Figure()
-    depths = result.sweep_depths
-    labels = [f"{d} ({p:,} params)" for d, p in zip(depths, result.sweep_params)]
-    for name, values, dash, fill in (("validation", result.sweep_val_acc, "dot", None),
-                                     ("train (gap shaded)", result.sweep_train_acc, "solid", "tonexty")):
+    labels = [f"{d} ({p:,} params)" for d, p in zip(cap.depths, cap.params)]
+    for name, values, dash, fill in (("validation", cap.val_acc, "dot", None),
+                                     ("train (gap shaded)", cap.train_acc, "solid", "tonexty")):
         mean = values.mean(axis=1)
         fig.add_trace(go.Scatter(
-            x=depths, y=mean, name=f"{name}, mean over {values.shape[1]} seeds", mode="lines+markers",
+            x=cap.depths, y=mean, name=f"{name}, mean over {values.shape[1]} seeds", mode="lines+markers",
             line=dict(color=PROBLEM, dash=dash), fill=fill, fillcolor=GAP_FILL, text=labels,
             hovertemplate="depth %{text}: %{y:.3f}",
             error_y=dict(type="data", symmetric=False, array=values.max(axis=1) - mean,
                          arrayminus=mean - values.min(axis=1), color=NEUTRAL)))
     layout(fig, "Capacity: the gap opens as the network gets deeper (no remedy)",
            "hidden layers (depth)", "final accuracy", height=420)
-    fig.update_xaxes(tickvals=list(depths), ticktext=[str(d) for d in depths])
+    fig.update_xaxes(tickvals=[int(d) for d in cap.depths], ticktext=[str(d) for d in cap.depths])
     return fig

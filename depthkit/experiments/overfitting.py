@@ -6,14 +6,19 @@
 - the same network with one *remedy*: dropout, an L2 penalty, early stopping
   (restoring the best weights), input jitter (augmentation), more training
   data, or a smaller network;
-- a *capacity sweep*: the problem network at smaller depths.
+- a *capacity sweep* (`run_sweep`): the problem network at smaller depths.
 
 Seed s draws both the data set and the initialization, so the spread over
 seeds covers both kinds of luck. Problem and remedy of one seed share the same
 validation points; "more data" adds training points drawn from the same pool,
-so its validation set is identical too. Everything is trained in one
+so its validation set is identical too. Each part is trained in one
 `train_many` call, which batches same-shaped models, so ten seeds cost little
-more than one.
+more than one (a batch's cost is mostly per-step overhead at these sizes).
+
+The sweep is its own run so that a page can show problem and remedy first and
+reuse the sweep when only the remedy changes (`sweep_settings` drops the
+remedy fields); its largest depth is the problem network of `run`, so
+`capacity(result, sweep)` joins the two.
 
 The defaults were chosen by measuring 20 seeds (0-19): the problem network
 reaches ~99% train accuracy with a ~19-point gap, and each remedy's default
@@ -37,6 +42,8 @@ REMEDIES = ("dropout", "weight decay", "early stopping", "augmentation", "more d
 N_VAL = 300  # validation points per seed: the same for every run of that seed
 MAX_DATA_FACTOR = 10  # each seed's pool holds this many times n_train training points
 GRID = 70  # decision-boundary grid points per axis
+REMEDY_FIELDS = ("remedy", "dropout", "l2", "patience", "jitter", "data_factor", "small_depth",
+                 "small_width")
 
 
 @dataclass(frozen=True)
@@ -146,33 +153,24 @@ def first_points(pool: Dataset, n_train: int) -> Dataset:
                    pool.mean, pool.std)
 
 
-def _runs(s: OverfittingSettings, pools: list[Dataset] | None = None) -> tuple[list, dict]:
-    """Every (model, train settings, data) to train, and where each role's runs sit."""
-    problem = s.problem_model()
-    r_model, r_changes, r_n = remedy_setup(s)
-    runs, where = [], {"problem": [], "remedy": [], "sweep": {}}
-    for i, seed in enumerate(s.seeds):
-        pool = pools[i] if pools else None
-        small = first_points(pool, s.n_train) if pool else None
-        where["problem"].append(len(runs))
-        runs.append((problem, _train_settings(s, seed), small))
-        where["remedy"].append(len(runs))
-        runs.append((r_model, _train_settings(s, seed, **r_changes),
-                     first_points(pool, r_n) if pool else r_n))
-        for d in sweep_depths(s.depth)[:-1]:  # the last is the problem network itself
-            where["sweep"].setdefault(d, []).append(len(runs))
-            runs.append((problem.replace(depth=d), _train_settings(s, seed), small))
-    return runs, where
-
-
 def cost(s: OverfittingSettings) -> float:
-    """Matmul FLOPs of the whole experiment."""
-    runs, _ = _runs(s)
-    total = 0.0
-    for model, ts, data in runs:
-        n_train = data if isinstance(data, int) else s.n_train
-        total += run_flops(model, ts, n_train, N_VAL)
-    return total + 2 * 2 * GRID * GRID * (s.depth * s.width ** 2)  # boundary grids, roughly
+    """Matmul FLOPs of `run`: problem and remedy on every seed, plus the boundary grids."""
+    r_model, r_changes, r_n = remedy_setup(s)
+    per_seed = run_flops(s.problem_model(), _train_settings(s, 0), s.n_train, N_VAL)
+    per_seed += run_flops(r_model, _train_settings(s, 0, **r_changes), r_n, N_VAL)
+    return s.n_seeds * per_seed + 2 * 2 * GRID * GRID * (s.depth * s.width ** 2)
+
+
+def sweep_settings(s: OverfittingSettings) -> OverfittingSettings:
+    """The settings the sweep depends on: remedy fields back at their defaults."""
+    defaults = OverfittingSettings()
+    return s.replace(**{name: getattr(defaults, name) for name in REMEDY_FIELDS})
+
+
+def sweep_cost(s: OverfittingSettings) -> float:
+    """Matmul FLOPs of `run_sweep`."""
+    return s.n_seeds * sum(run_flops(s.problem_model().replace(depth=d), _train_settings(s, 0),
+                                     s.n_train, N_VAL) for d in sweep_depths(s.depth)[:-1])
 
 
 @dataclass
@@ -217,11 +215,7 @@ class Result:
     y_train_remedy: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
-    # capacity sweep: depths [D], parameters [D], final accuracies [D, S]
-    sweep_depths: np.ndarray
-    sweep_params: np.ndarray
-    sweep_train_acc: np.ndarray
-    sweep_val_acc: np.ndarray
+    depth: int  # of the problem network
 
     @property
     def problem_gap(self) -> np.ndarray:
@@ -231,9 +225,40 @@ class Result:
     def remedy_gap(self) -> np.ndarray:
         return self.remedy_final_train_acc - self.remedy_final_val_acc
 
+
+@dataclass
+class SweepResult:
+    """The problem network at the smaller depths of `sweep_depths` (the largest is in Result)."""
+
+    seeds: np.ndarray  # [S]
+    depths: np.ndarray  # [D-1]
+    params: np.ndarray  # [D-1]
+    train_acc: np.ndarray  # [D-1, S] final accuracies
+    val_acc: np.ndarray
+
+
+@dataclass
+class Capacity:
+    """The whole sweep: smaller depths from SweepResult, the largest from Result."""
+
+    depths: np.ndarray  # [D]
+    params: np.ndarray  # [D]
+    train_acc: np.ndarray  # [D, S]
+    val_acc: np.ndarray
+
     @property
-    def sweep_gap(self) -> np.ndarray:
-        return self.sweep_train_acc - self.sweep_val_acc
+    def gap(self) -> np.ndarray:
+        return self.train_acc - self.val_acc
+
+
+def capacity(result: Result, sweep: SweepResult) -> Capacity:
+    """Join the sweep with the problem network it ends at (same seeds)."""
+    if not np.array_equal(result.seeds, sweep.seeds):
+        raise ValueError("capacity: the sweep and the result were run on different seeds")
+    return Capacity(np.r_[sweep.depths, result.depth].astype(int),
+                    np.r_[sweep.params, result.problem_params].astype(int),
+                    np.vstack([sweep.train_acc, result.problem_final_train_acc[None]]),
+                    np.vstack([sweep.val_acc, result.problem_final_val_acc[None]]))
 
 
 def _stack(results: list[TrainResult], name: str) -> np.ndarray:
@@ -252,23 +277,25 @@ def _proba_grid(model: ModelSettings, res: TrainResult, gx: np.ndarray, gy: np.n
     return predict_proba(model, res.params, pts, res.buffers).reshape(GRID, GRID)
 
 
-def run(settings: OverfittingSettings) -> Result:
-    """Train problem, remedy and sweep over every seed (one batched call); deterministic."""
+def _check_settings(settings) -> None:
     if not isinstance(settings, OverfittingSettings):
-        raise ValueError(f"run expects OverfittingSettings, got {type(settings).__name__}")
+        raise ValueError(f"expected OverfittingSettings, got {type(settings).__name__}")
+
+
+def run(settings: OverfittingSettings) -> Result:
+    """Train problem and remedy on every seed (one batched call); deterministic."""
+    _check_settings(settings)
     s = settings
     budget.check_budget(cost(s), "The overfitting experiment")
-    pools = [make_pool(s, seed) for seed in s.seeds]
-    runs, where = _runs(s, pools)
+    r_model, r_changes, r_n = remedy_setup(s)
+    runs = []
+    for seed in s.seeds:
+        pool = make_pool(s, seed)
+        runs.append((s.problem_model(), _train_settings(s, seed), first_points(pool, s.n_train)))
+        runs.append((r_model, _train_settings(s, seed, **r_changes), first_points(pool, r_n)))
     results = train_many(runs)
-    prob = [results[i] for i in where["problem"]]
-    rem = [results[i] for i in where["remedy"]]
-    r_model, _, r_n = remedy_setup(s)
-
-    depths = sweep_depths(s.depth)
-    sweep = [[results[i] for i in where["sweep"][d]] for d in depths[:-1]] + [prob]
-    first = runs[where["problem"][0]][2]
-    first_rem = runs[where["remedy"][0]][2]
+    prob, rem = results[0::2], results[1::2]
+    first, first_rem = runs[0][2], runs[1][2]
     gx, gy = _grid([first.X_train, first.X_val, first_rem.X_train])
 
     def steps_of(rs, name):
@@ -291,12 +318,28 @@ def run(settings: OverfittingSettings) -> Result:
         remedy_proba=_proba_grid(r_model, rem[0], gx, gy),
         X_train=first.X_train, y_train=first.y_train,
         X_train_remedy=first_rem.X_train, y_train_remedy=first_rem.y_train,
-        X_val=first.X_val, y_val=first.y_val,
-        sweep_depths=np.array(depths),
-        sweep_params=np.array([s.problem_model().replace(depth=d).n_params() for d in depths]),
-        sweep_train_acc=np.array([[r.final_train_acc for r in rs] for rs in sweep]),
-        sweep_val_acc=np.array([[r.final_val_acc for r in rs] for rs in sweep]),
+        X_val=first.X_val, y_val=first.y_val, depth=s.depth,
     )
+
+
+def run_sweep(settings: OverfittingSettings) -> SweepResult:
+    """The problem network at the sweep's smaller depths, on every seed; deterministic."""
+    _check_settings(settings)
+    s = sweep_settings(settings)
+    budget.check_budget(sweep_cost(s), "The capacity sweep")
+    depths = sweep_depths(s.depth)[:-1]
+    data = [first_points(make_pool(s, seed), s.n_train) for seed in s.seeds]
+    runs = [(s.problem_model().replace(depth=d), _train_settings(s, seed), data[i])
+            for d in depths for i, seed in enumerate(s.seeds)]
+    results = train_many(runs)
+    n = len(s.seeds)
+    return SweepResult(
+        seeds=np.array(s.seeds), depths=np.array(depths, dtype=int),
+        params=np.array([s.problem_model().replace(depth=d).n_params() for d in depths], dtype=int),
+        train_acc=np.array([[r.final_train_acc for r in results[k * n:(k + 1) * n]]
+                            for k in range(len(depths))]).reshape(len(depths), n),
+        val_acc=np.array([[r.final_val_acc for r in results[k * n:(k + 1) * n]]
+                          for k in range(len(depths))]).reshape(len(depths), n))
 
 
 PRESETS: dict[str, dict] = {
@@ -320,8 +363,8 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def summary(r: Result) -> str:
-    """The "What you are seeing" text; every number comes from `r`."""
+def summary(r: Result, sweep: SweepResult | None = None) -> str:
+    """The "What you are seeing" text; every number comes from `r` (and `sweep`)."""
     n = len(r.seeds)
     pg, rg = r.problem_gap, r.remedy_gap
     narrower = int(np.sum(rg < pg))
@@ -332,16 +375,16 @@ def summary(r: Result) -> str:
         "**What you are seeing.** "
         f"Without a remedy, the network ({r.problem_params:,} parameters for {len(r.y_train)} training "
         f"points) reaches train accuracy {_pct(r.problem_final_train_acc[0])} and validation accuracy "
-        f"{_pct(r.problem_final_val_acc[0])} on seed {r.seeds[0]}: a {_pts(pg[0])}-point gap. Its boundary "
-        "bends around single noisy training points. "
+        f"{_pct(r.problem_final_val_acc[0])} on seed {r.seeds[0]}: a {_pts(pg[0])}-point gap. "
+        "Where its boundary bends around single training points, it has learned their noise. "
         f"With {r.remedy}: train {_pct(r.remedy_final_train_acc[0])}, validation "
         f"{_pct(r.remedy_final_val_acc[0])}, a {_pts(rg[0])}-point gap.",
         "",
         f"**Over {n} seeds** (seeds {r.seeds[0]}-{r.seeds[-1]}, each with its own data and initialization): "
         f"the mean gap is {_pts(pg.mean())} points without a remedy (range {_pts(pg.min())} to "
-        f"{_pts(pg.max())}) and {_pts(rg.mean())} with {r.remedy} "
-        + (f"({100 * reduction:.0f}% narrower). " if reduction >= 0 else
-           f"({-100 * reduction:.0f}% wider). ")
+        f"{_pts(pg.max())}) and {_pts(rg.mean())} with {r.remedy}"
+        + (f" ({100 * reduction:.0f}% narrower). " if reduction >= 0 else
+           f" ({-100 * reduction:.0f}% wider). " if reduction < 0 else ". ")
         + f"The gap narrowed on {narrower} of {n} seeds"
         + (" (on every seed)" if narrower == n else
            ", so this remedy helped on only some seeds" if 0 < narrower else ", on none")
@@ -356,12 +399,13 @@ def summary(r: Result) -> str:
                   + (f"patience ran out at step {stopped}, " if stopped >= 0 else
                      "patience never ran out before the last step; ")
                   + f"the weights of step {r.best_step[0]} were restored."]
-    d0, d1 = r.sweep_depths[0], r.sweep_depths[-1]
-    g = r.sweep_gap.mean(axis=1)
-    if len(r.sweep_depths) > 1:
+    cap = capacity(r, sweep) if sweep is not None else None
+    if cap is not None and len(cap.depths) > 1:
+        d0, d1 = cap.depths[0], cap.depths[-1]
+        g = cap.gap.mean(axis=1)
         lines += ["", f"**Capacity:** the mean gap grows from {_pts(g[0])} points at depth {d0} "
-                  f"({r.sweep_params[0]:,} parameters) to {_pts(g[-1])} at depth {d1} "
-                  f"({r.sweep_params[-1]:,} parameters)." if g[-1] > g[0] else
+                  f"({cap.params[0]:,} parameters) to {_pts(g[-1])} at depth {d1} "
+                  f"({cap.params[-1]:,} parameters)." if g[-1] > g[0] else
                   f"**Capacity:** here the mean gap does not grow with depth: {_pts(g[0])} points at "
                   f"depth {d0}, {_pts(g[-1])} at depth {d1}."]
     div = [f"seed {s}: step {t}" for s, t in zip(r.seeds, r.problem_diverged) if t >= 0]
@@ -372,8 +416,8 @@ def summary(r: Result) -> str:
     return "\n".join(lines)
 
 
-def tables(r: Result) -> dict[str, dict[str, np.ndarray]]:
-    """CSV tables: first seed's curves, every seed's finals, the capacity sweep."""
+def tables(r: Result, sweep: SweepResult | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """CSV tables: first seed's curves, every seed's finals, the capacity sweep (if given)."""
     steps = np.arange(r.problem_train_loss.shape[1])
     per_step = {"step": steps}
     for role in ("problem", "remedy"):
@@ -384,8 +428,11 @@ def tables(r: Result) -> dict[str, dict[str, np.ndarray]]:
                 "problem_gap": r.problem_gap,
                 "remedy_train_acc": r.remedy_final_train_acc, "remedy_val_acc": r.remedy_final_val_acc,
                 "remedy_gap": r.remedy_gap, "best_step": r.best_step, "stopped_step": r.stopped_step}
-    n_d, n_s = r.sweep_train_acc.shape
-    capacity = {"depth": np.repeat(r.sweep_depths, n_s), "parameters": np.repeat(r.sweep_params, n_s),
-                "seed": np.tile(r.seeds, n_d), "train_acc": r.sweep_train_acc.ravel(),
-                "val_acc": r.sweep_val_acc.ravel()}
-    return {"per_step": per_step, "per_seed": per_seed, "capacity": capacity}
+    out = {"per_step": per_step, "per_seed": per_seed}
+    if sweep is not None:
+        cap = capacity(r, sweep)
+        n_d, n_s = cap.train_acc.shape
+        out["capacity"] = {"depth": np.repeat(cap.depths, n_s), "parameters": np.repeat(cap.params, n_s),
+                           "seed": np.tile(r.seeds, n_d), "train_acc": cap.train_acc.ravel(),
+                           "val_acc": cap.val_acc.ravel()}
+    return out
