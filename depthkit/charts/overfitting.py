@@ -44,16 +44,20 @@ def curves(result, role: str) -> go.Figure:
     fig.update_xaxes(title_text="training step", row=2, col=1)
     best = int(result.best_step[0]) if role == "remedy" else -1
     stopped = int(result.stopped_step[0]) if role == "remedy" else -1
+    # lines in both panels, the label once (in the accuracy panel)
     if best >= 0:
-        fig.add_vline(x=best, line_dash="dash", line_color=FIX,
+        fig.add_vline(x=best, line_dash="dash", line_color=FIX, row=1, col=1,
                       annotation_text=f"best val. loss: step {best} (restored)",
                       annotation_position="bottom right")
+        fig.add_vline(x=best, line_dash="dash", line_color=FIX, row=2, col=1)
     if stopped >= 0:
-        fig.add_vline(x=stopped, line_dash="dot", line_color=NEUTRAL,
+        fig.add_vline(x=stopped, line_dash="dot", line_color=NEUTRAL, row=1, col=1,
                       annotation_text=f"stopped: step {stopped}", annotation_position="top right")
+        fig.add_vline(x=stopped, line_dash="dot", line_color=NEUTRAL, row=2, col=1)
     diverged = int(getattr(result, f"{role}_diverged")[0])
     if diverged >= 0:
-        mark_divergence(fig, diverged, f"non-finite at step {diverged}", color=color)
+        mark_divergence(fig, diverged, f"non-finite at step {diverged}", color=color, row=1, col=1)
+        fig.add_vline(x=diverged, line_dash="dash", line_color=color, row=2, col=1)
     fig.update_layout(title=f"{title}: train vs validation (seed {result.seeds[0]})", height=480,
                       margin=dict(l=60, r=20, t=80, b=50), template="plotly_white",
                       legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
@@ -85,11 +89,12 @@ def boundary(result, role: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=result.X_val[v, 0], y=result.X_val[v, 1], mode="markers",
                                  name=f"validation, class {cls}",
                                  marker=dict(size=4, color=col, opacity=0.35)))
+    size = 9 if len(y) <= 100 else 6  # "more data" draws hundreds of training points
     for cls, col in ((0, "#c0392b"), (1, "#1f5f8b")):
         t = y == cls
         fig.add_trace(go.Scatter(x=X[t, 0], y=X[t, 1], mode="markers", name=f"training, class {cls}",
-                                 marker=dict(size=9, color=col, symbol="circle",
-                                             line=dict(color="black", width=1.5))))
+                                 marker=dict(size=size, color=col, symbol="circle",
+                                             line=dict(color="black", width=1.5 if size > 6 else 1))))
     layout(fig, f"{title}: decision boundary ({len(y)} training points)",
            "x1 (standardized)", "x2 (standardized)", height=460)
     fig.update_xaxes(range=[result.grid_x[0], result.grid_x[-1]])

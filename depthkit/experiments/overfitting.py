@@ -359,6 +359,14 @@ def _pts(x: float) -> str:
     return f"{100 * x:.1f}"
 
 
+def _gap(x: float) -> str:
+    """'a 19.0-point gap', 'an 11.3-point gap' (the article as the number is spoken)."""
+    number = _pts(x)
+    whole = number.split(".")[0]  # "-8" reads "minus eight": "a"
+    article = "an" if whole.startswith("8") or whole in ("11", "18") else "a"
+    return f"{article} {number}-point gap"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -375,16 +383,16 @@ def summary(r: Result, sweep: SweepResult | None = None) -> str:
         "**What you are seeing.** "
         f"Without a remedy, the network ({r.problem_params:,} parameters for {len(r.y_train)} training "
         f"points) reaches train accuracy {_pct(r.problem_final_train_acc[0])} and validation accuracy "
-        f"{_pct(r.problem_final_val_acc[0])} on seed {r.seeds[0]}: a {_pts(pg[0])}-point gap. "
+        f"{_pct(r.problem_final_val_acc[0])} on seed {r.seeds[0]}: {_gap(pg[0])}. "
         "Where its boundary bends around single training points, it has learned their noise. "
         f"With {r.remedy}: train {_pct(r.remedy_final_train_acc[0])}, validation "
-        f"{_pct(r.remedy_final_val_acc[0])}, a {_pts(rg[0])}-point gap.",
+        f"{_pct(r.remedy_final_val_acc[0])}, {_gap(rg[0])}.",
         "",
         f"**Over {n} seeds** (seeds {r.seeds[0]}-{r.seeds[-1]}, each with its own data and initialization): "
         f"the mean gap is {_pts(pg.mean())} points without a remedy (range {_pts(pg.min())} to "
         f"{_pts(pg.max())}) and {_pts(rg.mean())} with {r.remedy}"
-        + (f" ({100 * reduction:.0f}% narrower). " if reduction >= 0 else
-           f" ({-100 * reduction:.0f}% wider). " if reduction < 0 else ". ")
+        + (f", {100 * reduction:.0f}% narrower. " if reduction >= 0 else
+           f", {-100 * reduction:.0f}% wider. " if reduction < 0 else ". ")
         + f"The gap narrowed on {narrower} of {n} seeds"
         + (" (on every seed)" if narrower == n else
            ", so this remedy helped on only some seeds" if 0 < narrower else ", on none")
