@@ -112,6 +112,18 @@ def test_same_settings_same_result():
     assert not np.array_equal(a.problem_train_loss, c.problem_train_loss)
 
 
+@pytest.mark.parametrize("remedy, batch", [("dropout", 3), ("augmentation", 6)])
+def test_seeds_train_together_in_one_batch(remedy, batch):
+    # dropout runs form their own batch; jitter runs share the problem's
+    assert result_of(**SMALL, remedy=remedy).batch_models == batch
+
+
+@pytest.mark.parametrize("dataset", ["circles", "spirals", "xor"])
+def test_every_dataset_runs(dataset):
+    r = exp.run(exp.OverfittingSettings(dataset=dataset, n_train=20, n_seeds=3, steps=20))
+    assert np.isfinite(r.problem_final_val_acc).all() and r.X_train.shape == (20, 2)
+
+
 def test_more_data_keeps_the_validation_set_and_adds_training_points():
     r = exp.run(exp.OverfittingSettings(**SMALL, remedy="more data", data_factor=3))
     assert r.remedy_n_train == 120 and len(r.y_train_remedy) == 120

@@ -216,6 +216,7 @@ class Result:
     X_val: np.ndarray
     y_val: np.ndarray
     depth: int  # of the problem network
+    batch_models: int  # models the first seed's problem network trained together with
 
     @property
     def problem_gap(self) -> np.ndarray:
@@ -318,7 +319,7 @@ def run(settings: OverfittingSettings) -> Result:
         remedy_proba=_proba_grid(r_model, rem[0], gx, gy),
         X_train=first.X_train, y_train=first.y_train,
         X_train_remedy=first_rem.X_train, y_train_remedy=first_rem.y_train,
-        X_val=first.X_val, y_val=first.y_val, depth=s.depth,
+        X_val=first.X_val, y_val=first.y_val, depth=s.depth, batch_models=prob[0].batch_size_models,
     )
 
 
