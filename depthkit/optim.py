@@ -5,6 +5,11 @@ learning rates, weight decays or momenta. Updates follow torch.optim.SGD and
 torch.optim.AdamW exactly (AdamW with weight_decay=0 is Adam); frozen models
 (diverged or early-stopped) get no update. `step` returns the update tensors
 so the trainer can measure ||dW|| / ||W||.
+
+`l2` (optional, [K]) adds l2 * p to every gradient before either update: the
+classic L2 penalty (l2/2)*||w||^2 coupled to the loss, as the `weight_decay`
+argument of torch.optim.Adam and torch.optim.SGD. With Adam it regularizes
+where AdamW's decoupled decay barely acts on small weights.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ def _per_model(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 class StackedOptimizer:
     def __init__(self, params: dict[str, torch.Tensor], kind: str, lr: torch.Tensor,
-                 momentum: torch.Tensor, weight_decay: torch.Tensor):
+                 momentum: torch.Tensor, weight_decay: torch.Tensor, l2: torch.Tensor | None = None):
         self.params = params
+        self.l2 = l2
         self.kind = kind
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.t = 0
@@ -41,6 +47,8 @@ class StackedOptimizer:
             lr = _per_model(self.lr, p)
             wd = _per_model(self.weight_decay, p)
             st = self.state.setdefault(name, {})
+            if self.l2 is not None:
+                g = g + _per_model(self.l2, p) * p
             if self.kind == "sgd":
                 g = g + wd * p  # L2 through the gradient, as torch.optim.SGD
                 mom = _per_model(self.momentum, p)

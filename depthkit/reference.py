@@ -78,7 +78,11 @@ def train_plain(module: nn.Module, settings: TrainSettings, dataset: Dataset) ->
     params = list(module.parameters())
     if settings.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=settings.lr, momentum=settings.momentum,
-                              weight_decay=settings.weight_decay)
+                              weight_decay=settings.weight_decay + settings.l2)
+    elif settings.l2 > 0:
+        if settings.weight_decay > 0:
+            raise ValueError("train_plain: l2 together with AdamW weight_decay is not mirrored")
+        opt = torch.optim.Adam(params, lr=settings.lr, weight_decay=settings.l2)  # coupled L2
     else:
         opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
     linears = [b.linear for b in list(module)[:-1]]

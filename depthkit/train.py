@@ -58,6 +58,10 @@ class TrainSettings(Settings):
     # 0 = full batch
     batch_size: int = param(0, lo=0, hi=20000, label="Batch size (0 = all)")
     weight_decay: float = param(0.0, lo=0.0, hi=1.0, label="Weight decay")
+    # L2 penalty coupled to the loss: adds l2 * w to each gradient (torch.optim.Adam's
+    # weight_decay); unlike AdamW's decoupled decay it acts on small weights too
+    l2: float = param(0.0, lo=0.0, hi=1.0, label="L2 penalty",
+                      help="Adds l2 * w to every gradient (L2 regularization, coupled).")
     # rescale the gradient when its total norm exceeds this; 0 = off
     clip_norm: float = param(0.0, lo=0.0, hi=1e6, label="Clip gradient norm at (0 = off)")
     # std of Gaussian jitter added to training inputs each step (augmentation)
@@ -214,7 +218,9 @@ def _train_group(runs: list[tuple[ModelSettings, TrainSettings, Dataset]]) -> li
     gens = [torch.Generator().manual_seed(int(t.seed) + 1) for t in tsets]
     opt = StackedOptimizer(params, ts.optimizer, _vec([t.lr for t in tsets], dtype, device),
                            _vec([t.momentum for t in tsets], dtype, device),
-                           _vec([t.weight_decay for t in tsets], dtype, device))
+                           _vec([t.weight_decay for t in tsets], dtype, device),
+                           _vec([t.l2 for t in tsets], dtype, device) if any(t.l2 > 0 for t in tsets)
+                           else None)
     clip = _vec([t.clip_norm for t in tsets], f64, device)
     dropout_p = _vec([m.dropout for m in models], dtype, device)
     noise = [t.input_noise for t in tsets]
