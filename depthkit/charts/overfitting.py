@@ -59,7 +59,7 @@ def curves(result, role: str) -> go.Figure:
         mark_divergence(fig, diverged, f"non-finite at step {diverged}", color=color, row=1, col=1)
         fig.add_vline(x=diverged, line_dash="dash", line_color=color, row=2, col=1)
     fig.update_layout(title=f"{title}: train vs validation (seed {result.seeds[0]})", height=480,
-                      margin=dict(l=60, r=20, t=80, b=50), template="plotly_white",
+                      margin=dict(l=60, r=20, t=80, b=50),
                       legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
     return fig
 
