@@ -20,7 +20,7 @@ import io
 import numbers
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import plotly.graph_objects as go
@@ -207,6 +207,8 @@ def share_query() -> dict[str, str]:
 def share_url() -> str:
     """The full link to this page with its current settings (relative if the host is unknown)."""
     base = st.context.url or ""
+    if base and not urlsplit(base).path:
+        base += "/"
     query = urlencode(share_query())
     return base + ("?" + query if query else "")
 
