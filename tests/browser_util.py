@@ -94,7 +94,7 @@ _BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
     || !!document.querySelector('[data-testid="stSkeleton"]')"""
 
 
-def wait_until_done(page, timeout_ms: int = LOAD_TIMEOUT_MS, quiet_ms: int = 1500) -> None:
+def wait_until_done(page, timeout_ms: int = LOAD_TIMEOUT_MS, quiet_ms: int = 1000) -> None:
     """Wait for the page's title, then until the script has been idle for `quiet_ms`."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
