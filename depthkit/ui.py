@@ -8,8 +8,15 @@ Pages call, top to bottom:
 
 `controls` draws one widget per settings field from the field's declaration
 (bounds, choices, label), starts from the values in the URL (untrusted:
-parsed leniently, with a visible notice of what was changed), and writes the
-current values back to the URL so that a copied link restores the chart.
+parsed leniently, with a visible notice of what was changed), writes the
+current values back to the URL so that a copied link restores the chart, and
+ends with a "Copy link to this experiment" box. The values also live in the
+session, so a visit to another page (which clears the URL) loses nothing.
+
+Presenter mode (`presenter_toggle`, in the app's sidebar; ?presenter=1 in the
+URL) hides `explain` text and enlarges `chart`s. Export: `download_tables`
+(CSV per table, NaN/inf kept), plotly's own PNG button on every chart, and
+`pytorch_code` (a runnable plain-PyTorch snippet of the model).
 """
 
 from __future__ import annotations
@@ -254,7 +261,9 @@ def chart(fig: go.Figure, key: str | None = None) -> None:
     if presenter_mode():
         fig.update_layout(height=int((fig.layout.height or 380) * PRESENTER_SCALE),
                           font=dict(size=PRESENTER_FONT))
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    png = {"filename": f"depthkit_{key or 'chart'}".replace(".", "_"), "scale": 2}
+    st.plotly_chart(fig, width="stretch", key=key,
+                    config={"displaylogo": False, "toImageButtonOptions": png})
 
 
 def _cell(value: Any) -> str:

@@ -4,6 +4,7 @@ presets, presenter mode, the copy-link box, and CSV export."""
 import csv
 import dataclasses
 import io
+import json
 import math
 
 import numpy as np
@@ -193,7 +194,6 @@ def test_presenter_mode_hides_explanations_enlarges_charts_and_stays_in_the_url(
     assert not shown.exception
     assert any("spread after the last layer" in m.value for m in normal.markdown)
     assert not any("spread after the last layer" in m.value for m in shown.markdown)
-    import json
     height = [json.loads(c.proto.spec)["layout"]["height"] for c in at_charts(normal)]
     big = [json.loads(c.proto.spec)["layout"]["height"] for c in at_charts(shown)]
     assert big[0] > height[0]
@@ -241,6 +241,14 @@ def test_download_buttons_offer_each_table_as_csv():
     buttons = at.get("download_button")
     assert len(buttons) == 1
     assert "per layer" in buttons[0].proto.label
+
+
+def test_charts_keep_plotlys_png_download():
+    at = open_demo({"depth": "3"})
+    config = json.loads(at_charts(at)[0].proto.config)
+    assert config["toImageButtonOptions"]["filename"] == "depthkit_demo_signal"
+    assert "toImage" not in config.get("modeBarButtonsToRemove", [])
+    assert config.get("displayModeBar", True) is not False
 
 
 def test_pytorch_snippet_expander_is_on_the_page():
