@@ -149,6 +149,23 @@ def test_presenter_mode_from_the_link_hides_the_explanation(demo_url, new_page):
     assert share_link(shown).endswith("?depth=5&presenter=1")
 
 
+def test_presenter_mode_survives_moving_between_pages(app_url, new_page):
+    # moving between pages clears the query; the toggle's session state puts it back
+    page = open_and_wait(new_page, app_url + "/?presenter=1&zzz=1")
+    toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
+                          has_text="Presenter mode").locator("input")
+    assert toggle.is_checked()
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Mission").click()
+    page.wait_for_url("**/mission**")
+    wait_until_done(page)
+    no_exception(page)
+    assert page.url.endswith("/mission?presenter=1")
+    assert toggle.is_checked()
+    toggle.click(force=True)  # the input is visually hidden behind Streamlit's switch
+    page.wait_for_url("**/mission")
+    assert "presenter" not in page.url
+
+
 def non_default_link(page_file: str) -> str:
     """A query that sets one field of the page's settings to another allowed value, cheaply.
 
