@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 import depthkit  # noqa: F401  first: process-wide CPU settings before torch does parallel work
-from depthkit import runtime
+from depthkit import runtime, ui
 
 # One process serves every visitor; 1 torch thread per run keeps concurrent
 # runs from fighting over the cores (see README, "Threads").
@@ -25,4 +25,6 @@ PAGES = {
     "Mission": [st.Page("pages/mission.py", title="Mission", icon=":material/quiz:")],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+ui.presenter_toggle()  # chrome: kept in the URL as ?presenter=1
+page.run()

@@ -8,15 +8,26 @@ Pages call, top to bottom:
 
 `controls` draws one widget per settings field from the field's declaration
 (bounds, choices, label), starts from the values in the URL (untrusted:
-parsed leniently, with a visible notice of what was changed), and writes the
-current values back to the URL so that a copied link restores the chart.
+parsed leniently, with a visible notice of what was changed), writes the
+current values back to the URL so that a copied link restores the chart, and
+ends with a "Copy link to this experiment" box. The values also live in the
+session, so a visit to another page (which clears the URL) loses nothing.
+
+Presenter mode (`presenter_toggle`, in the app's sidebar; ?presenter=1 in the
+URL) hides `explain` text and enlarges `chart`s. Export: `download_tables`
+(CSV per table, NaN/inf kept), plotly's own PNG button on every chart, and
+`pytorch_code` (a runnable plain-PyTorch snippet of the model).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import numbers
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import plotly.graph_objects as go
@@ -28,7 +39,11 @@ from depthkit.models import ModelSettings
 from depthkit.spec import FieldSpec, Settings, specs
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
-PRESENTER_KEY = "presenter"
+PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
+_PRESENTER_STATE = "_presenter"  # the toggle's session-state key
+COPY_LINK_LABEL = "Copy link to this experiment"
+PRESENTER_SCALE = 1.5  # chart height factor for a projector
+PRESENTER_FONT = 20
 
 
 def page_header(title: str, claim: str) -> None:
@@ -38,9 +53,40 @@ def page_header(title: str, claim: str) -> None:
         st.markdown(f"**{claim}**")
 
 
+def _truthy(text: Any) -> bool:
+    return str(text).strip().lower() in ("1", "true", "yes", "on")
+
+
 def presenter_mode() -> bool:
-    """True when the URL asks for the projector layout (?presenter=1)."""
-    return st.query_params.get(PRESENTER_KEY, "0") in ("1", "true", "True")
+    """True in the projector layout: the toggle's state, else the URL's ?presenter=1."""
+    if _PRESENTER_STATE in st.session_state:
+        return bool(st.session_state[_PRESENTER_STATE])
+    return _truthy(st.query_params.get(PRESENTER_KEY, "0"))
+
+
+def _set_param(key: str, value: str | None) -> None:
+    """Set (or with None remove) one query parameter, touching the URL only on a change."""
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def presenter_toggle(container: Any = None) -> bool:
+    """The "Presenter mode" toggle (app chrome), started from and kept in the URL.
+
+    Its state lives in the session, so it survives moving between pages (which
+    clears the URL's query) and is written back as ?presenter=1 on every run.
+    """
+    container = container or st.sidebar
+    if _PRESENTER_STATE not in st.session_state:
+        st.session_state[_PRESENTER_STATE] = _truthy(st.query_params.get(PRESENTER_KEY, "0"))
+    on = container.toggle("Presenter mode", key=_PRESENTER_STATE,
+                          help="For a projector: hides the explanations, enlarges the charts. "
+                               "Kept in the link as ?presenter=1.")
+    _set_param(PRESENTER_KEY, "1" if on else None)
+    return bool(on)
 
 
 def _key(cls: type, name: str) -> str:
@@ -66,33 +112,50 @@ def _widget(cls: type, name: str, spec: FieldSpec, container: Any) -> Any:
     return container.slider(label, float(spec.lo), float(spec.hi), step=step, **kwargs)
 
 
+def _store(cls: type) -> str:
+    return f"_values.{cls.__name__}"
+
+
 def _apply(cls: type, values: dict[str, Any]) -> None:
+    """Set the widgets of `cls` (and the session's copy of their values)."""
     for name, value in values.items():
         st.session_state[_key(cls, name)] = value
+    st.session_state[_store(cls)] = dict(values)
+
+
+def _clean(text: Any) -> str:
+    """An untrusted URL value made harmless to echo inside a markdown code span."""
+    return "".join(c if c.isprintable() and c not in "`\\" else "?" for c in str(text))
+
+
+def _load_from_url(cls: type[Settings]) -> None:
+    """Once per session and class: the widgets' start values from the (untrusted) URL."""
+    raw = {name: _clean(st.query_params.get(name)) for name in specs(cls) if name in st.query_params}
+    start, notices = cls.from_strings(raw)
+    _apply(cls, dataclasses.asdict(start))
+    st.session_state[f"_start.{cls.__name__}"] = dataclasses.asdict(start)
+    st.session_state[f"_notices.{cls.__name__}"] = notices
 
 
 def controls(cls: type[Settings], *, presets: dict[str, dict[str, Any]] | None = None,
-             groups: dict[str, list[str]] | None = None, container: Any = None) -> Settings | None:
+             groups: dict[str, list[str]] | None = None, container: Any = None,
+             share: bool = True) -> Settings | None:
     """Widgets for every field of `cls`, synced with the URL; returns the settings.
 
     `presets` maps a button label to field overrides (applied over the
     defaults). `groups` maps a heading to field names; fields not in any group
-    go under "More". Returns None (after showing why) if the values do not
-    work together.
+    go under "More". With `share`, a "Copy link to this experiment" box ends
+    the controls. Returns None (after showing why) if the values do not work
+    together.
     """
     container = container or st.sidebar
     field_specs = specs(cls)
-    loaded = f"_url_loaded.{cls.__name__}"
-    if loaded not in st.session_state:
-        raw = {k: st.query_params.get(k) for k in st.query_params.keys()}
-        start, notices = cls.from_strings(raw)
-        _apply(cls, dataclasses.asdict(start))
-        st.session_state[loaded] = True
-        st.session_state[f"_notices.{cls.__name__}"] = notices
-    notices = st.session_state.get(f"_notices.{cls.__name__}", [])
-    if notices:
-        st.warning("Some values in the link were not usable and were changed:\n\n" +
-                   "\n".join(f"- {n}" for n in notices))
+    if _store(cls) not in st.session_state:
+        _load_from_url(cls)
+    # Streamlit forgets a widget's state on runs that do not draw it (another
+    # page was open); the session's copy of the values brings it back.
+    for name, value in st.session_state[_store(cls)].items():
+        st.session_state.setdefault(_key(cls, name), value)
 
     if presets:
         container.markdown("**Try this**")
@@ -100,7 +163,7 @@ def controls(cls: type[Settings], *, presets: dict[str, dict[str, Any]] | None =
         for i, (label, overrides) in enumerate(presets.items()):
             values = {**dataclasses.asdict(cls()), **overrides}
             cols[i % 2].button(label, key=f"preset.{cls.__name__}.{label}",
-                               on_click=_apply, args=(cls, values), use_container_width=True)
+                               on_click=_apply, args=(cls, values), width="stretch")
 
     groups = groups or {}
     grouped = [n for names in groups.values() for n in names]
@@ -110,24 +173,59 @@ def controls(cls: type[Settings], *, presets: dict[str, dict[str, Any]] | None =
         box = container.expander(heading, expanded=heading != "More")
         for name in names:
             values[name] = _widget(cls, name, field_specs[name], box)
+    st.session_state[_store(cls)] = dict(values)
+
+    notices = st.session_state.get(f"_notices.{cls.__name__}", [])
+    if notices and values == st.session_state.get(f"_start.{cls.__name__}"):
+        # shown until the viewer changes a control
+        st.warning("Some values in the link were not usable and were changed: " + " ".join(notices),
+                   icon=":material/link_off:")
     try:
         settings = cls(**values)
     except ValueError as err:
         st.error(f"These settings do not work together: {err}")
         return None
     _write_url(settings)
+    if share:
+        share_link(container)
     return settings
 
 
 def _write_url(settings: Settings) -> None:
-    """Put the settings that differ from the defaults into the URL."""
-    defaults = type(settings)().to_strings()
-    wanted = {k: v for k, v in settings.to_strings().items() if defaults[k] != v}
-    if presenter_mode():
-        wanted[PRESENTER_KEY] = "1"
-    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
-    if current != wanted:
-        st.query_params.from_dict(wanted)
+    """Put this class's settings that differ from the defaults into the URL.
+
+    Only this class's keys are touched (a page may draw several classes);
+    unknown keys in the URL are ignored, and left out of the copied link.
+    """
+    cls = type(settings)
+    defaults = cls().to_strings()
+    for name, text in settings.to_strings().items():
+        _set_param(name, text if text != defaults[name] else None)
+    seen = st.session_state.setdefault("_url_fields", set())
+    seen.update(specs(cls))
+
+
+def share_query() -> dict[str, str]:
+    """The query that restores this page: known settings fields and presenter mode only."""
+    known = st.session_state.get("_url_fields", set()) | {PRESENTER_KEY}
+    return {k: st.query_params.get(k) for k in st.query_params.keys() if k in known}
+
+
+def share_url() -> str:
+    """The full link to this page with its current settings (relative if the host is unknown)."""
+    base = st.context.url or ""
+    if base and not urlsplit(base).path:
+        base += "/"
+    query = urlencode(share_query())
+    return base + ("?" + query if query else "")
+
+
+def share_link(container: Any = None) -> None:
+    """A code box with the current link; Streamlit's code box has a copy button."""
+    container = container or st.sidebar
+    container.markdown(f"**{COPY_LINK_LABEL}**",
+                       help="Opening this link shows the same settings, seed and numbers.")
+    container.code(share_url() or "(this page, default settings)", language=None, wrap_lines=True)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -156,10 +254,26 @@ def explain(markdown: str) -> None:
 
 
 def chart(fig: go.Figure, key: str | None = None) -> None:
-    """A plotly chart at full width; taller, with larger fonts, in presenter mode."""
+    """A plotly chart at full width; taller, with larger fonts, in presenter mode.
+
+    Plotly's own toolbar keeps its "Download plot as a PNG" button.
+    """
     if presenter_mode():
-        fig.update_layout(height=int((fig.layout.height or 380) * 1.4), font=dict(size=18))
-    st.plotly_chart(fig, use_container_width=True, key=key)
+        fig.update_layout(height=int((fig.layout.height or 380) * PRESENTER_SCALE),
+                          font=dict(size=PRESENTER_FONT))
+    png = {"filename": f"depthkit_{key or 'chart'}".replace(".", "_"), "scale": 2}
+    st.plotly_chart(fig, width="stretch", key=key,
+                    config={"displaylogo": False, "toImageButtonOptions": png})
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (numbers.Integral,)):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))  # shortest exact text; 'nan', 'inf', '-inf' read back by float()
+    return str(value)
 
 
 FIGURE_CACHE_ENTRIES = 128  # shared figures; ~11 per page view
@@ -186,22 +300,24 @@ def chart_cached(build: Callable[..., go.Figure], settings: Settings, result: An
 
 
 def _csv(table: dict[str, np.ndarray]) -> str:
-    """Columns of equal length as CSV text (NaN and inf written as such)."""
+    """Columns as CSV text; NaN and inf written as nan/inf, shorter columns padded with blanks."""
     names = list(table)
     columns = [np.asarray(table[n]).reshape(-1) for n in names]
-    rows = [",".join(names)]
-    for i in range(len(columns[0]) if columns else 0):
-        rows.append(",".join(repr(float(c[i])) if np.issubdtype(c.dtype, np.number) or c.dtype == bool
-                             else str(c[i]) for c in columns))
-    return "\n".join(rows) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for i in range(max((len(c) for c in columns), default=0)):
+        writer.writerow([_cell(c[i].item()) if i < len(c) else "" for c in columns])
+    return out.getvalue()
 
 
 def download_tables(tables: dict[str, dict[str, np.ndarray]], stem: str) -> None:
-    """One CSV download button per table (e.g. 'per_step', 'per_layer')."""
+    """One CSV download button per table (e.g. 'per_step', 'per_layer'); no rerun on click."""
     cols = st.columns(max(len(tables), 1))
     for col, (name, table) in zip(cols, tables.items()):
         col.download_button(f"Download {name.replace('_', ' ')} data (CSV)", _csv(table),
-                            file_name=f"{stem}_{name}.csv", mime="text/csv", key=f"csv.{stem}.{name}")
+                            file_name=f"{stem}_{name}.csv", mime="text/csv", key=f"csv.{stem}.{name}",
+                            on_click="ignore", icon=":material/download:")
 
 
 def pytorch_code(settings: ModelSettings, label: str = "PyTorch code for this model") -> None:

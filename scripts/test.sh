@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
+# requirements-dev.txt includes the playwright package (its driver only).
 "$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-# Browser tests drive Debian's chromium (Playwright's own browser download is not used).
+# Browser tests drive Debian's chromium through Playwright; `playwright install`
+# (its own browser download) is never run.
 if ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
@@ -16,8 +18,10 @@ fi
 "$PY" -m ruff check .
 
 # -n 2: two workers with one torch thread each use both cores of a small machine.
+# --dist loadgroup keeps the browser tests (xdist_group "browser") on one worker,
+# so they share one streamlit server and one chromium.
 set +e
-"$PY" -m pytest -n 2 "$@"
+"$PY" -m pytest -n 2 --dist loadgroup "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

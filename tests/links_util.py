@@ -1,0 +1,44 @@
+"""Find each registered page's Settings classes, for the link and browser tests.
+
+A page pages/NAME.py keeps its experiment in depthkit/experiments/NAME.py;
+its Settings classes are the classes defined there that derive
+depthkit.spec.Settings. Pages still waiting for their issue are placeholders.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pathlib
+
+from depthkit.spec import Settings
+from tests.apptest_util import PAGES, ROOT
+
+PLACEHOLDER = "Placeholder until its issue lands."
+CHALLENGES = ["pages/vanishing.py", "pages/exploding.py", "pages/overfitting.py", "pages/speed.py"]
+
+
+def stem(page: str) -> str:
+    return pathlib.Path(page).stem
+
+
+def is_placeholder(page: str) -> bool:
+    return PLACEHOLDER in (ROOT / page).read_text()
+
+
+def experiment(page: str):
+    """The page's depthkit.experiments module, or None."""
+    name = f"depthkit.experiments.{stem(page)}"
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+def settings_classes(page: str) -> list[type[Settings]]:
+    mod = experiment(page)
+    if mod is None:
+        return []
+    return [obj for obj in vars(mod).values()
+            if isinstance(obj, type) and issubclass(obj, Settings) and obj is not Settings
+            and obj.__module__ == mod.__name__]
+
+
+__all__ = ["CHALLENGES", "PAGES", "is_placeholder", "experiment", "settings_classes", "stem"]
