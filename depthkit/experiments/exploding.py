@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from depthkit.budget import check_budget, forward_flops
-from depthkit.data import DataSettings, make_dataset
+from depthkit.data import Dataset, DataSettings, make_dataset
 from depthkit.models import ACTIVATIONS, ModelSettings
 from depthkit.probes import probe_at_init
 from depthkit.spec import Settings, param
@@ -202,6 +202,29 @@ def _log10_ratio(ratio: float) -> float:
     return math.log10(ratio) if np.isfinite(ratio) and ratio > 0 else float("nan")
 
 
+def phase(model: ModelSettings, depths: tuple[int, ...], data: Dataset, seed: int,
+          contrast: bool = True) -> tuple[np.ndarray, np.ndarray, tuple[list, list]]:
+    """The phase diagram of `model`'s activation and width at initialization, in one probe call.
+
+    Returns log10 signal ratios [len(depths), len(PHASE_GAINS)], the crossing
+    gain at each depth, and (with `contrast`) the ReLU and sigmoid probes at
+    `model.depth` for CONTRAST_GAINS.
+    """
+    grid = [model.replace(depth=d, init_gain=float(g)) for d in depths for g in PHASE_GAINS]
+    extra = []
+    if contrast:
+        extra = [model.replace(activation=act, init_gain=float(g))
+                 for act in ("relu", "sigmoid") for g in CONTRAST_GAINS]
+    probes = probe_at_init(grid + extra, [seed] * (len(grid) + len(extra)), data, n_points=PHASE_POINTS)
+    gains = np.array(PHASE_GAINS)
+    log_ratio = np.array([_log10_ratio(p.signal_ratio) for p in probes[:len(grid)]])
+    log_ratio = log_ratio.reshape(len(depths), len(gains))
+    crossings = np.array([crossing(gains, row) for row in log_ratio])
+    rest = probes[len(grid):]
+    n = len(CONTRAST_GAINS)
+    return log_ratio, crossings, (rest[:n], rest[n:])
+
+
 def _run(label: str, res: TrainResult, probe) -> Run:
     return Run(label=label, loss=res.loss, grad_norm=res.grad_norm, clipped=res.clipped.astype(bool),
                weight_norm=np.sqrt(np.sum(res.weight_norms ** 2, axis=1)),
@@ -232,17 +255,9 @@ def run(s: ExplodingSettings) -> Result:
     init_probes = probe_at_init([model, fix_model], [s.seed, s.seed], data, n_points=PROBE_POINTS)
 
     depths = phase_depths(s)
-    grid = [model.replace(depth=d, init_gain=float(g)) for d in depths for g in PHASE_GAINS]
-    relu = [model.replace(activation="relu", init_gain=float(g)) for g in CONTRAST_GAINS]
-    sigmoid = [model.replace(activation="sigmoid", init_gain=float(g)) for g in CONTRAST_GAINS]
-    probes = probe_at_init(grid + relu + sigmoid, [s.seed] * (len(grid) + 2 * len(CONTRAST_GAINS)),
-                           data, n_points=PHASE_POINTS)
+    log_ratio, crossings, contrast = phase(model, depths, data, s.seed)
+    relu_probes, sigmoid_probes = contrast
     gains = np.array(PHASE_GAINS)
-    log_ratio = np.array([_log10_ratio(p.signal_ratio) for p in probes[:len(grid)]])
-    log_ratio = log_ratio.reshape(len(depths), len(gains))
-    crossings = np.array([crossing(gains, row) for row in log_ratio])
-    relu_probes = probes[len(grid):len(grid) + len(CONTRAST_GAINS)]
-    sigmoid_probes = probes[len(grid) + len(CONTRAST_GAINS):]
 
     product_gains = tuple(sorted(set(PRODUCT_GAINS) | {s.init_gain}))
     return Result(
