@@ -13,7 +13,32 @@ import plotly.graph_objects as go
 from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
 from depthkit.experiments.exploding import Result, Run
 
-_NOTE_POSITION = {PROBLEM: "top left", FIX: "bottom right"}  # two notes at one step do not overlap
+# two notes at one step do not overlap: the problem's at the top, the fix's at the bottom
+_NOTE_Y = {PROBLEM: (1.0, "top"), FIX: (0.0, "bottom")}
+
+
+def _vline(fig: go.Figure, x: float, color: str, text: str, place: tuple, dash: str = "dash") -> None:
+    """A vertical line with a note. add_shape/add_annotation: add_vline costs ~10x more per call,
+    and the page rebuilds every figure on each rerun."""
+    y, xanchor, yanchor = place
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
+                  line=dict(color=color, dash=dash))
+    fig.add_annotation(text=text, x=x, y=y, xref="x", yref="paper", showarrow=False,
+                       xanchor=xanchor, yanchor=yanchor, font=dict(color=color))
+
+
+def _finish(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bool = True,
+            notes: list[str] | None = None, height: int = 440) -> go.Figure:
+    """common.layout, then the legend and any notes below the plot, clear of the title."""
+    layout(fig, title, x_title, y_title, log_y=log_y, height=height)
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.24, yanchor="top",
+                                  font=dict(size=11)),
+                      margin=dict(l=60, r=20, t=50, b=150 if notes else 120))
+    if notes:
+        fig.add_annotation(text="<br>".join(notes), x=0, y=-0.5, xref="paper", yref="paper",
+                           showarrow=False, xanchor="left", yanchor="top", align="left",
+                           font=dict(size=11, color=NEUTRAL))
+    return fig
 
 
 def divergence_note(run: Run, role: str) -> str:
@@ -33,10 +58,12 @@ def _mark(fig: go.Figure, run: Run, role: str, color: str, y: float) -> None:
         return
     step = run.diverged_step
     note = divergence_note(run, role)
-    fig.add_vline(x=step, line_dash="dash", line_color=color, annotation_text=note,
-                  annotation_position=_NOTE_POSITION[color], annotation_font_color=color)
+    y_note, yanchor = _NOTE_Y[color]
+    # the note runs into the chart, away from the nearer edge
+    xanchor = "left" if step < 0.6 * run.steps else "right"
+    _vline(fig, step, color, note, (y_note, xanchor, yanchor))
     fig.add_trace(go.Scatter(x=[step], y=[y], mode="markers", name=f"{role} diverged",
-                             marker=dict(symbol="x", size=14, color=color),
+                             marker=dict(symbol="x", size=14, color=color), showlegend=False,
                              hovertext=[note], hoverinfo="text"))
 
 
@@ -55,7 +82,10 @@ def _over_steps(r: Result, field: str, title: str, y_title: str) -> go.Figure:
         _mark(fig, run, role, color, top)
     if all(not any(v is not None for v in plottable(getattr(run, field), log=True)) for run, _, _ in runs):
         empty_note(fig, "nothing finite to plot: both runs were non-finite from the start")
-    return layout(fig, title, "training step", y_title, log_y=True)
+    _finish(fig, title, "training step", y_title)
+    # notes near step 0 would stretch the autorange to negative steps
+    fig.update_xaxes(range=[-0.5, max(r.problem.steps, r.fix.steps) - 0.5])
+    return fig
 
 
 def losses(r: Result) -> go.Figure:
@@ -68,15 +98,17 @@ def grad_norms(r: Result) -> go.Figure:
     fig = _over_steps(r, "grad_norm", "Gradient norm over training (before clipping)",
                       "||gradient|| (log scale)")
     fix = r.fix
-    if fix.clipped.any():
-        steps = np.flatnonzero(fix.clipped)
-        fig.add_trace(go.Scatter(x=steps.tolist(), y=plottable(fix.grad_norm[steps], log=True),
-                                 mode="markers", name=f"clipping acted ({len(steps)} steps)",
-                                 marker=dict(symbol="circle-open", size=5, color=FIX)))
     if r.settings.fix == "clipping":
-        fig.add_hline(y=r.settings.clip_norm, line_dash="dot", line_color=NEUTRAL,
-                      annotation_text=f"clip threshold {r.settings.clip_norm:g}",
-                      annotation_position="bottom left")
+        clip = r.settings.clip_norm
+        steps = np.flatnonzero(fix.clipped)
+        # ticks along the threshold, so the gradient curve itself stays readable
+        fig.add_trace(go.Scatter(x=steps.tolist(), y=[clip] * len(steps), mode="markers",
+                                 name=f"clipping acted ({len(steps)} of {fix.steps} steps)",
+                                 marker=dict(symbol="line-ns-open", size=8, color=FIX)))
+        fig.add_shape(type="line", x0=0, x1=1, y0=clip, y1=clip, xref="paper", yref="y",
+                      line=dict(color=NEUTRAL, dash="dot"))
+        fig.add_annotation(text=f"clip threshold {clip:g}", x=0, y=np.log10(clip), xref="paper", yref="y",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(color=NEUTRAL))
     return fig
 
 
@@ -100,12 +132,7 @@ def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
         notes.append(f"the fix ({r.settings.fix}) changes training, not the network at step 0")
     if zeros:
         notes.append(f"{zeros} value(s) are exactly 0 (below float32's range) and not drawn")
-    if notes:
-        fig.add_annotation(text="; ".join(notes), x=0, y=-0.28, xref="paper", yref="paper",
-                           showarrow=False, xanchor="left", font=dict(size=11, color=NEUTRAL))
-    fig = layout(fig, title, "hidden layer l (1 = next to the input)", y_title, log_y=True)
-    fig.update_layout(margin=dict(b=80))
-    return fig
+    return _finish(fig, title, "hidden layer l (1 = next to the input)", y_title, notes=notes)
 
 
 def signal_per_layer(r: Result) -> go.Figure:
@@ -130,10 +157,10 @@ def repeated_product(r: Result) -> go.Figure:
             x=k, y=plottable(norms, log=True), mode="lines",
             name=f"g = {gain:g}" + (" (this page's gain)" if mine else ""),
             line=dict(width=4 if mine else 1.5, color=PROBLEM if mine else None)))
-    fig.add_vline(x=r.settings.depth, line_dash="dot", line_color=NEUTRAL,
-                  annotation_text=f"depth {r.settings.depth}", annotation_position="top right")
-    return layout(fig, f"Repeated multiplication: {r.settings.width}-d vector through random matrices",
-                  "matrices multiplied (entries ~ N(0, g²/width))", "||x|| (log scale)", log_y=True)
+    _vline(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", (1.0, "left", "top"),
+           dash="dot")
+    return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
+                   "matrices multiplied (entries ~ N(0, g<sup>2</sup>/width))", "||x|| (log scale)")
 
 
 def phase_diagram(r: Result) -> go.Figure:
@@ -146,7 +173,6 @@ def phase_diagram(r: Result) -> go.Figure:
         x=r.phase_gains.tolist(), y=r.phase_depths.tolist(),
         z=[[float(v) if np.isfinite(v) else None for v in row] for row in z],
         zmin=-zmax, zmax=zmax, zmid=0, colorscale="RdBu_r",
-        colorbar=dict(title="log10 ratio"),
         hovertemplate="g = %{x}<br>depth %{y}<br>log10 ratio %{z:.1f}<extra></extra>"))
     ok = np.isfinite(r.phase_crossing)
     if ok.any():
@@ -158,12 +184,10 @@ def phase_diagram(r: Result) -> go.Figure:
                              marker=dict(symbol="star", size=16, color="gold",
                                          line=dict(color="black", width=1))))
     missing = int(z.size - finite.size)
-    if missing:
-        fig.add_annotation(text=f"{missing} blank cell(s): a norm under- or overflowed float32",
-                           x=0, y=-0.22, xref="paper", yref="paper", showarrow=False, xanchor="left",
-                           font=dict(size=11, color=NEUTRAL))
-    fig = layout(fig, f"Phase diagram at initialization ({s.activation}): "
-                      "blue = vanishing, red = exploding",
-                 "init gain g (weights ~ N(0, g²/fan_in))", "depth (hidden layers)", height=420)
-    fig.update_layout(legend=dict(y=1.08))
-    return fig
+    notes = [f"{missing} blank cell(s): a norm under- or overflowed float32"] if missing else []
+    fig.update_traces(colorbar=dict(title="log10 ratio<br>red: exploding<br>blue: vanishing"),
+                      selector=dict(type="heatmap"))
+    return _finish(fig, f"Phase diagram at initialization ({s.activation}): "
+                        "log10 ||dL/dh_1|| / ||dL/dh_L||",
+                   "init gain g (weights ~ N(0, g<sup>2</sup>/fan_in))", "depth (hidden layers)",
+                   log_y=False, notes=notes, height=480)
