@@ -136,3 +136,13 @@ def test_crossing_interpolates_the_sign_change():
 def test_probe_model_matches_the_issue_definition():
     m = exp.problem_model(exp.ExplodingSettings(init_gain=2.5))
     assert m == ModelSettings(depth=20, width=32, activation="relu", init="normal", init_gain=2.5)
+
+
+def test_the_balanced_band_narrows_with_depth():
+    ok = []
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(seed=seed)
+        data = make_dataset(exp.data_settings(s))
+        log_ratio, _, _ = exp.phase(exp.problem_model(s), (5, 50), data, seed, contrast=False)
+        ok.append(exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
+    assert _misses(ok) <= MISSES

@@ -177,6 +177,11 @@ def crossing(gains: np.ndarray, log_ratio: np.ndarray) -> float:
     return float("nan")
 
 
+def band_width(log_ratio_row: np.ndarray, step: float = PHASE_GAINS[1] - PHASE_GAINS[0]) -> float:
+    """How wide (in g) the grid region is where the ratio stays within 10x of 1."""
+    return float(np.sum(np.abs(log_ratio_row) < 1) * step)
+
+
 def repeated_product(gains: tuple[float, ...], width: int, layers: int, seed: int) -> np.ndarray:
     """||M_k ... M_1 x|| for k = 0..layers, M_i ~ N(0, g^2/width), ||x|| = 1; [len(gains), layers+1].
 
@@ -299,8 +304,9 @@ def _story(run: Run, role: str) -> str:
     if run.clipped.any():
         text += f"; clipping rescaled the gradient on {int(run.clipped.sum())} of {run.steps} steps"
         if run.loss[end] > math.log(2):  # worse than predicting 50/50 for every point
-            text += (". Clipping bounds each step, but it cannot repair the initial scale: the loss "
-                     "is still above that of a coin flip (0.693)")
+            text += (f". After {run.steps} steps its loss is still above that of a coin flip (0.693): "
+                     "clipping bounds each step, so climbing down from a badly scaled start takes "
+                     "many steps")
     return text + "."
 
 
@@ -320,7 +326,11 @@ def summary(r: Result) -> str:
     if np.isfinite(r.crossing_gain):
         lines.append(f"- Phase diagram: for {s.activation} at depth {s.depth} the ratio crosses 1 at "
                      f"g ≈ {r.crossing_gain:.2f} (He initialization is g = √2 ≈ 1.41). Below it "
-                     "gradients vanish, above it they explode, and the band between narrows as depth grows.")
+                     "gradients vanish, above it they explode.")
+        first, last = r.phase_depths[0], r.phase_depths[-1]
+        lines[-1] += (f" The band of gains where the ratio stays within 10x of 1 narrows with depth: "
+                      f"{band_width(r.phase_log_ratio[0]):.1f} wide at depth {first}, "
+                      f"{band_width(r.phase_log_ratio[-1]):.1f} at depth {last}.")
     else:
         lines.append(f"- Phase diagram: for {s.activation} at depth {s.depth} the ratio does not cross 1 "
                      "for any gain from 0.5 to 3.")
