@@ -128,3 +128,18 @@ def test_bad_settings_are_refused(bad):
 def test_url_values_are_parsed_leniently():
     s, notices = exp.ExplodingSettings.from_strings({"depth": "999", "fix": "magic", "lr": "abc"})
     assert s.depth == 50 and s.fix == "clipping" and s.lr == 0.05 and len(notices) == 3
+
+
+@pytest.mark.parametrize("fix, changed", [
+    ("clipping", {"clip_norm": 0.3}), ("smaller lr", {"lr": 0.005}), ("He init", {"init": "he"}),
+    ("Xavier init", {"init": "xavier"}), ("batch norm", {"norm": "batch"})])
+def test_each_fix_changes_exactly_one_thing(fix, changed):
+    s = exp.ExplodingSettings(fix=fix, clip_norm=0.3)
+    model, ts = exp.fixed_model_and_train(s)
+    base_model, base_ts = exp.problem_model(s), exp.problem_train(s)
+    assert base_ts.clip_norm == 0.0
+    diff = {k: v for k, v in {**vars(model), **vars(ts)}.items()
+            if v != {**vars(base_model), **vars(base_ts)}[k]}
+    assert diff.keys() == changed.keys()
+    for k, v in changed.items():
+        assert diff[k] == pytest.approx(v) if isinstance(v, float) else diff[k] == v

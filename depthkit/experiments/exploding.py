@@ -2,8 +2,8 @@
 
 `run(ExplodingSettings)` trains the problem network (plain SGD, full batch,
 no clipping) and the same network with one fix (gradient clipping, a
-learning rate ten times smaller, He initialization or batch norm) on the same
-data and seed, and adds three computations that need no training:
+learning rate ten times smaller, He or Xavier initialization, or batch norm)
+on the same data and seed, and adds computations that need no training:
 
 - per-layer probes at initialization: ||dL/dh_l|| (the backward signal) and
   ||dL/dW_l|| (the weight gradient) of both networks;
@@ -30,7 +30,7 @@ from depthkit.probes import probe_at_init
 from depthkit.spec import Settings, param
 from depthkit.train import TrainResult, TrainSettings, run_flops, train
 
-FIXES = ("clipping", "smaller lr", "He init", "batch norm")
+FIXES = ("clipping", "smaller lr", "He init", "Xavier init", "batch norm")
 LR_FACTOR = 10.0  # the "smaller lr" fix divides the learning rate by this
 N_POINTS = 1000  # moons points (70% train), as in the reference setting
 PHASE_GAINS = tuple(round(0.5 + 0.1 * i, 2) for i in range(26))  # 0.5 .. 3.0
@@ -58,7 +58,8 @@ class ExplodingSettings(Settings):
                       label="Learning rate (SGD)")
     fix: str = param("clipping", choices=FIXES, label="Fix to compare",
                      help="clipping: rescale the gradient to the threshold below; smaller lr: "
-                          "the learning rate / 10; He init: N(0, 2/fan_in); batch norm: "
+                          "the learning rate / 10; He init: N(0, 2/fan_in) (for ReLU); Xavier init: "
+                          "N(0, 2/(fan_in+fan_out)) (for tanh and sigmoid); batch norm: "
                           "normalize every hidden layer. Everything else stays the same.")
     # rescale the whole gradient to this norm when it is larger (the "clipping" fix)
     clip_norm: float = param(1.0, lo=0.01, hi=100.0, options=(0.1, 0.3, 1.0, 3.0, 10.0),
@@ -141,6 +142,8 @@ def fixed_model_and_train(s: ExplodingSettings) -> tuple[ModelSettings, TrainSet
         return model, ts.replace(lr=max(s.lr / LR_FACTOR, 1e-5))
     if s.fix == "He init":
         return model.replace(init="he"), ts
+    if s.fix == "Xavier init":
+        return model.replace(init="xavier"), ts
     return model.replace(norm="batch"), ts
 
 
@@ -269,7 +272,7 @@ def run(s: ExplodingSettings) -> Result:
         settings=s,
         problem=_run(f"problem: gain {s.init_gain:g}, lr {s.lr:g}", problem_res, init_probes[0]),
         fix=_run(f"fix: {fix_label(s)}", fix_res, init_probes[1]),
-        fix_changes_init=s.fix in ("He init", "batch norm"),
+        fix_changes_init=s.fix in ("He init", "Xavier init", "batch norm"),
         phase_gains=gains, phase_depths=np.array(depths), phase_log_ratio=log_ratio,
         phase_crossing=crossings, crossing_gain=float(crossings[depths.index(s.depth)]),
         product_gains=np.array(product_gains),
