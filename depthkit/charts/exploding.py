@@ -1,0 +1,193 @@
+"""Figures for the exploding-gradients page: pure functions of an exploding.Result.
+
+A run that became non-finite keeps every chart readable: its curve stops at
+the last finite value, a cross marks the step where it diverged, and a dashed
+line carries the note ("problem diverged at step 2: loss became nan").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
+from depthkit.experiments.exploding import Result, Run
+
+# two notes at one step do not overlap: the problem's at the top, the fix's at the bottom
+_NOTE_Y = {PROBLEM: (1.0, "top"), FIX: (0.0, "bottom")}
+
+
+def _vline(fig: go.Figure, x: float, color: str, text: str, place: tuple, dash: str = "dash") -> None:
+    """A vertical line with a note. add_shape/add_annotation: add_vline costs ~10x more per call,
+    and the page rebuilds every figure on each rerun."""
+    y, xanchor, yanchor = place
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
+                  line=dict(color=color, dash=dash))
+    fig.add_annotation(text=text, x=x, y=y, xref="x", yref="paper", showarrow=False,
+                       xanchor=xanchor, yanchor=yanchor, font=dict(color=color))
+
+
+def _finish(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bool = True,
+            notes: list[str] | None = None, height: int = 440) -> go.Figure:
+    """common.layout, then the legend and any notes below the plot, clear of the title."""
+    layout(fig, title, x_title, y_title, log_y=log_y, height=height)
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.24, yanchor="top",
+                                  font=dict(size=11)),
+                      margin=dict(l=60, r=20, t=50, b=150 if notes else 120))
+    if notes:
+        fig.add_annotation(text="<br>".join(notes), x=0, y=-0.5, xref="paper", yref="paper",
+                           showarrow=False, xanchor="left", yanchor="top", align="left",
+                           font=dict(size=11, color=NEUTRAL))
+    return fig
+
+
+def divergence_note(run: Run, role: str) -> str:
+    return f"{role} diverged at step {run.diverged_step}: {run.divergence}"
+
+
+def _finite_top(*series: np.ndarray) -> float:
+    """The largest finite positive value of the series (1.0 if none): where crosses are drawn."""
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+    ok = values[np.isfinite(values) & (values > 0)]
+    return float(ok.max()) if ok.size else 1.0
+
+
+def _mark(fig: go.Figure, run: Run, role: str, color: str, y: float) -> None:
+    """Cross at the diverged step plus a dashed line with the note."""
+    if run.diverged_step is None:
+        return
+    step = run.diverged_step
+    note = divergence_note(run, role)
+    y_note, yanchor = _NOTE_Y[color]
+    # the note runs into the chart, away from the nearer edge
+    xanchor = "left" if step < 0.6 * run.steps else "right"
+    _vline(fig, step, color, note, (y_note, xanchor, yanchor))
+    fig.add_trace(go.Scatter(x=[step], y=[y], mode="markers", name=f"{role} diverged",
+                             marker=dict(symbol="x", size=14, color=color), showlegend=False,
+                             hovertext=[note], hoverinfo="text"))
+
+
+def _series(fig: go.Figure, run: Run, values: np.ndarray, color: str, log: bool) -> None:
+    fig.add_trace(go.Scatter(x=np.arange(run.steps).tolist(), y=plottable(values, log=log),
+                             mode="lines", name=run.label, line=dict(color=color, width=2)))
+
+
+def _over_steps(r: Result, field: str, title: str, y_title: str) -> go.Figure:
+    fig = go.Figure()
+    runs = ((r.problem, "problem", PROBLEM), (r.fix, "fix", FIX))
+    for run, _, color in runs:
+        _series(fig, run, getattr(run, field), color, log=True)
+    top = _finite_top(*(getattr(run, field) for run, _, _ in runs))
+    for run, role, color in runs:
+        _mark(fig, run, role, color, top)
+    if all(not any(v is not None for v in plottable(getattr(run, field), log=True)) for run, _, _ in runs):
+        empty_note(fig, "nothing finite to plot: both runs were non-finite from the start")
+    _finish(fig, title, "training step", y_title)
+    # notes near step 0 would stretch the autorange to negative steps
+    fig.update_xaxes(range=[-0.5, max(r.problem.steps, r.fix.steps) - 0.5])
+    return fig
+
+
+def losses(r: Result) -> go.Figure:
+    """Training loss of both runs (log scale) with the divergence marked."""
+    return _over_steps(r, "loss", "Training loss", "binary cross-entropy (log scale)")
+
+
+def grad_norms(r: Result) -> go.Figure:
+    """Gradient norm before clipping (log scale); crosses where a run diverged, dots where clipping acted."""
+    fig = _over_steps(r, "grad_norm", "Gradient norm over training (before clipping)",
+                      "||gradient|| (log scale)")
+    fix = r.fix
+    if r.settings.fix == "clipping":
+        clip = r.settings.clip_norm
+        steps = np.flatnonzero(fix.clipped)
+        # ticks along the threshold, so the gradient curve itself stays readable
+        fig.add_trace(go.Scatter(x=steps.tolist(), y=[clip] * len(steps), mode="markers",
+                                 name=f"clipping acted ({len(steps)} of {fix.steps} steps)",
+                                 marker=dict(symbol="line-ns-open", size=8, color=FIX)))
+        fig.add_shape(type="line", x0=0, x1=1, y0=clip, y1=clip, xref="paper", yref="y",
+                      line=dict(color=NEUTRAL, dash="dot"))
+        fig.add_annotation(text=f"clip threshold {clip:g}", x=0, y=np.log10(clip), xref="paper", yref="y",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(color=NEUTRAL))
+    return fig
+
+
+def weight_norms(r: Result) -> go.Figure:
+    """Norm of all hidden weights together over training (log scale)."""
+    return _over_steps(r, "weight_norm", "Weight norm over training",
+                       "||W|| of all hidden layers (log scale)")
+
+
+def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
+    fig = go.Figure()
+    runs = [(r.problem, PROBLEM)] + ([(r.fix, FIX)] if r.fix_changes_init else [])
+    zeros = 0
+    for run, color in runs:
+        values = getattr(run, field)
+        zeros += zero_count(values)
+        fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1).tolist(), y=plottable(values, log=True),
+                                 mode="lines+markers", name=run.label, line=dict(color=color, width=2)))
+    notes = []
+    if not r.fix_changes_init:
+        notes.append(f"the fix ({r.settings.fix}) changes training, not the network at step 0")
+    if zeros:
+        notes.append(f"{zeros} value(s) are exactly 0 (below float32's range) and not drawn")
+    return _finish(fig, title, "hidden layer l (1 = next to the input)", y_title, notes=notes)
+
+
+def signal_per_layer(r: Result) -> go.Figure:
+    """||dL/dh_l|| at initialization, per hidden layer."""
+    return _per_layer(r, "signal_norms", "Backward signal at initialization",
+                      "||dL/dh_l|| (log scale)")
+
+
+def weight_grad_per_layer(r: Result) -> go.Figure:
+    """||dL/dW_l|| at initialization, per hidden layer."""
+    return _per_layer(r, "weight_grad_norms", "Weight gradient at initialization",
+                      "||dL/dW_l|| (log scale)")
+
+
+def repeated_product(r: Result) -> go.Figure:
+    """Norm of a unit vector after k random matrices of each gain (log scale)."""
+    fig = go.Figure()
+    k = np.arange(r.product_norms.shape[1]).tolist()
+    for gain, norms in zip(r.product_gains, r.product_norms):
+        mine = bool(np.isclose(gain, r.settings.init_gain))
+        fig.add_trace(go.Scatter(
+            x=k, y=plottable(norms, log=True), mode="lines",
+            name=f"g = {gain:g}" + (" (this page's gain)" if mine else ""),
+            line=dict(width=4 if mine else 1.5, color=PROBLEM if mine else None)))
+    _vline(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", (1.0, "left", "top"),
+           dash="dot")
+    return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
+                   "matrices multiplied (entries ~ N(0, g<sup>2</sup>/width))", "||x|| (log scale)")
+
+
+def phase_diagram(r: Result) -> go.Figure:
+    """log10 ||dL/dh_1|| / ||dL/dh_L|| over gain x depth, the ratio-1 boundary and this setting."""
+    z = np.asarray(r.phase_log_ratio, dtype=float)
+    finite = z[np.isfinite(z)]
+    zmax = float(np.clip(np.abs(finite).max(), 1.0, 30.0)) if finite.size else 1.0
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        x=r.phase_gains.tolist(), y=r.phase_depths.tolist(),
+        z=[[float(v) if np.isfinite(v) else None for v in row] for row in z],
+        zmin=-zmax, zmax=zmax, zmid=0, colorscale="RdBu_r",
+        hovertemplate="g = %{x}<br>depth %{y}<br>log10 ratio %{z:.1f}<extra></extra>"))
+    ok = np.isfinite(r.phase_crossing)
+    if ok.any():
+        fig.add_trace(go.Scatter(x=r.phase_crossing[ok].tolist(), y=r.phase_depths[ok].tolist(),
+                                 mode="lines+markers", name="ratio = 1 (the boundary)",
+                                 line=dict(color="black", width=2)))
+    s = r.settings
+    fig.add_trace(go.Scatter(x=[s.init_gain], y=[s.depth], mode="markers", name="this setting",
+                             marker=dict(symbol="star", size=16, color="gold",
+                                         line=dict(color="black", width=1))))
+    missing = int(z.size - finite.size)
+    notes = [f"{missing} blank cell(s): a norm under- or overflowed float32"] if missing else []
+    fig.update_traces(colorbar=dict(title="log10 ratio<br>red: exploding<br>blue: vanishing"),
+                      selector=dict(type="heatmap"))
+    return _finish(fig, f"Phase diagram at initialization ({s.activation}): "
+                        "log10 ||dL/dh_1|| / ||dL/dh_L||",
+                   "init gain g (weights ~ N(0, g<sup>2</sup>/fan_in))", "depth (hidden layers)",
+                   log_y=False, notes=notes, height=480)

@@ -1,0 +1,145 @@
+"""The exploding-gradients experiment: settings, budget, determinism, tables, and charts
+that stay readable when a run diverges."""
+
+import dataclasses
+import pickle
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from depthkit import MAX_FLOPS, BudgetError
+from depthkit.charts import exploding as charts
+from depthkit.experiments import exploding as exp
+
+CHARTS = (charts.grad_norms, charts.losses, charts.signal_per_layer, charts.weight_grad_per_layer,
+          charts.weight_norms, charts.repeated_product, charts.phase_diagram)
+SMALL = dict(depth=12, steps=20)
+
+
+@pytest.fixture(scope="module")
+def both_diverge():
+    # gain 2 at depth 20: the problem (lr 0.05) and the lr/10 "fix" both blow up
+    return exp.run(exp.ExplodingSettings(fix="smaller lr", depth=20, steps=SMALL["steps"]))
+
+
+@pytest.fixture(scope="module")
+def calm():
+    return exp.run(exp.ExplodingSettings(activation="tanh", init_gain=1.0, fix="He init", **SMALL))
+
+
+def _texts(fig: go.Figure) -> str:
+    notes = [a.text or "" for a in fig.layout.annotations]
+    names = [t.name or "" for t in fig.data]
+    return " | ".join(notes + names)
+
+
+def test_diverged_step_is_the_first_non_finite_step(both_diverge):
+    for run in (both_diverge.problem, both_diverge.fix):
+        assert run.diverged_step is not None
+        bad = ~(np.isfinite(run.loss) & np.isfinite(run.grad_norm))
+        assert run.diverged_step == int(np.argmax(bad))
+        assert np.all(np.isfinite(run.loss[:run.diverged_step]))
+        assert "became" in run.divergence
+
+
+def test_every_chart_renders_and_marks_divergence(both_diverge):
+    for build in CHARTS:
+        fig = build(both_diverge)
+        assert isinstance(fig, go.Figure) and fig.data, build.__name__
+        fig.to_json()
+    for build in (charts.grad_norms, charts.losses, charts.weight_norms):
+        text = _texts(build(both_diverge))
+        for role, run in (("problem", both_diverge.problem), ("fix", both_diverge.fix)):
+            assert f"{role} diverged at step {run.diverged_step}: {run.divergence}" in text
+        crosses = [t for t in build(both_diverge).data if t.marker.symbol == "x"]
+        assert len(crosses) == 2 and all(np.isfinite(c.y[0]) for c in crosses)
+
+
+def test_a_run_non_finite_from_the_start_still_renders(both_diverge):
+    nan = np.full(both_diverge.problem.steps, np.nan)
+    dead = dataclasses.replace(both_diverge.problem, loss=nan, grad_norm=nan, weight_norm=nan,
+                               diverged_step=0, divergence="loss became inf")
+    r = dataclasses.replace(both_diverge, problem=dead, fix=dataclasses.replace(dead, label="fix"))
+    for build in CHARTS:
+        build(r).to_json()
+    text = _texts(charts.losses(r))
+    assert "nothing finite to plot" in text and "diverged at step 0: loss became inf" in text
+
+
+def test_calm_runs_have_no_divergence_marks(calm):
+    assert calm.problem.diverged_step is None and calm.fix.diverged_step is None
+    assert "diverged" not in _texts(charts.losses(calm))
+    assert calm.fix_changes_init
+    assert len(charts.signal_per_layer(calm).data) == 2  # He init differs at step 0: both drawn
+
+
+def test_clipping_marks_and_threshold(both_diverge):
+    r = exp.run(exp.ExplodingSettings(**SMALL))
+    assert r.fix.clipped.any()
+    text = _texts(charts.grad_norms(r))
+    assert f"clipping acted ({int(r.fix.clipped.sum())} of {r.fix.steps} steps)" in text
+    assert "clip threshold 1" in text
+    assert "changes training, not the network" in _texts(charts.signal_per_layer(r))
+
+
+def test_summary_numbers_come_from_the_result(both_diverge, calm):
+    text = exp.summary(both_diverge)
+    p = both_diverge.problem
+    assert f"at step {p.diverged_step} its {p.divergence}" in text
+    assert exp.fmt(p.grad_norm[0]) in text and exp.fmt(p.signal_norms[0] / p.signal_norms[-1]) in text
+    assert f"g ≈ {both_diverge.crossing_gain:.2f}" in text
+    calm_text = exp.summary(calm)
+    assert f"ends at a loss of {exp.fmt(calm.fix.loss[-1])}" in calm_text
+    assert "tanh" in calm_text
+
+
+def test_tables_have_equal_columns(both_diverge):
+    for name, table in exp.tables(both_diverge).items():
+        lengths = {len(np.asarray(v)) for v in table.values()}
+        assert len(lengths) == 1, name
+    assert len(exp.tables(both_diverge)["per_step"]["step"]) == SMALL["steps"]
+
+
+def test_same_settings_same_result(calm):
+    again = exp.run(calm.settings)
+    np.testing.assert_array_equal(again.fix.loss, calm.fix.loss)
+    np.testing.assert_array_equal(again.phase_log_ratio, calm.phase_log_ratio)
+    np.testing.assert_array_equal(again.product_norms, calm.product_norms)
+    pickle.loads(pickle.dumps(calm))
+
+
+def test_budget_refuses_the_largest_settings():
+    big = exp.ExplodingSettings(depth=50, width=128, steps=2000)
+    assert exp.cost(big) > MAX_FLOPS
+    with pytest.raises(BudgetError):
+        exp.run(big)
+    for label, overrides in exp.PRESETS.items():
+        assert exp.cost(exp.ExplodingSettings(**overrides)) < MAX_FLOPS, label
+
+
+@pytest.mark.parametrize("bad", [dict(depth=1), dict(depth=51), dict(fix="dropout"), dict(lr=0.0),
+                                 dict(init_gain=float("nan")), dict(width=2.5)])
+def test_bad_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        exp.ExplodingSettings(**bad)
+
+
+def test_url_values_are_parsed_leniently():
+    s, notices = exp.ExplodingSettings.from_strings({"depth": "999", "fix": "magic", "lr": "abc"})
+    assert s.depth == 50 and s.fix == "clipping" and s.lr == 0.05 and len(notices) == 3
+
+
+@pytest.mark.parametrize("fix, changed", [
+    ("clipping", {"clip_norm": 0.3}), ("smaller lr", {"lr": 0.005}), ("He init", {"init": "he"}),
+    ("Xavier init", {"init": "xavier"}), ("batch norm", {"norm": "batch"})])
+def test_each_fix_changes_exactly_one_thing(fix, changed):
+    s = exp.ExplodingSettings(fix=fix, clip_norm=0.3)
+    model, ts = exp.fixed_model_and_train(s)
+    base_model, base_ts = exp.problem_model(s), exp.problem_train(s)
+    assert base_ts.clip_norm == 0.0
+    diff = {k: v for k, v in {**vars(model), **vars(ts)}.items()
+            if v != {**vars(base_model), **vars(base_ts)}[k]}
+    assert diff.keys() == changed.keys()
+    for k, v in changed.items():
+        assert diff[k] == pytest.approx(v) if isinstance(v, float) else diff[k] == v
