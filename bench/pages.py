@@ -3,7 +3,7 @@
     python bench/pages.py [--threads N] [--page pages/vanishing.py ...]
 
 Prints one line per page: `page=... cold_s=... warm_s=...`. Cold runs clear
-Streamlit's data cache first; warm runs repeat the same page with the cache
+Streamlit's data and figure caches first; warm runs repeat the same page with the cache
 filled (the rerun a viewer gets when nothing changed). Import and app start-up
 are paid once before timing.
 """
@@ -27,6 +27,7 @@ from tests.apptest_util import PAGES, open_page  # noqa: E402
 
 def time_page(page: str) -> tuple[float, float]:
     st.cache_data.clear()
+    st.cache_resource.clear()  # figures cached by ui.chart_cached
     t = time.perf_counter()
     at = open_page(page)
     cold = time.perf_counter() - t
