@@ -83,16 +83,17 @@ def test_time_per_step_grows_linearly_with_depth():
 
 def test_measure_compares_threads_and_restores_them():
     settings = exp.SpeedSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
-                                 repeats=3, compare_threads=True)
+                                 repeats=4, compare_threads=True)
     torch.set_num_threads(1)
     timing = exp.measure(settings)
     assert torch.get_num_threads() == 1
     n_all = exp.all_threads()
     assert list(timing.thread_counts) == ([1, n_all] if n_all > 1 else [1])
-    assert timing.thread_seconds.shape == (len(timing.thread_counts), 3)
+    assert timing.thread_seconds.shape == (len(timing.thread_counts), exp.THREAD_REPEATS)
+    assert timing.seconds.shape == (1, 5, 4)
     assert np.all(np.isfinite(timing.thread_seconds))
     assert (timing.cuda_name != "") == torch.cuda.is_available()
-    assert timing.cuda_seconds.shape[0] == (5 if torch.cuda.is_available() else 0)
+    assert timing.cuda_seconds.shape == ((5, 4) if torch.cuda.is_available() else (0, 4))
     text = exp.timing_summary(timing)
     assert f"R² = {timing.fit(0).r2:.3f}" in text
     assert exp.format_seconds(timing.fit(0).slope) in text
