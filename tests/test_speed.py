@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from depthkit import BudgetError, budget
+from depthkit import BudgetError, budget, make_dataset, train_many
 from depthkit.charts import speed as charts
 from depthkit.experiments import speed as exp
 from depthkit.models import ModelSettings
@@ -101,6 +101,30 @@ def test_measure_compares_threads_and_restores_them():
     assert timing.extrapolate() == pytest.approx(timing.fit(0).at(100) * 10_000)
     for name, table in exp.timing_tables(timing).items():
         assert len({len(col) for col in table.values()}) == 1, name
+
+
+def test_page_trainer_agrees_with_train_many():
+    """The page's lean loop is depthkit's batched model and Adam without the per-step
+    statistics: its losses equal train_many's, for every variant."""
+    settings = exp.SpeedSettings(max_depth=8, steps=25, seeds=2)
+    data = make_dataset(settings.data_settings())
+    for v in range(len(exp.VARIANTS)):
+        model = settings.model(v, 8)
+        losses, seconds = exp.train_losses(model, settings.train_settings(0), [0, 1], data)
+        ref = train_many([(model, settings.train_settings(k), data) for k in (0, 1)])
+        np.testing.assert_allclose(losses[:, :25], np.stack([r.loss for r in ref]), rtol=1e-6, atol=1e-7)
+        assert losses.shape == (2, 26) and np.all(np.diff(seconds) > 0)
+
+
+def test_divergence_is_recorded_as_nan_from_then_on():
+    settings = exp.SpeedSettings(max_depth=8, steps=10, seeds=2)
+    data = make_dataset(settings.data_settings())
+    model = ModelSettings(depth=30, init="normal", init_gain=4.0, activation="linear")
+    losses, _ = exp.train_losses(model, settings.train_settings(0).replace(lr=10.0), [0, 1], data)
+    assert np.isnan(losses[:, -1]).all()
+    first = np.argmax(np.isnan(losses), axis=1)
+    for row, f in zip(losses, first):
+        assert np.isfinite(row[:f]).all() and np.isnan(row[f:]).all()
 
 
 @pytest.fixture(scope="module")

@@ -220,7 +220,7 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
     """Training loss over steps at one depth, every variant and seed (thin lines)."""
     fig = go.Figure()
     depth = int(result.depths[depth_index])
-    steps = np.arange(result.steps)
+    steps = np.arange(result.losses.shape[-1])
     drawn = False
     for v, label in enumerate(result.variants):
         color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
@@ -234,7 +234,7 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
     fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
                   annotation_text=f"target {result.target_loss:g}", annotation_position="bottom left")
     layout(fig, f"Training loss during training, depth {depth} (one line per seed)",
-           "training step", "training loss (log scale)", log_y=True, height=420)
+           "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
     n_div = int(result.diverged[:, depth_index].sum())
     if n_div:
         fig.add_annotation(text=f"{n_div} run(s) diverged: their lines stop where the loss became NaN/inf",

@@ -13,8 +13,9 @@ Two separate reasons make deep networks slow, measured separately:
   the machine and its load.
 - **Steps to a target** (`run`): plain, batch-norm, residual and
   residual + batch-norm networks at depths 2, 4, ... trained with Adam on the
-  same data from several initialization seeds (batched with `train_many`),
-  recording the first step whose training loss is at or below the target.
+  same data from several initialization seeds (same-shaped models batched
+  as in `train_many`), recording the first step whose training loss is at or
+  below the target.
   Deterministic for a seed, cached like every other page.
 """
 
@@ -32,11 +33,12 @@ import numpy as np
 import torch
 
 from depthkit import budget, runtime
-from depthkit.data import DATASETS, DataSettings, make_dataset
-from depthkit.models import ModelSettings, init_params, params_to_numpy
+from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
+from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params, params_to_numpy
+from depthkit.optim import StackedOptimizer
 from depthkit.reference import build_module, load_params
 from depthkit.spec import Settings, param
-from depthkit.train import TrainSettings, run_flops, train_many
+from depthkit.train import TrainSettings, max_group_size
 
 # (label, ModelSettings overrides); the first is the problem, the last the full fix
 VARIANTS = (
@@ -83,7 +85,7 @@ class SpeedSettings(Settings):
     # a second series at another width; 0 = none
     time_width2: int = param(64, lo=0, hi=256, options=(0, 8, 16, 32, 64, 128, 256),
                              label="Second width timed (0 = none)")
-    time_points: int = param(500, lo=50, hi=5000, options=(50, 100, 200, 500, 1000, 2000, 5000),
+    time_points: int = param(250, lo=50, hi=5000, options=(50, 100, 250, 500, 1000, 2000, 5000),
                              label="Batch size timed (points)")
     repeats: int = param(5, lo=3, hi=15, label="Repeats per depth")
     # timed steps in one repeat; their mean is that repeat's time per step
@@ -137,12 +139,12 @@ class Result:
     variants: tuple  # [V] labels, plain first
     depths: np.ndarray  # [D]
     seeds: np.ndarray  # [S]
-    losses: np.ndarray  # [V, D, S, T] full-batch training loss before update t (NaN after divergence)
-    steps_to_target: np.ndarray  # [V, D, S] first step with loss <= target; NaN = not reached
+    losses: np.ndarray  # [V, D, S, T+1] full-batch training loss after t updates (NaN once diverged)
+    steps_to_target: np.ndarray  # [V, D, S] updates until loss <= target; NaN = not reached
     seconds_to_target: np.ndarray  # [V, D, S] the model's share of its batch's wall time until then
     final_loss: np.ndarray  # [V, D, S] training loss after the last update; NaN if diverged
-    diverged: np.ndarray  # [V, D, S] bool
-    seconds_per_step: np.ndarray  # [V, D] trainer wall time per step per model (median over seeds)
+    diverged: np.ndarray  # [V, D, S] bool: the loss became NaN/inf
+    seconds_per_step: np.ndarray  # [V, D] wall time per step per model (its share of the batch)
     params: np.ndarray  # [V, D] trainable parameters
     flops_per_step: np.ndarray  # [D] matmul FLOPs of one training step (computed)
     steps: int
@@ -154,11 +156,11 @@ class Result:
 
 
 def train_cost(settings: SpeedSettings) -> float:
-    ds = settings.data_settings()
-    n_train, n_val = ds.n_train, ds.n_samples - ds.n_train
-    per_seed = sum(run_flops(settings.model(v, d), settings.train_settings(0), n_train, n_val)
-                   for v in range(len(VARIANTS)) for d in settings.depths)
-    return per_seed * settings.seeds
+    """FLOPs of the training grid: `steps` training steps and one last forward pass per model."""
+    n, w = settings.data_settings().n_train, settings.width
+    per_seed = sum(budget.train_step_flops(n, 2, d, w) * settings.steps + budget.forward_flops(n, 2, d, w)
+                   for d in settings.depths) * len(VARIANTS)
+    return float(per_seed * settings.seeds)
 
 
 def measure_cost(settings: SpeedSettings) -> float:
@@ -188,45 +190,81 @@ def first_at_or_below(losses: np.ndarray, target: float) -> float:
     return float(hits[0]) if len(hits) else float("nan")
 
 
+def train_losses(model: ModelSettings, ts: TrainSettings, seeds: list[int], data: Dataset,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Full-batch training of one model shape from several seeds at once; only what this page needs.
+
+    Returns (losses [K, T+1], seconds [T+1]): the training loss after t updates
+    (train mode, the whole training set: what the optimizer sees; NaN from the
+    first non-finite value on) and the wall time since the start after t updates.
+    The same stacked model and Adam as `depthkit.train.train_many` (a test
+    checks the losses agree), without its per-step evaluation and per-layer
+    statistics, which would triple the cost of the batch-norm networks here.
+    """
+    k = len(seeds)
+    params = init_params([model] * k, seeds, data.n_inputs)
+    for p in params.values():
+        p.requires_grad_(True)
+    buffers = init_buffers(params, model)  # running statistics are not needed: never evaluated
+    X = torch.as_tensor(np.stack([data.X_train] * k))
+    y = torch.as_tensor(np.stack([data.y_train] * k))
+    zeros = torch.zeros(k)
+    opt = StackedOptimizer(params, ts.optimizer, torch.full((k,), ts.lr), zeros, zeros)
+    active = torch.ones(k, dtype=torch.bool)
+    losses = torch.full((ts.steps + 1, k), float("nan"), dtype=torch.float64)
+    seconds = np.zeros(ts.steps + 1)
+    t0 = time.perf_counter()
+    for t in range(ts.steps + 1):
+        logits, _ = forward(params, X, model, buffers, training=True, update_stats=False)
+        loss = bce_per_model(logits, y)
+        losses[t] = loss.detach().to(torch.float64)
+        if t == ts.steps:
+            break
+        for p in params.values():
+            p.grad = None
+        loss.sum().backward()
+        opt.step({n: p.grad for n, p in params.items()}, active)
+        seconds[t + 1] = time.perf_counter() - t0
+    out = losses.numpy().T.copy()
+    bad = ~np.isfinite(out)
+    out[np.maximum.accumulate(bad, axis=1)] = np.nan
+    return out, seconds
+
+
 def run(settings: SpeedSettings) -> Result:
     """Train every variant at every depth from `settings.seeds` seeds; see the module doc."""
     budget.check_budget(train_cost(settings), "Training every network for the steps-to-target chart")
     data = make_dataset(settings.data_settings())
     depths, seeds = settings.depths, [settings.seed + s for s in range(settings.seeds)]
-    keys, runs = [], []
-    for v in range(len(VARIANTS)):
-        for i, d in enumerate(depths):
-            for j, s in enumerate(seeds):
-                keys.append((v, i, j))
-                runs.append((settings.model(v, d), settings.train_settings(s), data))
-    results = train_many(runs)
-
+    ts = settings.train_settings(seeds[0])
     shape = (len(VARIANTS), len(depths), len(seeds))
     T = settings.steps
-    losses = np.full(shape + (T,), np.nan)
-    steps_to = np.full(shape, np.nan)
+    losses = np.full(shape + (T + 1,), np.nan)
     secs_to = np.full(shape, np.nan)
-    final = np.full(shape, np.nan)
-    diverged = np.zeros(shape, dtype=bool)
-    per_step = np.full(shape, np.nan)
-    for (v, i, j), r in zip(keys, results):
-        losses[v, i, j, :len(r.loss)] = r.loss
-        diverged[v, i, j] = r.diverged_step is not None
-        # training loss after the last update: the eval-mode value for BN would use running
-        # statistics; the train-mode loss is what the optimizer sees, so use that throughout
-        final[v, i, j] = r.loss[-1] if not diverged[v, i, j] else np.nan
-        hit = first_at_or_below(r.loss, settings.target_loss)
-        steps_to[v, i, j] = hit
-        share = 1.0 / r.batch_size_models
-        if np.isfinite(hit):
-            secs_to[v, i, j] = (r.elapsed[int(hit) - 1] if hit > 0 else 0.0) * share
-        per_step[v, i, j] = r.batch_seconds / max(r.steps_run, 1) * share
+    per_step = np.full(shape[:2], np.nan)
+    for v in range(len(VARIANTS)):
+        for i, d in enumerate(depths):
+            model = settings.model(v, d)
+            size = max_group_size(model, len(data.y_train))
+            for start in range(0, len(seeds), size):
+                chunk = seeds[start:start + size]
+                chunk_losses, seconds = train_losses(model, ts, chunk, data)
+                losses[v, i, start:start + len(chunk)] = chunk_losses
+                share = seconds / len(chunk)  # each model's share of its batch's time
+                per_step[v, i] = share[-1] / T
+                for j, curve in enumerate(chunk_losses):
+                    hit = first_at_or_below(curve, settings.target_loss)
+                    if np.isfinite(hit):
+                        secs_to[v, i, start + j] = share[int(hit)]
+    steps_to = np.apply_along_axis(first_at_or_below, -1, losses, settings.target_loss)
+    diverged = np.isnan(losses[..., -1])
+    final = losses[..., -1]
     n_train = len(data.y_train)
     return Result(
         variants=tuple(label for label, _ in VARIANTS),
         depths=np.array(depths), seeds=np.array(seeds), losses=losses,
         steps_to_target=steps_to, seconds_to_target=secs_to, final_loss=final, diverged=diverged,
-        seconds_per_step=np.median(per_step, axis=2),
+        seconds_per_step=per_step,
         params=np.array([[settings.model(v, d).n_params() for d in depths] for v in range(len(VARIANTS))]),
         flops_per_step=np.array([budget.train_step_flops(n_train, 2, d, settings.width) for d in depths],
                                 dtype=float),
@@ -275,8 +313,8 @@ def summary(result: Result) -> str:
         f"That is He et al.'s degradation: the deeper plain network ends with the *higher* training "
         f"error. With **residual connections and batch norm**, depth {d[deep]} "
         f"{_steps_text(result, fix, deep)}. "
-        "The wall times are each model's share of its batched training run, when it was computed "
-        "(they include recording the per-step statistics).")
+        "Wall times: the seeds of one network train together; each model gets its share of that "
+        "batch's time, measured when this result was computed (it is cached).")
 
 
 def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
@@ -473,7 +511,8 @@ def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing
         params=np.array([[ModelSettings(depth=d, width=w).n_params() for d in depths] for w in widths]),
         n_points=settings.time_points, steps_per_repeat=n, threads=1,
         thread_counts=np.array(thread_counts, dtype=int),
-        thread_seconds=np.array([j["wall"] for j in thread_jobs]).reshape(len(thread_jobs), -1),
+        thread_seconds=np.array([j["wall"] for j in thread_jobs], dtype=float).reshape(
+            len(thread_jobs), min(R, THREAD_REPEATS) if thread_jobs else 0),
         thread_depth=settings.time_max_depth,
         cuda_name=torch.cuda.get_device_name(0) if cuda else "",
         cuda_seconds=np.array([j["wall"] for j in cuda_jobs]).reshape(len(cuda_jobs), R),
