@@ -3,8 +3,8 @@
 Two separate reasons make deep networks slow, measured separately:
 
 - **Cost per step** (`measure`): live wall-clock time of one full-batch
-  training step (forward, backward, Adam update) of a plain PyTorch
-  `nn.Sequential` — the network in the page's code box — at several depths
+  training step (forward, backward, Adam update) of one plain ReLU network
+  (depthkit's model, the network of the page's code box) at several depths
   and widths, on this machine, now. Several repeats per depth, interleaved
   across depths so a burst of load from elsewhere hits every depth alike;
   the median is the number, min and max its spread. `fit_line` fits
@@ -34,9 +34,8 @@ import torch
 
 from depthkit import budget, runtime
 from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
-from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params, params_to_numpy
+from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params
 from depthkit.optim import StackedOptimizer
-from depthkit.reference import build_module, load_params
 from depthkit.spec import Settings, param
 from depthkit.train import TrainSettings, max_group_size
 
@@ -397,23 +396,28 @@ class Timing:
 
 
 class _StepTimer:
-    """One plain PyTorch model with its Adam optimizer and data, ready to time steps."""
+    """One depthkit model (K = 1) with its Adam optimizer and data, ready to time steps.
+
+    Not torch.optim.Adam: its first use imports torch._dynamo, about 2.6 s on
+    the 2-core machine, which a cold page would pay inside the measurement.
+    """
 
     def __init__(self, depth: int, width: int, X: torch.Tensor, y: torch.Tensor, device: str):
-        model = ModelSettings(depth=depth, width=width)
-        # nn.Linear draws its default init from the global generator: keep that untouched
-        with torch.random.fork_rng(devices=[]):
-            self.module = build_module(model)
-        load_params(self.module, params_to_numpy(init_params([model], [0], 2), 0))
-        self.module.to(device)
-        self.X, self.y, self.device = X.to(device), y.to(device), device
-        self.opt = torch.optim.Adam(self.module.parameters(), lr=1e-3)
+        self.model = ModelSettings(depth=depth, width=width)
+        self.params = init_params([self.model], [0], X.shape[-1], device=device)
+        for p in self.params.values():
+            p.requires_grad_(True)
+        self.X, self.y, self.device = X[None].to(device), y[None].to(device), device
+        one = torch.ones(1, device=device)
+        self.opt = StackedOptimizer(self.params, "adam", one * 1e-3, one * 0, one * 0)
+        self.active = one.bool()
 
     def step(self) -> None:
-        self.opt.zero_grad(set_to_none=True)
-        logits = self.module(self.X).squeeze(-1)
-        torch.nn.functional.binary_cross_entropy_with_logits(logits, self.y).backward()
-        self.opt.step()
+        for p in self.params.values():
+            p.grad = None
+        logits, _ = forward(self.params, self.X, self.model, training=True)
+        bce_per_model(logits, self.y).sum().backward()
+        self.opt.step({n: p.grad for n, p in self.params.items()}, self.active)
 
     def seconds_per_step(self, n: int) -> tuple[float, float]:
         """(wall, CPU) seconds per step over `n` steps. On 1 thread the CPU time is what the
@@ -547,7 +551,7 @@ def timing_summary(timing: Timing) -> str:
     lines = [
         f"**What you are seeing — cost per step.** Measured at {timing.measured_at} on "
         f"{timing.cpu_name}, 1 torch thread: one full-batch training step (forward, backward, Adam "
-        f"update) of the plain PyTorch network on {timing.n_points} points, "
+        f"update) of one plain ReLU network on {timing.n_points} points, "
         f"median of {timing.seconds.shape[-1]} repeats per depth"
         f"{'' if timing.steps_per_repeat == 1 else f' ({timing.steps_per_repeat} steps each)'}. "
         f"At width {w0}, each extra layer adds **{format_seconds(fit.slope)} per step** "
