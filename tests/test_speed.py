@@ -189,7 +189,7 @@ def test_bad_settings_and_budget():
     with pytest.raises(ValueError, match="repeats"):
         exp.SpeedSettings(repeats=100)
     settings, notices = exp.SpeedSettings.from_strings({"steps": "1e9", "lr": "abc", "time_width2": "-3"})
-    assert settings.steps == 1000 and settings.lr == 0.01 and settings.time_width2 == 0
+    assert settings.steps == 1000 and settings.lr == 0.03 and settings.time_width2 == 0
     assert len(notices) == 3
     big = exp.SpeedSettings(max_depth=64, steps=1000, seeds=10, n_samples=2000, width=128)
     with pytest.raises(BudgetError):

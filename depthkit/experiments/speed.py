@@ -65,9 +65,9 @@ class SpeedSettings(Settings):
                            help="Trains depths 2, 4, 8, … up to this many hidden layers.")
     width: int = param(32, lo=4, hi=128, options=(8, 16, 32, 64, 128), label="Units per layer (width)")
     activation: str = param("relu", choices=("relu", "tanh", "gelu", "sigmoid"), label="Activation")
-    lr: float = param(0.01, lo=1e-4, hi=0.1, log=True, options=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1),
+    lr: float = param(0.03, lo=1e-4, hi=0.1, log=True, options=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1),
                       label="Adam learning rate")
-    steps: int = param(50, lo=10, hi=1000, options=(20, 50, 100, 150, 300, 500, 1000),
+    steps: int = param(30, lo=10, hi=1000, options=(10, 20, 30, 50, 100, 150, 300, 500, 1000),
                        label="Training steps (full batch)")
     target_loss: float = param(0.1, lo=0.01, hi=0.6, options=(0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
                                label="Target training loss")
@@ -120,9 +120,9 @@ class SpeedSettings(Settings):
 
 PRESETS: dict[str, dict] = {
     "Defaults": {},
-    "Gentler Adam (lr 0.003)": {"lr": 0.003, "steps": 100},
+    "Gentler Adam (lr 0.01)": {"lr": 0.01, "steps": 50},
     "Up to depth 64": {"max_depth": 64, "seeds": 2},
-    "tanh instead of ReLU": {"activation": "tanh"},
+    "tanh instead of ReLU": {"activation": "tanh", "lr": 0.01, "steps": 50},
     "Wide layers, timed": {"time_width": 128, "time_width2": 256, "time_points": 200,
                            "time_max_depth": 16},
 }
