@@ -104,3 +104,12 @@ def test_link_with_small_settings_and_bad_values():
     assert exp.summary(_result(settings)) in _markdown(at)
     trace = _time_chart(at)["data"][0]
     assert list(_array(trace["x"])) == [2, 4, 8, 12, 16]
+
+
+def test_timing_over_budget_is_refused_on_the_page():
+    at = open_page("pages/speed.py", query={"time_width": "256", "time_width2": "256", "time_points": "5000",
+                                             "repeats": "15", "steps_per_repeat": "20"})
+    assert not at.exception
+    assert any("Not measured" in e.value and "budget" in e.value for e in at.error)
+    assert len(at.get("plotly_chart")) == 4  # the trained half still shows
+    assert exp.summary(_result(exp.SpeedSettings())) in _markdown(at)
