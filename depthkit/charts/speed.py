@@ -1,0 +1,245 @@
+"""Figures for the Training Speed page: measured cost per step, computed FLOPs, steps to a target.
+
+Pure builders: they take a `speed.Timing` or `speed.Result` and return plotly
+figures; no training, no timing, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
+from depthkit.experiments.speed import Result, Timing, format_seconds
+
+WIDTH_COLORS = ("#2e86ab", "#f18f01", "#6a4c93")
+VARIANT_COLORS = (PROBLEM, "#f18f01", "#6a4c93", FIX)  # plain ... residual + batch norm
+CUDA_COLOR = "#3bb273"
+LN2 = float(np.log(2.0))
+
+
+def _depth_axis(fig: go.Figure, depths: np.ndarray, log: bool = False, **kwargs) -> None:
+    fig.update_xaxes(tickvals=[int(d) for d in depths], type="log" if log else "linear", **kwargs)
+
+
+def _spread(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, and the distances down to the min and up to the max, over the last axis."""
+    med = np.median(samples, axis=-1)
+    return med, med - samples.min(axis=-1), samples.max(axis=-1) - med
+
+
+def time_per_step(timing: Timing) -> go.Figure:
+    """Measured wall time per step against depth, min-max bars, least-squares lines."""
+    fig = go.Figure()
+    ms = 1e3
+    x = timing.depths
+    line_x = np.array([0, x.max()])
+    for w, width in enumerate(timing.widths):
+        color = WIDTH_COLORS[w % len(WIDTH_COLORS)]
+        med, lo, hi = _spread(timing.seconds[w] * ms)
+        fig.add_trace(go.Scatter(
+            x=x, y=med, mode="markers", name=f"width {width}: wall time (median)",
+            marker=dict(color=color, size=9),
+            error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color)))
+        cpu = np.median(timing.cpu_seconds[w], axis=-1) * ms
+        fig.add_trace(go.Scatter(
+            x=x, y=cpu, mode="markers", name=f"width {width}: CPU time of the thread",
+            marker=dict(color=color, size=8, symbol="circle-open")))
+        fit = timing.fit(w)
+        fig.add_trace(go.Scatter(
+            x=line_x, y=(fit.intercept + fit.slope * line_x) * ms, mode="lines",
+            line=dict(color=color, dash="dash"),
+            name=f"fit: +{format_seconds(fit.slope)} per layer, R² = {fit.r2:.3f}"))
+    if timing.cuda_name:
+        med, lo, hi = _spread(timing.cuda_seconds * ms)
+        fig.add_trace(go.Scatter(
+            x=x, y=med, mode="markers+lines", name=f"GPU ({timing.cuda_name}), width {timing.widths[0]}",
+            marker=dict(color=CUDA_COLOR, size=9),
+            error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=CUDA_COLOR)))
+    layout(fig, f"Time per training step, measured ({timing.n_points} points, CPU, 1 thread)",
+           "hidden layers (depth)", "milliseconds per step", height=420)
+    _depth_axis(fig, x, rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def compute_per_step(timing: Timing) -> go.Figure:
+    """Computed FLOPs per step (left axis) and parameters (right axis) against depth."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for w, width in enumerate(timing.widths):
+        color = WIDTH_COLORS[w % len(WIDTH_COLORS)]
+        fig.add_trace(go.Scatter(x=timing.depths, y=timing.flops_per_step[w] / 1e9, mode="lines+markers",
+                                 name=f"width {width}: GFLOP per step", line=dict(color=color)),
+                      secondary_y=False)
+        fig.add_trace(go.Scatter(x=timing.depths, y=timing.params[w], mode="lines+markers",
+                                 name=f"width {width}: parameters",
+                                 line=dict(color=color, dash="dot"), marker=dict(symbol="square-open")),
+                      secondary_y=True)
+    layout(fig, f"Compute per step, counted (not measured): {timing.n_points} points",
+           "hidden layers (depth)", "GFLOP per training step", height=420)
+    fig.update_yaxes(title_text="parameters", secondary_y=True, rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", secondary_y=False)
+    _depth_axis(fig, timing.depths)
+    return fig
+
+
+def achieved_speed(timing: Timing) -> go.Figure:
+    """Counted FLOPs / measured median time: how busy the arithmetic units were."""
+    fig = go.Figure()
+    g = timing.gflops()
+    for w, width in enumerate(timing.widths):
+        fig.add_trace(go.Scatter(x=timing.depths, y=plottable(g[w]), mode="lines+markers",
+                                 name=f"width {width}", line=dict(color=WIDTH_COLORS[w % len(WIDTH_COLORS)])))
+    layout(fig, "Achieved speed: counted FLOPs / measured time", "hidden layers (depth)", "GFLOP/s")
+    _depth_axis(fig, timing.depths)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def hardware(timing: Timing) -> go.Figure:
+    """Time per step of the deepest timed network: 1 thread, all threads, GPU if present."""
+    labels, samples, colors = [], [], []
+    w0 = int(timing.widths[0])
+    if len(timing.thread_counts):
+        for h, s in zip(timing.thread_counts, timing.thread_seconds):
+            labels.append(f"CPU, {h} thread{'s' if h > 1 else ''}")
+            samples.append(s)
+            colors.append(NEUTRAL if h == 1 else WIDTH_COLORS[0])
+    else:
+        labels.append("CPU, 1 thread")
+        samples.append(timing.seconds[0, -1])
+        colors.append(NEUTRAL)
+    if timing.cuda_name:
+        labels.append(f"GPU: {timing.cuda_name}")
+        samples.append(timing.cuda_seconds[-1])
+        colors.append(CUDA_COLOR)
+    med, lo, hi = _spread(np.array(samples) * 1e3)
+    fig = go.Figure(go.Bar(x=labels, y=med, marker_color=colors,
+                           error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo),
+                           text=[format_seconds(m / 1e3) for m in med], textposition="outside"))
+    layout(fig, f"Hardware: one step at depth {timing.thread_depth}, width {w0}", "",
+           "milliseconds per step (median, min–max)")
+    fig.update_yaxes(rangemode="tozero")
+    if not timing.cuda_name:
+        fig.add_annotation(text="no CUDA GPU on this machine", x=1, y=1, xref="paper", yref="paper",
+                           xanchor="right", showarrow=False, font=dict(color=NEUTRAL))
+    return fig
+
+
+def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale: float,
+                       ceiling: float) -> None:
+    """Median over seeds per variant and depth; 'not reached' (NaN) counts as above `ceiling`."""
+    n_seeds = values.shape[-1]
+    for v, label in enumerate(result.variants):
+        vals = np.where(np.isfinite(values[v]), values[v] * scale, np.inf)  # [D, S]
+        med = np.median(vals, axis=-1)
+        reached = np.isfinite(vals).sum(axis=-1)
+        color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
+        ok = np.isfinite(med)
+        safe = np.where(ok, med, 0.0)
+        lo = np.where(ok, safe - np.where(ok, vals.min(axis=-1), 0.0), 0.0)
+        hi = np.where(ok, np.clip(np.minimum(vals.max(axis=-1), ceiling) - safe, 0.0, None), 0.0)
+        text = [f"reached on {r} of {n_seeds} seeds" for r in reached]
+        fig.add_trace(go.Scatter(
+            x=result.depths, y=[float(m) if good else None for m, good in zip(med, ok)],
+            mode="lines+markers", name=label, line=dict(color=color), marker=dict(size=9),
+            error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color),
+            text=text, hovertemplate="depth %{x}: %{y}<br>%{text}<extra>" + label + "</extra>"))
+        if (~ok).any():
+            fig.add_trace(go.Scatter(
+                x=result.depths[~ok], y=[ceiling] * int((~ok).sum()), mode="markers",
+                marker=dict(symbol="x", size=12, color=color), showlegend=False,
+                text=[f"{label}: not reached in {result.steps} steps (median seed)"] * int((~ok).sum()),
+                hovertemplate="depth %{x}<br>%{text}<extra></extra>"))
+
+
+def steps_to_target(result: Result) -> go.Figure:
+    """Steps until the training loss first reaches the target; x = not reached."""
+    fig = go.Figure()
+    _per_depth_markers(fig, result, result.steps_to_target, 1.0, float(result.steps))
+    fig.add_hline(y=result.steps, line_dash="dot", line_color=NEUTRAL,
+                  annotation_text=f"limit: {result.steps} steps (x = not reached)",
+                  annotation_position="bottom right")
+    layout(fig, f"Steps to reach training loss {result.target_loss:g} (median, min–max over seeds)",
+           "hidden layers (depth)", "training steps", height=420)
+    _depth_axis(fig, result.depths, log=True)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def time_to_target(result: Result) -> go.Figure:
+    """Wall time until the target: the model's share of its batched run."""
+    fig = go.Figure()
+    finite = result.seconds_to_target[np.isfinite(result.seconds_to_target)]
+    per_step_max = float(np.nanmax(result.seconds_per_step)) * result.steps * 1e3
+    ceiling = max(float(finite.max()) * 1e3 if len(finite) else 0.0, per_step_max)
+    _per_depth_markers(fig, result, result.seconds_to_target, 1e3, ceiling)
+    layout(fig, "Wall time to reach the target (this run's trainer; x = not reached)",
+           "hidden layers (depth)", "milliseconds", height=420)
+    _depth_axis(fig, result.depths, log=True)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def final_loss(result: Result) -> go.Figure:
+    """Training loss after the last step against depth (median, min-max), log scale."""
+    fig = go.Figure()
+    for v, label in enumerate(result.variants):
+        vals = result.final_loss[v]  # [D, S]
+        color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
+        med = np.array([np.nanmedian(r) if np.isfinite(r).any() else np.nan for r in vals])
+        lo = np.array([np.nanmin(r) if np.isfinite(r).any() else np.nan for r in vals])
+        hi = np.array([np.nanmax(r) if np.isfinite(r).any() else np.nan for r in vals])
+        fig.add_trace(go.Scatter(
+            x=result.depths, y=plottable(med, log=True), mode="lines+markers", name=label,
+            line=dict(color=color), marker=dict(size=9),
+            error_y=dict(type="data", symmetric=False, array=np.nan_to_num(hi - med),
+                         arrayminus=np.nan_to_num(np.clip(med - lo, 0, None)), color=color)))
+    fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
+                  annotation_position="bottom right")
+    fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
+                  annotation_text=f"target {result.target_loss:g}", annotation_position="bottom right")
+    layout(fig, f"Training loss after {result.steps} steps (median, min–max over seeds)",
+           "hidden layers (depth)", "training loss (log scale)", log_y=True, height=420)
+    _depth_axis(fig, result.depths, log=True)
+    notes = []
+    n_div = int(result.diverged.sum())
+    if n_div:
+        notes.append(f"{n_div} run(s) diverged (NaN/inf) and are left out")
+    zeros = zero_count(result.final_loss)
+    if zeros:
+        notes.append(f"{zeros} loss value(s) are exactly 0 in float32 and cannot be drawn on a log axis")
+    if notes:
+        fig.add_annotation(text="; ".join(notes), x=0, y=0, xref="paper", yref="paper",
+                           xanchor="left", yanchor="bottom", showarrow=False, font=dict(color=PROBLEM))
+    return fig
+
+
+def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
+    """Training loss over steps at one depth, every variant and seed (thin lines)."""
+    fig = go.Figure()
+    depth = int(result.depths[depth_index])
+    steps = np.arange(result.losses.shape[-1])
+    drawn = False
+    for v, label in enumerate(result.variants):
+        color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
+        for j, seed in enumerate(result.seeds):
+            y = plottable(result.losses[v, depth_index, j], log=True)
+            drawn = drawn or any(val is not None for val in y)
+            fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", line=dict(color=color, width=1.5),
+                                     name=label, legendgroup=label, showlegend=j == 0,
+                                     hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{y:.3g}}"
+                                                   "<extra></extra>"))
+    fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
+                  annotation_text=f"target {result.target_loss:g}", annotation_position="bottom left")
+    layout(fig, f"Training loss during training, depth {depth} (one line per seed)",
+           "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
+    n_div = int(result.diverged[:, depth_index].sum())
+    if n_div:
+        fig.add_annotation(text=f"{n_div} run(s) diverged: their lines stop where the loss became NaN/inf",
+                           x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+                           showarrow=False, font=dict(color=PROBLEM))
+    if not drawn:
+        empty_note(fig, "nothing finite to plot: every run diverged at once")
+    return fig

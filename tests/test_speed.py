@@ -1,0 +1,256 @@
+"""Training speed: FLOP counts by hand, the line fit, live timings, and the page's claims."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from depthkit import BudgetError, budget, make_dataset, train_many
+from depthkit.charts import speed as charts
+from depthkit.experiments import speed as exp
+from depthkit.models import ModelSettings
+from depthkit.reference import build_module
+
+
+def test_flops_per_step_match_a_hand_count():
+    # depth 3, width 4, 2 inputs, 5 points: layers 2x4, 4x4, 4x4, 4x1
+    macs = 2 * 4 + 4 * 4 + 4 * 4 + 4 * 1  # = 44 multiply-adds per point
+    assert budget.matmul_macs(2, 3, 4) == 44
+    assert budget.forward_flops(5, 2, 3, 4) == 2 * 5 * macs == 440
+    assert budget.train_step_flops(5, 2, 3, 4) == 6 * 5 * macs == 1320
+    # and what the page shows uses the same count
+    timing = exp.Timing(
+        depths=np.array([3]), widths=np.array([4]), seconds=np.ones((1, 1, 3)),
+        cpu_seconds=np.ones((1, 1, 3)), flops_per_step=np.array([[1320.0]]), params=np.array([[0]]),
+        n_points=5, steps_per_repeat=1, threads=1, thread_counts=np.array([], dtype=int),
+        thread_seconds=np.zeros((0, 3)), thread_depth=3, cuda_name="", cuda_seconds=np.zeros((0, 3)),
+        cpu_name="x", measured_at="now", measure_seconds=0.0)
+    assert timing.gflops()[0, 0] == pytest.approx(1320 / 1e9)
+
+
+def test_flops_agree_with_torch_flop_counter():
+    """torch counts the same matmuls, except the first layer's input gradient, which
+    autograd never computes (the data needs no gradient); depthkit's 6*n*in*out counts it."""
+    from torch.utils.flop_counter import FlopCounterMode
+    n, depth, width = 7, 4, 8
+    module = build_module(ModelSettings(depth=depth, width=width))
+    x = torch.randn(n, 2)
+    with FlopCounterMode(display=False) as counter:
+        module(x).sum().backward()
+    skipped = 2 * n * 2 * width
+    assert counter.get_total_flops() == budget.train_step_flops(n, 2, depth, width) - skipped
+
+
+def test_n_params_by_hand():
+    # 2x4+4, 4x4+4, 4x4+4, 4x1+1 = 12 + 20 + 20 + 5
+    assert ModelSettings(depth=3, width=4).n_params() == 57
+    assert sum(p.numel() for p in build_module(ModelSettings(depth=3, width=4)).parameters()) == 57
+
+
+def test_fit_line_exact_and_against_numpy():
+    x = np.array([2, 16, 32, 48, 64])
+    fit = exp.fit_line(x, 0.003 + 0.0004 * x)
+    assert fit.slope == pytest.approx(0.0004) and fit.intercept == pytest.approx(0.003)
+    assert fit.r2 == pytest.approx(1.0)
+    y = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
+    fit = exp.fit_line(x, y)
+    assert fit.r2 == pytest.approx(np.corrcoef(x, y)[0, 1] ** 2)
+    assert fit.at(10) == pytest.approx(fit.intercept + 10 * fit.slope)
+    with pytest.raises(ValueError):
+        exp.fit_line([3, 3], [1, 2])
+
+
+def test_time_per_step_grows_linearly_with_depth():
+    """The claim: measured medians over depths 2-64 give slope > 0 and R^2 >= 0.9.
+
+    Enough work per measurement (widths 64 and 128, 2 steps per repeat, 7 repeats,
+    medians) that other processes on the machine do not decide the fit."""
+    settings = exp.SpeedSettings(time_width=64, time_width2=128, time_points=250, repeats=7,
+                                 steps_per_repeat=2, compare_threads=False)
+    threads_before = torch.get_num_threads()
+    timing = exp.measure(settings)
+    assert torch.get_num_threads() == threads_before
+    assert list(timing.depths) == [2, 16, 32, 48, 64]
+    assert timing.seconds.shape == (2, 5, 7) and np.all(timing.seconds > 0)
+    for w in range(2):
+        fit = exp.fit_line(timing.depths, np.median(timing.seconds[w], axis=-1))
+        assert fit.slope > 0
+        assert fit.r2 >= 0.9, (w, fit, timing.seconds)
+        assert fit == timing.fit(w)
+    assert not exp._MEASURE_LOCK.locked()
+
+
+def test_measure_compares_threads_and_restores_them():
+    settings = exp.SpeedSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
+                                 repeats=4, compare_threads=True)
+    torch.set_num_threads(1)
+    timing = exp.measure(settings)
+    assert torch.get_num_threads() == 1
+    n_all = exp.all_threads()
+    assert list(timing.thread_counts) == ([1, n_all] if n_all > 1 else [1])
+    assert timing.thread_seconds.shape == (len(timing.thread_counts), exp.THREAD_REPEATS)
+    assert timing.seconds.shape == (1, 5, 4)
+    assert np.all(np.isfinite(timing.thread_seconds))
+    assert (timing.cuda_name != "") == torch.cuda.is_available()
+    assert timing.cuda_seconds.shape == ((5, 4) if torch.cuda.is_available() else (0, 4))
+    text = exp.timing_summary(timing)
+    assert f"R² = {timing.fit(0).r2:.3f}" in text
+    assert exp.format_seconds(timing.fit(0).slope) in text
+    assert exp.format_seconds(timing.extrapolate()) in text
+    assert timing.extrapolate() == pytest.approx(timing.fit(0).at(100) * 10_000)
+    for name, table in exp.timing_tables(timing).items():
+        assert len({len(col) for col in table.values()}) == 1, name
+
+
+def test_page_trainer_agrees_with_train_many():
+    """The page's lean loop is depthkit's batched model and Adam without the per-step
+    statistics: its losses equal train_many's, for every variant."""
+    settings = exp.SpeedSettings(max_depth=8, steps=25, seeds=2)
+    data = make_dataset(settings.data_settings())
+    for v in range(len(exp.VARIANTS)):
+        model = settings.model(v, 8)
+        losses, seconds = exp.train_losses(model, settings.train_settings(0), [0, 1], data)
+        ref = train_many([(model, settings.train_settings(k), data) for k in (0, 1)])
+        np.testing.assert_allclose(losses[:, :25], np.stack([r.loss for r in ref]), rtol=1e-6, atol=1e-7)
+        assert losses.shape == (2, 26) and np.all(np.diff(seconds) > 0)
+
+
+def test_divergence_is_recorded_as_nan_from_then_on():
+    settings = exp.SpeedSettings(max_depth=8, steps=10, seeds=2)
+    data = make_dataset(settings.data_settings())
+    model = ModelSettings(depth=30, init="normal", init_gain=4.0, activation="linear")
+    losses, _ = exp.train_losses(model, settings.train_settings(0).replace(lr=10.0), [0, 1], data)
+    assert np.isnan(losses[:, -1]).all()
+    first = np.argmax(np.isnan(losses), axis=1)
+    for row, f in zip(losses, first):
+        assert np.isfinite(row[:f]).all() and np.isnan(row[f:]).all()
+
+
+@pytest.fixture(scope="module")
+def ten_seeds():
+    settings = exp.SpeedSettings(seeds=10)
+    return settings, exp.run(settings)
+
+
+def test_deep_plain_net_ends_worse_than_shallow(ten_seeds):
+    """Claim: at depth 32 the plain net's final training loss is higher than at depth 4
+    on at least 8 of 10 seeds, by a margin (0.1 in loss and a factor of 2)."""
+    settings, result = ten_seeds
+    d4, d32 = list(result.depths).index(4), list(result.depths).index(32)
+    shallow, deep = result.final_loss[0, d4], result.final_loss[0, d32]
+    worse = (deep > shallow + 0.1) & (deep > 2 * shallow)
+    assert worse.sum() >= 8, (shallow, deep)
+
+
+def test_residual_batchnorm_reaches_target_in_fewer_steps(ten_seeds):
+    """Claim: residual + batch norm at depth 32 reaches the target, in fewer steps than
+    the plain net at depth 32 (never reaching counts as more than every step)."""
+    settings, result = ten_seeds
+    d32 = list(result.depths).index(32)
+    fix = result.variants.index("residual + batch norm")
+    fixed = result.steps_to_target[fix, d32]
+    plain = np.where(np.isnan(result.steps_to_target[0, d32]), np.inf, result.steps_to_target[0, d32])
+    assert np.all(np.isfinite(fixed)), fixed
+    assert np.all(fixed <= settings.steps / 2), fixed  # margin: within half the budget
+    assert np.all(fixed < plain)
+    # the number is where the loss first reached the target
+    for j, s in enumerate(fixed):
+        curve = result.losses[fix, d32, j]
+        assert curve[int(s)] <= settings.target_loss < curve[:int(s)].min(initial=np.inf)
+
+
+def test_summary_numbers_come_from_the_result(ten_seeds):
+    settings, result = ten_seeds
+    text = exp.summary(result)
+    d32 = list(result.depths).index(32)
+    hit = result.steps_to_target[3, d32]
+    assert f"reached it in {int(hit.min())}–{int(hit.max())} steps on 10 of 10 seeds" in text
+    assert f"median final loss {np.median(result.final_loss[0, d32]):.3g}" in text
+    assert f"for {settings.steps} full-batch Adam steps" in text
+
+
+def test_same_settings_same_result():
+    settings = exp.SpeedSettings(max_depth=8, steps=20, seeds=2)
+    a, b = exp.run(settings), exp.run(settings)
+    for field in ("losses", "steps_to_target", "final_loss", "params", "flops_per_step"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    c = exp.run(settings.replace(seed=5))
+    assert not np.array_equal(a.losses, c.losses)
+    assert a.flops_per_step[0] == budget.train_step_flops(a.n_train, 2, 2, settings.width)
+    assert a.params[3, 0] == settings.model(3, 2).n_params()
+    table = exp.tables(a)["steps_to_target"]
+    assert {len(col) for col in table.values()} == {4 * 3 * 2}
+
+
+def test_bad_settings_and_budget():
+    with pytest.raises(ValueError, match="max_depth"):
+        exp.SpeedSettings(max_depth=12)
+    with pytest.raises(ValueError, match="repeats"):
+        exp.SpeedSettings(repeats=100)
+    settings, notices = exp.SpeedSettings.from_strings({"steps": "1e9", "lr": "abc", "time_width2": "-3"})
+    assert settings.steps == 1000 and settings.lr == 0.03 and settings.time_width2 == 0
+    assert len(notices) == 3
+    big = exp.SpeedSettings(max_depth=64, steps=1000, seeds=10, n_samples=2000, width=128)
+    with pytest.raises(BudgetError):
+        exp.run(big)
+    huge = exp.SpeedSettings(time_width=256, time_width2=256, time_points=5000, repeats=15,
+                             steps_per_repeat=20)
+    with pytest.raises(BudgetError):
+        exp.measure(huge)
+    assert exp.cost(big) == exp.train_cost(big) + exp.measure_cost(big)
+
+
+def test_presets_are_valid_and_within_budget():
+    for label, overrides in exp.PRESETS.items():
+        settings = exp.SpeedSettings(**overrides)
+        assert exp.cost(settings) <= budget.MAX_FLOPS, label
+
+
+def _fake_timing(cuda: bool) -> exp.Timing:
+    depths = np.array([2, 16, 32, 48, 64])
+    seconds = (1e-3 + 4e-4 * depths)[None, :, None] * np.array([1.0, 1.1, 0.9])
+    return exp.Timing(
+        depths=depths, widths=np.array([32]), seconds=seconds, cpu_seconds=seconds * 0.8,
+        flops_per_step=np.array([[budget.train_step_flops(500, 2, d, 32) for d in depths]], dtype=float),
+        params=np.array([[ModelSettings(depth=d).n_params() for d in depths]]), n_points=500,
+        steps_per_repeat=1, threads=1, thread_counts=np.array([1, 2]),
+        thread_seconds=np.array([[0.03, 0.031, 0.029], [0.05, 0.06, 0.055]]), thread_depth=64,
+        cuda_name="Fake GPU" if cuda else "", cuda_seconds=seconds[0] / 10 if cuda else np.zeros((0, 3)),
+        cpu_name="test CPU", measured_at="2026-01-01 00:00:00 UTC", measure_seconds=1.0)
+
+
+@pytest.mark.parametrize("cuda", [False, True])
+def test_timing_charts_and_text(cuda):
+    timing = _fake_timing(cuda)
+    fit = timing.fit(0)
+    assert fit.slope == pytest.approx(4e-4) and fit.r2 == pytest.approx(1.0)
+    text = exp.timing_summary(timing)
+    assert "each extra layer adds **400 µs per step**" in text
+    assert "slower: the threads waited" in text  # 2 threads lost here, and the text says so
+    assert ("Fake GPU" in text) == cuda
+    for build in (charts.time_per_step, charts.compute_per_step, charts.achieved_speed, charts.hardware):
+        fig = build(timing)
+        assert fig.layout.title.text and fig.data
+    names = [t.name for t in charts.time_per_step(timing).data]
+    assert any("+400 µs per layer, R² = 1.000" in (n or "") for n in names)
+
+
+def test_training_charts_survive_divergence_and_no_hits():
+    result = exp.run(exp.SpeedSettings(max_depth=8, steps=20, seeds=2))
+    bad = dataclasses.replace(result)
+    bad.losses = result.losses.copy()
+    bad.losses[1, -1, 0, 5:] = np.nan
+    bad.final_loss = result.final_loss.copy()
+    bad.final_loss[1, -1, 0] = np.nan
+    bad.diverged = result.diverged.copy()
+    bad.diverged[1, -1, 0] = True
+    bad.steps_to_target = np.full_like(result.steps_to_target, np.nan)
+    bad.seconds_to_target = np.full_like(result.seconds_to_target, np.nan)
+    for r in (result, bad):
+        for build in (charts.steps_to_target, charts.time_to_target, charts.final_loss, charts.loss_curves):
+            fig = build(r)
+            assert fig.layout.title.text and fig.data
+    notes = " ".join(a.text for a in charts.final_loss(bad).layout.annotations)
+    assert "1 run(s) diverged" in notes
+    assert "did not reach it in 20 steps on any of 2 seeds" in exp.summary(bad)

@@ -1,0 +1,115 @@
+"""The Training Speed page through AppTest: defaults, numbers in the text, measure again, presets."""
+
+import base64
+
+import numpy as np
+import pytest
+
+from depthkit import ui
+from depthkit.experiments import speed as exp
+from tests.apptest_util import open_page, plotly_specs
+
+N_CHARTS = 8  # time per step, compute, hardware, GFLOP/s; loss curves, final loss, steps, time
+
+
+def _result(settings: exp.SpeedSettings) -> exp.Result:
+    """exp.run(settings) through the page's cache: a hit if the page ran exactly these
+    settings, a fresh run otherwise (and then its text would not match the page's)."""
+    return ui._cached_call(f"{exp.run.__module__}.{exp.run.__qualname__}", exp.run, settings)
+
+
+def _array(value) -> np.ndarray:
+    """A plotly JSON array: a list, or a typed array {"dtype", "bdata"}."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(float)
+    return np.array(value, dtype=float)
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _time_chart(at) -> dict:
+    specs = plotly_specs(at)
+    return next(s for s in specs if s["layout"]["title"]["text"].startswith("Time per training step"))
+
+
+def _check_timing_text(at) -> np.ndarray:
+    """The slope and R^2 in the text equal a fit of the medians drawn on the chart."""
+    trace = _time_chart(at)["data"][0]
+    depths, medians_ms = _array(trace["x"]), _array(trace["y"])
+    fit = exp.fit_line(depths, medians_ms / 1e3)
+    text = _markdown(at)
+    assert f"each extra layer adds **{exp.format_seconds(fit.slope)} per step** (R² = {fit.r2:.3f})" in text
+    return medians_ms
+
+
+@pytest.fixture(scope="module")
+def page():
+    at = open_page("pages/speed.py")
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_defaults_render_with_numbers_from_the_run(page):
+    assert len(page.get("plotly_chart")) == N_CHARTS
+    assert not page.error
+    text = _markdown(page)
+    assert exp.summary(_result(exp.SpeedSettings())) in text
+    _check_timing_text(page)
+    caption = " ".join(c.value for c in page.caption)
+    assert "Measured" in caption and "UTC" in caption
+    assert ("CPU only" in caption) or ("GPU" in caption)
+    assert any(b.label.startswith("Download") for b in page.get("download_button"))
+
+
+def test_measure_again_takes_new_timings_and_keeps_the_training(page):
+    before = _check_timing_text(page)
+    summary = exp.summary(_result(exp.SpeedSettings()))
+    page.button(key="speed.measure_again").click().run()
+    assert not page.exception
+    after = _check_timing_text(page)
+    assert not np.array_equal(before, after)  # a fresh measurement, not the cached one
+    assert summary in _markdown(page)
+
+
+def test_changing_a_timing_control_only_remeasures(page):
+    page.sidebar.select_slider(key="SpeedSettings.time_width2").set_value(0).run()
+    assert not page.exception
+    assert len(page.get("plotly_chart")) == N_CHARTS
+    names = [t.get("name", "") for t in _time_chart(page)["data"]]
+    assert any(n.startswith("width 32") for n in names)
+    assert not any(n.startswith("width 64") for n in names)
+    assert page.query_params["time_width2"] == ["0"] or page.query_params["time_width2"] == "0"
+    _check_timing_text(page)
+
+
+@pytest.mark.parametrize("label", list(exp.PRESETS))
+def test_every_preset_runs(page, label):
+    page.button(key=f"preset.SpeedSettings.{label}").click().run()
+    assert not page.exception, [e.message for e in page.exception]
+    assert not page.error
+    settings = exp.SpeedSettings(**exp.PRESETS[label])
+    assert page.sidebar.selectbox(key="SpeedSettings.max_depth").value == settings.max_depth
+    assert len(page.get("plotly_chart")) == N_CHARTS
+    assert exp.summary(_result(settings)) in _markdown(page)
+
+
+def test_link_with_small_settings_and_bad_values():
+    at = open_page("pages/speed.py", query={"max_depth": "8", "steps": "20", "seeds": "2",
+                                             "time_max_depth": "16", "repeats": "zz"})
+    assert not at.exception
+    assert any("repeats" in w.value for w in at.warning)
+    settings = exp.SpeedSettings(max_depth=8, steps=20, seeds=2, time_max_depth=16)
+    assert exp.summary(_result(settings)) in _markdown(at)
+    trace = _time_chart(at)["data"][0]
+    assert list(_array(trace["x"])) == [2, 4, 8, 12, 16]
+
+
+def test_timing_over_budget_is_refused_on_the_page():
+    at = open_page("pages/speed.py", query={"time_width": "256", "time_width2": "256", "time_points": "5000",
+                                             "repeats": "15", "steps_per_repeat": "20"})
+    assert not at.exception
+    assert any("Not measured" in e.value and "budget" in e.value for e in at.error)
+    assert len(at.get("plotly_chart")) == 4  # the trained half still shows
+    assert exp.summary(_result(exp.SpeedSettings())) in _markdown(at)
