@@ -70,8 +70,11 @@ def main() -> None:
             ref = train_plain(module, ts, data)
         plain.append(time.perf_counter() - t)
     print(f"plain_loop_seconds={min(plain):.3f} (best of {args.repeats})")
-    gap = np.max(np.abs(ref["loss"] - results[-1].loss) / np.abs(ref["loss"]))
-    print(f"max_relative_loss_difference_last_model={gap:.2e}")
+    gap = np.abs(ref["loss"] - results[-1].loss) / np.abs(ref["loss"])
+    # float32 rounding differs (bmm vs addmm, fused tanh); over hundreds of Adam
+    # steps on this deep tanh net such differences grow, so report both horizons
+    print(f"relative_loss_difference_first_20_steps={gap[:20].max():.2e}")
+    print(f"relative_loss_difference_all_steps={gap.max():.2e}")
 
     peak = matmul_peak()
     achieved = flops / min(batched) / 1e9

@@ -22,20 +22,20 @@ if result is not None:
                        "and mark the step.")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.grad_norms(result), key="exploding.grad_norms")
+        ui.chart_cached(charts.grad_norms, settings, result, key="exploding.grad_norms")
     with right:
-        ui.chart(charts.losses(result), key="exploding.losses")
+        ui.chart_cached(charts.losses, settings, result, key="exploding.losses")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.signal_per_layer(result), key="exploding.signal")
+        ui.chart_cached(charts.signal_per_layer, settings, result, key="exploding.signal")
     with right:
-        ui.chart(charts.weight_grad_per_layer(result), key="exploding.weight_grad")
+        ui.chart_cached(charts.weight_grad_per_layer, settings, result, key="exploding.weight_grad")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.weight_norms(result), key="exploding.weight_norms")
+        ui.chart_cached(charts.weight_norms, settings, result, key="exploding.weight_norms")
     with right:
-        ui.chart(charts.repeated_product(result), key="exploding.product")
-    ui.chart(charts.phase_diagram(result), key="exploding.phase")
+        ui.chart_cached(charts.repeated_product, settings, result, key="exploding.product")
+    ui.chart_cached(charts.phase_diagram, settings, result, key="exploding.phase")
     ui.explain(exp.summary(result))
     ui.download_tables(exp.tables(result), "exploding")
     ui.pytorch_code(exp.problem_model(settings), label="PyTorch code for the problem network")

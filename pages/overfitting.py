@@ -20,14 +20,14 @@ result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.curves(result, "problem"), key="overfitting.curves.problem")
-        ui.chart(charts.boundary(result, "problem"), key="overfitting.boundary.problem")
+        ui.chart_cached(charts.curves, settings, result, "problem", key="overfitting.curves.problem")
+        ui.chart_cached(charts.boundary, settings, result, "problem", key="overfitting.boundary.problem")
     with right:
-        ui.chart(charts.curves(result, "remedy"), key="overfitting.curves.remedy")
-        ui.chart(charts.boundary(result, "remedy"), key="overfitting.boundary.remedy")
+        ui.chart_cached(charts.curves, settings, result, "remedy", key="overfitting.curves.remedy")
+        ui.chart_cached(charts.boundary, settings, result, "remedy", key="overfitting.boundary.remedy")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.spread(result), key="overfitting.spread")
+        ui.chart_cached(charts.spread, settings, result, key="overfitting.spread")
     with right:  # drawn after the rest; reused while only the remedy changes
         sweep = ui.run_cached(exp.run_sweep, exp.sweep_settings(settings),
                               spinner="Training the capacity sweep…")

@@ -65,14 +65,14 @@ if settings:
     if result is not None:
         left, right = st.columns(2)
         with left:
-            ui.chart(charts.loss_curves(result), key="speed.loss_curves")
+            ui.chart_cached(charts.loss_curves, settings, result, key="speed.loss_curves")
         with right:
-            ui.chart(charts.final_loss(result), key="speed.final_loss")
+            ui.chart_cached(charts.final_loss, settings, result, key="speed.final_loss")
         left, right = st.columns(2)
         with left:
-            ui.chart(charts.steps_to_target(result), key="speed.steps_to_target")
+            ui.chart_cached(charts.steps_to_target, settings, result, key="speed.steps_to_target")
         with right:
-            ui.chart(charts.time_to_target(result), key="speed.time_to_target")
+            ui.chart_cached(charts.time_to_target, settings, result, key="speed.time_to_target")
         ui.explain(exp.summary(result))
         tables = exp.tables(result)
         if timing is not None:
