@@ -76,8 +76,13 @@ def test_time_per_step_grows_linearly_with_depth():
     for w in range(2):
         fit = exp.fit_line(timing.depths, np.median(timing.seconds[w], axis=-1))
         assert fit.slope > 0
-        assert fit.r2 >= 0.9, (w, fit, timing.seconds)
         assert fit == timing.fit(w)
+        # R^2 on the CPU time of the measuring thread: the test suite runs beside
+        # other busy workers, whose load scatters wall-clock medians (R^2 0.81 seen
+        # in CI) but barely touches the time the step itself computed
+        cpu_fit = exp.fit_line(timing.depths, np.median(timing.cpu_seconds[w], axis=-1))
+        assert cpu_fit.slope > 0
+        assert cpu_fit.r2 >= 0.9, (w, cpu_fit, timing.cpu_seconds)
     assert not exp._MEASURE_LOCK.locked()
 
 
