@@ -7,15 +7,17 @@ import streamlit as st
 from depthkit import ui
 from depthkit.charts import speed as charts
 from depthkit.experiments import speed as exp
+from depthkit.experiments import timing as step_timing
 
 MEASUREMENT_KEY = "speed.measurement_id"
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _measure(settings: exp.SpeedSettings, measurement_id: int) -> exp.Timing:
+def _measure(settings: exp.SpeedSettings, measurement_id: int) -> step_timing.Timing:
     """Live timings, cached per settings and measurement id; the bar replays with the cache."""
     bar = st.progress(0.0, text="Measuring time per step on this machine…")
-    timing = exp.measure(settings, lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text))
+    timing = step_timing.measure(
+        settings, lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text))
     bar.empty()
     return timing
 
@@ -46,8 +48,8 @@ if settings:
         st.error(f"Not measured: {err}")
     if timing is not None:
         where = f"GPU {timing.cuda_name} and CPU" if timing.cuda_name else "CPU only (no CUDA GPU here)"
-        st.caption(f"Measured {timing.measured_at} in {exp.format_seconds(timing.measure_seconds)} on "
-                   f"{timing.cpu_name}: {where}.")
+        took = step_timing.format_seconds(timing.measure_seconds)
+        st.caption(f"Measured {timing.measured_at} in {took} on {timing.cpu_name}: {where}.")
         left, right = st.columns(2)
         with left:
             ui.chart(charts.time_per_step(timing), key="speed.time_per_step")
@@ -58,7 +60,7 @@ if settings:
             ui.chart(charts.hardware(timing), key="speed.hardware")
         with right:
             ui.chart(charts.achieved_speed(timing), key="speed.achieved_speed")
-        ui.explain(exp.timing_summary(timing))
+        ui.explain(step_timing.timing_summary(timing))
 
     st.subheader("2. A deep plain network needs more steps: steps to a target loss")
     result = ui.run_cached(exp.run, settings)
@@ -76,7 +78,7 @@ if settings:
         ui.explain(exp.summary(result))
         tables = exp.tables(result)
         if timing is not None:
-            tables.update(exp.timing_tables(timing))
+            tables.update(step_timing.timing_tables(timing))
         ui.download_tables(tables, "speed")
         ui.pytorch_code(settings.model(0, settings.max_depth),
                         label="PyTorch code for the deepest plain network")

@@ -9,6 +9,7 @@ import torch
 from depthkit import BudgetError, budget, make_dataset, train_many
 from depthkit.charts import speed as charts
 from depthkit.experiments import speed as exp
+from depthkit.experiments import timing as step_timing
 from depthkit.models import ModelSettings
 from depthkit.reference import build_module
 
@@ -20,7 +21,7 @@ def test_flops_per_step_match_a_hand_count():
     assert budget.forward_flops(5, 2, 3, 4) == 2 * 5 * macs == 440
     assert budget.train_step_flops(5, 2, 3, 4) == 6 * 5 * macs == 1320
     # and what the page shows uses the same count
-    timing = exp.Timing(
+    timing = step_timing.Timing(
         depths=np.array([3]), widths=np.array([4]), seconds=np.ones((1, 1, 3)),
         cpu_seconds=np.ones((1, 1, 3)), flops_per_step=np.array([[1320.0]]), params=np.array([[0]]),
         n_points=5, steps_per_repeat=1, threads=1, thread_counts=np.array([], dtype=int),
@@ -50,15 +51,15 @@ def test_n_params_by_hand():
 
 def test_fit_line_exact_and_against_numpy():
     x = np.array([2, 16, 32, 48, 64])
-    fit = exp.fit_line(x, 0.003 + 0.0004 * x)
+    fit = step_timing.fit_line(x, 0.003 + 0.0004 * x)
     assert fit.slope == pytest.approx(0.0004) and fit.intercept == pytest.approx(0.003)
     assert fit.r2 == pytest.approx(1.0)
     y = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
-    fit = exp.fit_line(x, y)
+    fit = step_timing.fit_line(x, y)
     assert fit.r2 == pytest.approx(np.corrcoef(x, y)[0, 1] ** 2)
     assert fit.at(10) == pytest.approx(fit.intercept + 10 * fit.slope)
     with pytest.raises(ValueError):
-        exp.fit_line([3, 3], [1, 2])
+        step_timing.fit_line([3, 3], [1, 2])
 
 
 def test_time_per_step_grows_linearly_with_depth():
@@ -69,42 +70,42 @@ def test_time_per_step_grows_linearly_with_depth():
     settings = exp.SpeedSettings(time_width=64, time_width2=128, time_points=250, repeats=7,
                                  steps_per_repeat=2, compare_threads=False)
     threads_before = torch.get_num_threads()
-    timing = exp.measure(settings)
+    timing = step_timing.measure(settings)
     assert torch.get_num_threads() == threads_before
     assert list(timing.depths) == [2, 16, 32, 48, 64]
     assert timing.seconds.shape == (2, 5, 7) and np.all(timing.seconds > 0)
     for w in range(2):
-        fit = exp.fit_line(timing.depths, np.median(timing.seconds[w], axis=-1))
+        fit = step_timing.fit_line(timing.depths, np.median(timing.seconds[w], axis=-1))
         assert fit.slope > 0
         assert fit == timing.fit(w)
         # R^2 on the CPU time of the measuring thread: the test suite runs beside
         # other busy workers, whose load scatters wall-clock medians (R^2 0.81 seen
         # in CI) but barely touches the time the step itself computed
-        cpu_fit = exp.fit_line(timing.depths, np.median(timing.cpu_seconds[w], axis=-1))
+        cpu_fit = step_timing.fit_line(timing.depths, np.median(timing.cpu_seconds[w], axis=-1))
         assert cpu_fit.slope > 0
         assert cpu_fit.r2 >= 0.9, (w, cpu_fit, timing.cpu_seconds)
-    assert not exp._MEASURE_LOCK.locked()
+    assert not step_timing._MEASURE_LOCK.locked()
 
 
 def test_measure_compares_threads_and_restores_them():
     settings = exp.SpeedSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
                                  repeats=4, compare_threads=True)
     torch.set_num_threads(1)
-    timing = exp.measure(settings)
+    timing = step_timing.measure(settings)
     assert torch.get_num_threads() == 1
-    n_all = exp.all_threads()
+    n_all = step_timing.all_threads()
     assert list(timing.thread_counts) == ([1, n_all] if n_all > 1 else [1])
-    assert timing.thread_seconds.shape == (len(timing.thread_counts), exp.THREAD_REPEATS)
+    assert timing.thread_seconds.shape == (len(timing.thread_counts), step_timing.THREAD_REPEATS)
     assert timing.seconds.shape == (1, 5, 4)
     assert np.all(np.isfinite(timing.thread_seconds))
     assert (timing.cuda_name != "") == torch.cuda.is_available()
     assert timing.cuda_seconds.shape == ((5, 4) if torch.cuda.is_available() else (0, 4))
-    text = exp.timing_summary(timing)
+    text = step_timing.timing_summary(timing)
     assert f"R² = {timing.fit(0).r2:.3f}" in text
-    assert exp.format_seconds(timing.fit(0).slope) in text
-    assert exp.format_seconds(timing.extrapolate()) in text
+    assert step_timing.format_seconds(timing.fit(0).slope) in text
+    assert step_timing.format_seconds(timing.extrapolate()) in text
     assert timing.extrapolate() == pytest.approx(timing.fit(0).at(100) * 10_000)
-    for name, table in exp.timing_tables(timing).items():
+    for name, table in step_timing.timing_tables(timing).items():
         assert len({len(col) for col in table.values()}) == 1, name
 
 
@@ -202,8 +203,8 @@ def test_bad_settings_and_budget():
     huge = exp.SpeedSettings(time_width=256, time_width2=256, time_points=5000, repeats=15,
                              steps_per_repeat=20)
     with pytest.raises(BudgetError):
-        exp.measure(huge)
-    assert exp.cost(big) == exp.train_cost(big) + exp.measure_cost(big)
+        step_timing.measure(huge)
+    assert exp.cost(big) == exp.train_cost(big) + step_timing.measure_cost(big)
 
 
 def test_presets_are_valid_and_within_budget():
@@ -212,10 +213,10 @@ def test_presets_are_valid_and_within_budget():
         assert exp.cost(settings) <= budget.MAX_FLOPS, label
 
 
-def _fake_timing(cuda: bool) -> exp.Timing:
+def _fake_timing(cuda: bool) -> step_timing.Timing:
     depths = np.array([2, 16, 32, 48, 64])
     seconds = (1e-3 + 4e-4 * depths)[None, :, None] * np.array([1.0, 1.1, 0.9])
-    return exp.Timing(
+    return step_timing.Timing(
         depths=depths, widths=np.array([32]), seconds=seconds, cpu_seconds=seconds * 0.8,
         flops_per_step=np.array([[budget.train_step_flops(500, 2, d, 32) for d in depths]], dtype=float),
         params=np.array([[ModelSettings(depth=d).n_params() for d in depths]]), n_points=500,
@@ -230,7 +231,7 @@ def test_timing_charts_and_text(cuda):
     timing = _fake_timing(cuda)
     fit = timing.fit(0)
     assert fit.slope == pytest.approx(4e-4) and fit.r2 == pytest.approx(1.0)
-    text = exp.timing_summary(timing)
+    text = step_timing.timing_summary(timing)
     assert "each extra layer adds **400 µs per step**" in text
     assert "slower: the threads waited" in text  # 2 threads lost here, and the text says so
     assert ("Fake GPU" in text) == cuda

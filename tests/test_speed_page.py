@@ -7,6 +7,7 @@ import pytest
 
 from depthkit import ui
 from depthkit.experiments import speed as exp
+from depthkit.experiments import timing as step_timing
 from tests.apptest_util import open_page, plotly_specs
 
 N_CHARTS = 8  # time per step, compute, hardware, GFLOP/s; loss curves, final loss, steps, time
@@ -38,9 +39,10 @@ def _check_timing_text(at) -> np.ndarray:
     """The slope and R^2 in the text equal a fit of the medians drawn on the chart."""
     trace = _time_chart(at)["data"][0]
     depths, medians_ms = _array(trace["x"]), _array(trace["y"])
-    fit = exp.fit_line(depths, medians_ms / 1e3)
+    fit = step_timing.fit_line(depths, medians_ms / 1e3)
     text = _markdown(at)
-    assert f"each extra layer adds **{exp.format_seconds(fit.slope)} per step** (R² = {fit.r2:.3f})" in text
+    slope = step_timing.format_seconds(fit.slope)
+    assert f"each extra layer adds **{slope} per step** (R² = {fit.r2:.3f})" in text
     return medians_ms
 
 

@@ -78,7 +78,7 @@ def test_gradient_norm_matches_hand_computed_autograd():
     logit = (h2 @ p["W_out"] + p["b_out"]).squeeze(-1)
     loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, y)
     loss.backward()
-    assert res.loss[0] == pytest.approx(float(loss), rel=1e-12)
+    assert res.loss[0] == pytest.approx(float(loss.detach()), rel=1e-12)
     assert res.layer_grad_norms[0, 0] == pytest.approx(float(p["W_in"].grad.norm()), rel=1e-10)
     assert res.layer_grad_norms[0, 1] == pytest.approx(float(p["W_hid"].grad.norm()), rel=1e-10)
     total = torch.sqrt(sum(t.grad.norm() ** 2 for t in p.values()))

@@ -1,6 +1,6 @@
 """Figures for the Training Speed page: measured cost per step, computed FLOPs, steps to a target.
 
-Pure builders: they take a `speed.Timing` or `speed.Result` and return plotly
+Pure builders: they take a `timing.Timing` or `speed.Result` and return plotly
 figures; no training, no timing, no Streamlit.
 """
 
@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
-from depthkit.experiments.speed import Result, Timing, format_seconds
+from depthkit.experiments.speed import Result
+from depthkit.experiments.timing import Timing, format_seconds
 
 WIDTH_COLORS = ("#2e86ab", "#f18f01", "#6a4c93")
 VARIANT_COLORS = (PROBLEM, "#f18f01", "#6a4c93", FIX)  # plain ... residual + batch norm
