@@ -40,17 +40,18 @@ class ProbeResult:
     @property
     def weight_grad_ratio(self) -> float:
         """First over last hidden layer's weight-gradient norm."""
-        return _ratio(self.weight_grad_norms)
+        return first_last_ratio(self.weight_grad_norms)
 
     @property
     def signal_ratio(self) -> float:
         """||dL/dh_1|| / ||dL/dh_L||: how much the backward signal shrank (<1) or grew (>1)."""
-        return _ratio(self.signal_grad_norms)
+        return first_last_ratio(self.signal_grad_norms)
 
 
-def _ratio(norms: np.ndarray) -> float:
+def first_last_ratio(values: np.ndarray) -> float:
+    """values[0] / values[-1] in float64 (first hidden layer over last); 0/0 gives nan."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return float(norms[0] / norms[-1])
+        return float(np.float64(values[0]) / np.float64(values[-1]))
 
 
 def saturated_fraction(h: torch.Tensor, activation: str) -> torch.Tensor:

@@ -29,7 +29,7 @@ import numpy as np
 from depthkit import budget
 from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
 from depthkit.models import ACTIVATIONS, INITS, ModelSettings, params_from_numpy, predict_proba
-from depthkit.probes import ProbeResult, probe, probe_at_init
+from depthkit.probes import ProbeResult, first_last_ratio, probe, probe_at_init
 from depthkit.spec import Settings, param
 from depthkit.train import TrainResult, TrainSettings, run_flops, train_many
 
@@ -145,17 +145,17 @@ class NetworkResult:
     @property
     def grad_ratio(self) -> float:
         """First over last hidden layer's weight-gradient norm at initialization."""
-        return _ratio(self.grad_init)
+        return first_last_ratio(self.grad_init)
 
     @property
     def signal_ratio(self) -> float:
         """||dL/dh_1|| / ||dL/dh_L|| at initialization."""
-        return _ratio(self.signal_init)
+        return first_last_ratio(self.signal_init)
 
     @property
     def change_ratio(self) -> float:
         """First over last hidden layer's relative weight change over training."""
-        return _ratio(self.weight_change)
+        return first_last_ratio(self.weight_change)
 
 
 @dataclass
@@ -174,11 +174,6 @@ class Result:
     sweep_labels: list[str]  # [C]
     sweep_grad_ratio: np.ndarray  # [C, D] first/last weight-gradient norm at init (float64)
     sweep_signal_ratio: np.ndarray  # [C, D] ||dL/dh_1|| / ||dL/dh_L|| at init (float64)
-
-
-def _ratio(values: np.ndarray) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.float64(values[0]) / np.float64(values[-1]))
 
 
 def sweep_depths(s: VanishingSettings) -> tuple[int, ...]:
