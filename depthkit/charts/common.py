@@ -56,3 +56,11 @@ def empty_note(fig: go.Figure, text: str) -> go.Figure:
     fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=14, color=NEUTRAL))
     return fig
+
+
+def legend_below(fig: go.Figure, entries: int) -> go.Figure:
+    """Move a long legend under the plot: above it, wrapped entries cover the title."""
+    rows = (entries + 1) // 2
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                      margin=dict(b=70 + 22 * rows), height=(fig.layout.height or 380) + 22 * rows)
+    return fig

@@ -9,7 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, mark_divergence, plottable
+from depthkit.charts.common import (
+    FIX,
+    NEUTRAL,
+    PROBLEM,
+    empty_note,
+    layout,
+    legend_below,
+    mark_divergence,
+    plottable,
+)
 from depthkit.experiments.overfitting import capacity as join_capacity
 
 GAP_FILL = "rgba(209, 73, 91, 0.18)"
@@ -97,6 +106,7 @@ def boundary(result, role: str) -> go.Figure:
                                              line=dict(color="black", width=1.5 if size > 6 else 1))))
     layout(fig, f"{title}: decision boundary ({len(y)} training points)",
            "x1 (standardized)", "x2 (standardized)", height=460)
+    legend_below(fig, len(fig.data))
     fig.update_xaxes(range=[result.grid_x[0], result.grid_x[-1]])
     fig.update_yaxes(range=[result.grid_y[0], result.grid_y[-1]])
     return fig

@@ -10,7 +10,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
+from depthkit.charts.common import (
+    FIX,
+    NEUTRAL,
+    PROBLEM,
+    empty_note,
+    layout,
+    legend_below,
+    plottable,
+    zero_count,
+)
 from depthkit.experiments.speed import Result
 from depthkit.experiments.timing import Timing, format_seconds
 
@@ -60,6 +69,7 @@ def time_per_step(timing: Timing) -> go.Figure:
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=CUDA_COLOR)))
     layout(fig, f"Time per training step, measured ({timing.n_points} points, CPU, 1 thread)",
            "hidden layers (depth)", "milliseconds per step", height=420)
+    legend_below(fig, len(fig.data))
     _depth_axis(fig, x, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -79,6 +89,7 @@ def compute_per_step(timing: Timing) -> go.Figure:
                       secondary_y=True)
     layout(fig, f"Compute per step, counted (not measured): {timing.n_points} points",
            "hidden layers (depth)", "GFLOP per training step", height=420)
+    legend_below(fig, len(fig.data))
     fig.update_yaxes(title_text="parameters", secondary_y=True, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", secondary_y=False)
     _depth_axis(fig, timing.depths)
