@@ -111,18 +111,26 @@ def check_value(owner: str, name: str, spec: FieldSpec, value: Any) -> None:
         raise ValueError(f"{where}: out of range, allowed {spec.allowed()}")
 
 
+def parse_bool(text: Any) -> bool | None:
+    """True for 1/true/yes/on, False for 0/false/no/off (any case), else None."""
+    low = str(text).strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
 def _parse(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
     """Parse one untrusted string; return (value, note) where note says what changed."""
     text = text.strip()
     if len(text) > MAX_STRING_LEN:
         return spec.default, "too long; using the default"
     if spec.kind == "bool":
-        low = text.lower()
-        if low in ("1", "true", "yes", "on"):
-            return True, None
-        if low in ("0", "false", "no", "off"):
-            return False, None
-        return spec.default, "not true/false; using the default"
+        flag = parse_bool(text)
+        if flag is None:
+            return spec.default, "not true/false; using the default"
+        return flag, None
     if spec.kind == "choice":
         for opt in spec.options:
             if str(opt) == text:

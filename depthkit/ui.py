@@ -36,7 +36,7 @@ import streamlit as st
 from depthkit.budget import BudgetError
 from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
-from depthkit.spec import FieldSpec, Settings, specs
+from depthkit.spec import FieldSpec, Settings, parse_bool, specs
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
 PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
@@ -53,15 +53,11 @@ def page_header(title: str, claim: str) -> None:
         st.markdown(f"**{claim}**")
 
 
-def _truthy(text: Any) -> bool:
-    return str(text).strip().lower() in ("1", "true", "yes", "on")
-
-
 def presenter_mode() -> bool:
     """True in the projector layout: the toggle's state, else the URL's ?presenter=1."""
     if _PRESENTER_STATE in st.session_state:
         return bool(st.session_state[_PRESENTER_STATE])
-    return _truthy(st.query_params.get(PRESENTER_KEY, "0"))
+    return bool(parse_bool(st.query_params.get(PRESENTER_KEY, "0")))
 
 
 def _set_param(key: str, value: str | None) -> None:
@@ -81,7 +77,7 @@ def presenter_toggle(container: Any = None) -> bool:
     """
     container = container or st.sidebar
     if _PRESENTER_STATE not in st.session_state:
-        st.session_state[_PRESENTER_STATE] = _truthy(st.query_params.get(PRESENTER_KEY, "0"))
+        st.session_state[_PRESENTER_STATE] = bool(parse_bool(st.query_params.get(PRESENTER_KEY, "0")))
     on = container.toggle("Presenter mode", key=_PRESENTER_STATE,
                           help="For a projector: hides the explanations, enlarges the charts. "
                                "Kept in the link as ?presenter=1.")
