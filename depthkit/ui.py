@@ -36,6 +36,7 @@ import streamlit as st
 from depthkit.budget import BudgetError
 from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
+from depthkit.sources import cite
 from depthkit.spec import FieldSpec, Settings, parse_bool, specs
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
@@ -247,6 +248,13 @@ def explain(markdown: str) -> None:
     """Explanatory text; hidden in presenter mode so the charts get the room."""
     if not presenter_mode():
         st.markdown(markdown)
+
+
+def sources(*keys: str) -> None:
+    """The papers this page's claims rest on (keys of `depthkit.sources.PAPERS`), in an expander."""
+    refs = cite(*keys)
+    with st.expander(f"Sources ({len(refs)})"):
+        st.markdown("\n".join(f"- {ref}" for ref in refs))
 
 
 def chart(fig: go.Figure, key: str | None = None) -> None:

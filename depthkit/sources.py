@@ -1,0 +1,43 @@
+"""The papers the pages' claims rest on: one entry each, cited by key from the pages."""
+
+from __future__ import annotations
+
+PAPERS: dict[str, str] = {
+    "glorot2010": "Glorot & Bengio (2010). Understanding the difficulty of training deep feedforward "
+                  "neural networks. AISTATS. — saturation, the per-layer backward factor, Xavier init.",
+    "he2015": "He, Zhang, Ren & Sun (2015). Delving deep into rectifiers. ICCV. — He init (gain √2); "
+              "a 30-layer ReLU net with Xavier init fails to converge.",
+    "he2016": "He, Zhang, Ren & Sun (2016). Deep residual learning for image recognition. CVPR. — "
+              "degradation: deeper plain nets with batch norm reach a higher training error; "
+              "residual connections.",
+    "pascanu2013": "Pascanu, Mikolov & Bengio (2013). On the difficulty of training recurrent neural "
+                   "networks. ICML. — exploding gradients, gradient-norm clipping.",
+    "ioffe2015": "Ioffe & Szegedy (2015). Batch normalization. ICML.",
+    "yang2019": "Yang, Pennington, Rao, Sohl-Dickstein & Schoenholz (2019). A mean field theory of "
+                "batch normalization. ICLR. — without skips, gradients grow with depth at init.",
+    "poole2016": "Poole, Lahiri, Raghu, Sohl-Dickstein & Ganguli (2016). Exponential expressivity in "
+                 "deep neural networks through transient chaos. NeurIPS. — order and chaos.",
+    "schoenholz2017": "Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (2017). Deep information "
+                      "propagation. ICLR. — the edge of chaos and trainable depth.",
+    "balduzzi2017": "Balduzzi, Frean, Leary, Lewis, Ma & McWilliams (2017). The shattered gradients "
+                    "problem. ICML.",
+    "srivastava2014": "Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov (2014). Dropout. JMLR.",
+    "loshchilov2019": "Loshchilov & Hutter (2019). Decoupled weight decay regularization. ICLR. — "
+                      "weight decay is not L2 under Adam.",
+    "zhang2017": "Zhang, Bengio, Hardt, Recht & Vinyals (2017). Understanding deep learning requires "
+                 "rethinking generalization. ICLR. — networks memorize random labels.",
+    "prechelt1998": "Prechelt (1998). Early stopping — but when? In Neural Networks: Tricks of the "
+                    "Trade. — early stopping on a validation set.",
+    "kingma2015": "Kingma & Ba (2015). Adam: a method for stochastic optimization. ICLR. — the ε in "
+                  "Adam's update.",
+    "goldberg1991": "Goldberg (1991). What every computer scientist should know about floating-point "
+                    "arithmetic. ACM Computing Surveys. — rounding, float32 spacing.",
+}
+
+
+def cite(*keys: str) -> list[str]:
+    """The full references for `keys`, in the order given; an unknown key is an error."""
+    unknown = [k for k in keys if k not in PAPERS]
+    if unknown:
+        raise KeyError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(PAPERS)}")
+    return [PAPERS[k] for k in keys]
