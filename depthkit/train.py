@@ -31,20 +31,15 @@ import torch
 
 from depthkit import budget
 from depthkit.data import Dataset
-from depthkit.models import (
-    ModelSettings,
-    bce_per_model,
-    forward,
-    init_buffers,
-    init_params,
-    layer_weights,
-    params_to_numpy,
-    per_layer_norms,
-)
-from depthkit.optim import StackedOptimizer
+from depthkit.history import BestWeights, History
+from depthkit.models import ModelSettings, layer_weights, params_to_numpy, per_layer_norms
 from depthkit.spec import Settings, param
+from depthkit.stacked import DTYPES, StackedRun
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+# "full": every metric every step (evaluation passes, per-layer norms);
+# "loss": only the training-batch loss, gradient norm and clipping per step (the
+# final evaluation is still done), for pages that chart nothing else.
+RECORD_MODES = ("full", "loss")
 
 
 @dataclass(frozen=True)
@@ -114,12 +109,13 @@ class TrainResult:
 
 
 def run_flops(model: ModelSettings, ts: TrainSettings, n_train: int, n_val: int,
-              n_inputs: int = 2) -> float:
-    """Matmul FLOPs of a whole run: training steps plus per-step evaluation."""
+              n_inputs: int = 2, record: str = "full") -> float:
+    """Matmul FLOPs of a whole run: training steps plus the per-step evaluation it records."""
     batch = n_train if ts.batch_size == 0 else min(ts.batch_size, n_train)
     per_step = budget.train_step_flops(batch, n_inputs, model.depth, model.width)
-    per_step += budget.forward_flops(n_val, n_inputs, model.depth, model.width)
-    if _needs_eval_train(model, ts):
+    if record == "full" or ts.patience > 0:
+        per_step += budget.forward_flops(n_val, n_inputs, model.depth, model.width)
+    if record == "full" and _needs_eval_train(model, ts):
         per_step += budget.forward_flops(n_train, n_inputs, model.depth, model.width)
     return float(per_step * ts.steps)
 
@@ -129,9 +125,10 @@ def _needs_eval_train(model: ModelSettings, ts: TrainSettings) -> bool:
     return model.dropout > 0 or model.norm == "batch" or ts.batch_size != 0 or ts.input_noise > 0
 
 
-def train(model: ModelSettings, settings: TrainSettings, dataset: Dataset) -> TrainResult:
+def train(model: ModelSettings, settings: TrainSettings, dataset: Dataset,
+          record: str = "full") -> TrainResult:
     """Train one model; see `train_many`."""
-    return train_many([(model, settings, dataset)])[0]
+    return train_many([(model, settings, dataset)], record)[0]
 
 
 def _group_key(model: ModelSettings, ts: TrainSettings, ds: Dataset) -> tuple:
@@ -158,12 +155,19 @@ def max_group_size(model: ModelSettings, n_points: int) -> int:
     return max(1, int(400 / (model.depth * max(scale, 0.25))))
 
 
-def train_many(runs: list[tuple[ModelSettings, TrainSettings, Dataset]]) -> list[TrainResult]:
-    """Train every run; same-shaped runs train together. Results in input order."""
+def train_many(runs: list[tuple[ModelSettings, TrainSettings, Dataset]],
+               record: str = "full") -> list[TrainResult]:
+    """Train every run; same-shaped runs train together. Results in input order.
+
+    `record` is "full" (every metric every step) or "loss" (see RECORD_MODES):
+    with "loss" the per-step evaluation and per-layer arrays are NaN.
+    """
+    if record not in RECORD_MODES:
+        raise ValueError(f"record must be one of {', '.join(RECORD_MODES)}, not {record!r}")
     runs = list(runs)
     for run in runs:
         _check_run(run)
-    total = sum(run_flops(m, t, len(d.y_train), len(d.y_val), d.n_inputs) for m, t, d in runs)
+    total = sum(run_flops(m, t, len(d.y_train), len(d.y_val), d.n_inputs, record) for m, t, d in runs)
     budget.check_budget(total, f"Training {len(runs)} model(s)")
     groups: dict[tuple, list[int]] = {}
     for i, (m, t, d) in enumerate(runs):
@@ -174,203 +178,97 @@ def train_many(runs: list[tuple[ModelSettings, TrainSettings, Dataset]]) -> list
         size = max_group_size(m0, len(d0.y_train))
         for start in range(0, len(indices), size):
             chunk = indices[start:start + size]
-            for i, res in zip(chunk, _train_group([runs[i] for i in chunk])):
+            for i, res in zip(chunk, _train_group([runs[i] for i in chunk], record)):
                 results[i] = res
     return results  # type: ignore[return-value]
 
 
-def _vec(values: list, dtype: torch.dtype, device: str) -> torch.Tensor:
-    return torch.tensor(values, dtype=dtype, device=device)
-
-
-def _stack_data(runs, attr: str, dtype, device) -> torch.Tensor:
-    return torch.as_tensor(np.stack([getattr(d, attr) for _, _, d in runs]), dtype=dtype, device=device)
-
-
-def _evaluate(params, buffers, model, X, y) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eval-mode loss and accuracy [K] on (X, y)."""
-    with torch.no_grad():
-        logits, _ = forward(params, X, model, buffers, training=False)
-        return bce_per_model(logits, y), ((logits > 0).to(y.dtype) == y).to(torch.float64).mean(1)
-
-
-def _train_group(runs: list[tuple[ModelSettings, TrainSettings, Dataset]]) -> list[TrainResult]:
-    models = [r[0] for r in runs]
-    tsets = [r[1] for r in runs]
-    model, ts = models[0], tsets[0]
-    k, steps, depth = len(runs), ts.steps, model.depth
-    dtype, device = DTYPES[ts.dtype], ts.device
-    f64 = torch.float64
-    n_inputs = runs[0][2].n_inputs
-
-    params = init_params(models, [t.seed for t in tsets], n_inputs, dtype, device)
-    for p in params.values():
-        p.requires_grad_(True)
-    buffers = init_buffers(params, model)
-    start_weights = [w.detach().clone() for w in layer_weights(params)]
-    X_train = _stack_data(runs, "X_train", dtype, device)
-    y_train = _stack_data(runs, "y_train", dtype, device)
-    X_val = _stack_data(runs, "X_val", dtype, device)
-    y_val = _stack_data(runs, "y_val", dtype, device)
-    n_train = X_train.shape[1]
-
-    # one generator per model: its batches, masks and jitter do not depend on the batch
-    gens = [torch.Generator().manual_seed(int(t.seed) + 1) for t in tsets]
-    opt = StackedOptimizer(params, ts.optimizer, _vec([t.lr for t in tsets], dtype, device),
-                           _vec([t.momentum for t in tsets], dtype, device),
-                           _vec([t.weight_decay for t in tsets], dtype, device),
-                           _vec([t.l2 for t in tsets], dtype, device) if any(t.l2 > 0 for t in tsets)
-                           else None)
-    clip = _vec([t.clip_norm for t in tsets], f64, device)
-    dropout_p = _vec([m.dropout for m in models], dtype, device)
-    noise = [t.input_noise for t in tsets]
-    patience = _vec([t.patience for t in tsets], torch.int64, device)
-    batch = n_train if ts.batch_size == 0 else min(ts.batch_size, n_train)
-    eval_train = _needs_eval_train(model, ts) or any(n > 0 for n in noise)
-
-    def rec(*shape, fill=float("nan"), dt=f64):
-        return torch.full((steps, k, *shape), fill, dtype=dt, device=device)
-
-    r_loss, r_tl, r_ta, r_vl, r_va, r_gn = (rec() for _ in range(6))
-    r_lg, r_ur, r_wn = rec(depth), rec(depth), rec(depth)
-    r_clip = rec(fill=False, dt=torch.bool)
-    elapsed = np.full(steps, np.nan)
-
-    active = torch.ones(k, dtype=torch.bool, device=device)
-    diverged_at = [None] * k
+def _train_group(runs: list[tuple[ModelSettings, TrainSettings, Dataset]], record: str,
+                 ) -> list[TrainResult]:
+    run = StackedRun(runs)
+    model, ts, k = run.model, run.tsets[0], run.k
+    full = record == "full"
+    hist = History(ts.steps, k, model.depth, run.device)
+    best = BestWeights(run, [t.patience for t in run.tsets]) if ts.patience > 0 else None
+    eval_train = full and (_needs_eval_train(model, ts) or any(s > 0 for s in run.noise))
+    start_weights = [w.detach().clone() for w in layer_weights(run.params)]
+    elapsed = np.full(ts.steps, np.nan)
+    active = torch.ones(k, dtype=torch.bool, device=run.device)
+    diverged_at: list[int | None] = [None] * k
     divergence = [""] * k
     stopped_at: list[int | None] = [None] * k
-    best_loss = torch.full((k,), float("inf"), dtype=f64, device=device)
-    best_step = torch.zeros(k, dtype=torch.int64, device=device)
-    best_params = {n: p.detach().clone() for n, p in params.items()} if ts.patience > 0 else None
-    best_buffers = {n: b.clone() for n, b in buffers.items()} if ts.patience > 0 else None
-    perms = [None] * k
-    cursor = [n_train] * k
     steps_run = 0
 
     t0 = time.perf_counter()
-    for t in range(steps):
-        # the batch: all points, or the next slice of each model's own shuffled order
-        if batch == n_train:
-            xb, yb = X_train, y_train
-        else:
-            idx = []
-            for j in range(k):
-                if cursor[j] + batch > n_train:
-                    perms[j] = torch.randperm(n_train, generator=gens[j])
-                    cursor[j] = 0
-                idx.append(perms[j][cursor[j]:cursor[j] + batch])
-                cursor[j] += batch
-            index = torch.stack(idx).to(device)
-            xb = torch.gather(X_train, 1, index[:, :, None].expand(-1, -1, n_inputs))
-            yb = torch.gather(y_train, 1, index)
-        if any(n > 0 for n in noise):
-            jitter = torch.stack([torch.randn(batch, n_inputs, generator=g) * s
-                                  for g, s in zip(gens, noise)]).to(xb)
-            xb = xb + jitter
-
-        logits, _ = forward(params, xb, model, buffers, training=True, dropout_p=dropout_p,
-                            generators=gens)
-        loss = bce_per_model(logits, yb)
-        for p in params.values():
-            p.grad = None
-        torch.where(active, loss, torch.zeros_like(loss)).sum().backward()
-        grads = {n: p.grad for n, p in params.items()}
-
+    for t in range(ts.steps):
+        xb, yb = run.batch()
+        loss, logits, grads = run.gradients(xb, yb, active)
         with torch.no_grad():
-            sq = sum(torch.linalg.vector_norm(g.reshape(k, -1), dim=1, dtype=f64) ** 2
-                     for g in grads.values())
-            grad_norm = torch.sqrt(sq)
-            finite = torch.isfinite(loss) & torch.isfinite(grad_norm)
-            was_active = active.clone()
-            newly = was_active & ~finite
-            active = was_active & finite
-
+            grad_norm = run.grad_norm(grads)
+            was_active = active
+            active = was_active & torch.isfinite(loss) & torch.isfinite(grad_norm)
             # metrics of the weights before this update
-            r_loss[t] = torch.where(was_active, loss.to(f64), torch.nan)
-            r_gn[t] = torch.where(was_active, grad_norm, torch.nan)
-            lw = layer_weights(params)
-            r_lg[t] = torch.where(was_active[:, None],
-                                  per_layer_norms([params[n].grad for n in ("W_in", "W_hid")
-                                                   if n in params]), torch.nan)
-            r_wn[t] = torch.where(was_active[:, None], per_layer_norms(lw), torch.nan)
-            if eval_train:
-                tl, ta = _evaluate(params, buffers, model, X_train, y_train)
-            else:
-                tl = loss.to(f64)
-                ta = ((logits > 0).to(dtype) == y_train).to(f64).mean(1)
-            vl, va = _evaluate(params, buffers, model, X_val, y_val)
-            r_tl[t] = torch.where(was_active, tl.to(f64), torch.nan)
-            r_ta[t] = torch.where(was_active, ta, torch.nan)
-            r_vl[t] = torch.where(was_active, vl.to(f64), torch.nan)
-            r_va[t] = torch.where(was_active, va, torch.nan)
-
-            if bool(newly.any()):
-                for j in torch.nonzero(newly).flatten().tolist():
-                    diverged_at[j] = t
-                    what = "loss" if not torch.isfinite(loss[j]) else "gradient norm"
-                    value = loss[j] if what == "loss" else grad_norm[j]
-                    divergence[j] = f"{what} became {float(value)}"
-
-            if best_params is not None:
-                better = active & (vl.to(f64) < best_loss)
-                best_loss = torch.where(better, vl.to(f64), best_loss)
-                best_step = torch.where(better, torch.full_like(best_step, t), best_step)
-                for n, p in params.items():
-                    best_params[n] = torch.where(better.view(-1, *[1] * (p.dim() - 1)), p, best_params[n])
-                for n, b in buffers.items():
-                    best_buffers[n] = torch.where(better.view(-1, *[1] * (b.dim() - 1)), b, best_buffers[n])
+            hist.put(t, was_active, loss=loss, grad_norm=grad_norm)
+            if full:
+                weight_norms = per_layer_norms(layer_weights(run.params))
+                hist.put(t, was_active, weight_norms=weight_norms, layer_grad_norms=per_layer_norms(
+                    [grads[n] for n in ("W_in", "W_hid") if n in grads]))
+                if eval_train:
+                    tl, ta = run.evaluate(run.X_train, run.y_train)
+                else:
+                    tl, ta = loss, ((logits > 0).to(run.dtype) == yb).to(torch.float64).mean(1)
+                hist.put(t, was_active, train_loss=tl, train_acc=ta)
+            if full or best is not None:
+                vl, va = run.evaluate(run.X_val, run.y_val)
+                hist.put(t, was_active, val_loss=vl, val_acc=va)
+            for j in torch.nonzero(was_active & ~active).flatten().tolist():
+                diverged_at[j] = t
+                what = "loss" if not torch.isfinite(loss[j]) else "gradient norm"
+                divergence[j] = f"{what} became {float(loss[j] if what == 'loss' else grad_norm[j])}"
+            if best is not None:
+                best.observe(t, active, vl)
 
             # clip, then update the models still training
-            coef = torch.where(clip > 0, torch.clamp(clip / (grad_norm + 1e-6), max=1.0),
-                               torch.ones_like(clip))
-            r_clip[t] = active & (clip > 0) & (grad_norm > clip)
-            scaled = {n: g * coef.to(g.dtype).view(-1, *[1] * (g.dim() - 1)) for n, g in grads.items()}
-            updates = opt.step(scaled, active)
-            upd = per_layer_norms([updates[n] for n in ("W_in", "W_hid") if n in updates])
-            r_ur[t] = torch.where(active[:, None], upd / r_wn[t], torch.nan)
-
-            if best_params is not None:
-                out_of_patience = active & (t - best_step >= patience) & (patience > 0)
-                for j in torch.nonzero(out_of_patience).flatten().tolist():
+            scaled, clipped = run.clip(grads, grad_norm)
+            hist.put(t, active, clipped=clipped)
+            updates = run.opt.step(scaled, active)
+            if full:
+                upd = per_layer_norms([updates[n] for n in ("W_in", "W_hid") if n in updates])
+                hist.put(t, active, update_ratio=upd / weight_norms)
+            if best is not None:
+                out = best.out_of_patience(t, active)
+                for j in torch.nonzero(out).flatten().tolist():
                     stopped_at[j] = t
-                active = active & ~out_of_patience
+                active = active & ~out
 
         elapsed[t] = time.perf_counter() - t0
         steps_run = t + 1
         if not bool(active.any()):
             break
-    if device == "cuda":
+    if run.device == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
 
     with torch.no_grad():
-        if best_params is not None and ts.restore_best:
-            for n, p in params.items():
-                p.copy_(best_params[n])
-            for n, b in buffers.items():
-                b.copy_(best_buffers[n])
-        end_weights = layer_weights(params)
+        if best is not None and ts.restore_best:
+            best.restore()
+        end_weights = layer_weights(run.params)
         change = per_layer_norms([e - s for e, s in zip(end_weights, start_weights)])
-        change = change / per_layer_norms(start_weights)
-        ftl, fta = _evaluate(params, buffers, model, X_train, y_train)
-        fvl, fva = _evaluate(params, buffers, model, X_val, y_val)
+        change = (change / per_layer_norms(start_weights)).cpu().numpy()
+        ftl, fta = run.evaluate(run.X_train, run.y_train)
+        fvl, fva = run.evaluate(run.X_val, run.y_val)
 
-    arrays = {name: t.cpu().numpy() for name, t in dict(
-        loss=r_loss, train_loss=r_tl, train_acc=r_ta, val_loss=r_vl, val_acc=r_va,
-        grad_norm=r_gn, layer_grad_norms=r_lg, update_ratio=r_ur, clipped=r_clip,
-        weight_norms=r_wn).items()}
-    change_np = change.cpu().numpy()
+    arrays = hist.arrays()
     results = []
     for j, (m, tset, d) in enumerate(runs):
-        flops = run_flops(m, tset, len(d.y_train), len(d.y_val), n_inputs)
+        flops = run_flops(m, tset, len(d.y_train), len(d.y_val), run.n_inputs, record)
         results.append(TrainResult(
             **{name: a[:, j].copy() for name, a in arrays.items()},
-            elapsed=elapsed.copy(), weight_change=change_np[j].copy(), steps_run=steps_run,
+            elapsed=elapsed.copy(), weight_change=change[j].copy(), steps_run=steps_run,
             diverged_step=diverged_at[j], divergence=divergence[j], stopped_step=stopped_at[j],
-            best_step=int(best_step[j]) if best_params is not None else None,
+            best_step=int(best.step[j]) if best is not None else None,
             final_train_loss=float(ftl[j]), final_train_acc=float(fta[j]),
             final_val_loss=float(fvl[j]), final_val_acc=float(fva[j]),
-            params=params_to_numpy(params, j), buffers=params_to_numpy(buffers, j),
-            flops=flops * steps_run / steps, batch_seconds=seconds, batch_size_models=k))
+            params=params_to_numpy(run.params, j), buffers=params_to_numpy(run.buffers, j),
+            flops=flops * steps_run / tset.steps, batch_seconds=seconds, batch_size_models=k))
     return results

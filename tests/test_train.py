@@ -153,3 +153,23 @@ def test_bad_arguments_are_value_errors(moons):
         train({"depth": 3}, TrainSettings(), moons)
     with pytest.raises(ValueError, match="Dataset"):
         train(ModelSettings(), TrainSettings(), "moons")
+
+
+def test_record_loss_keeps_the_training_and_skips_the_evaluation(moons):
+    m = ModelSettings(depth=5, width=16, norm="batch")
+    runs = [(m, TrainSettings(steps=25, seed=s, clip_norm=0.5), moons) for s in range(2)]
+    full, lean = train_many(runs), train_many(runs, record="loss")
+    for a, b in zip(full, lean):
+        np.testing.assert_array_equal(a.loss, b.loss)
+        np.testing.assert_array_equal(a.grad_norm, b.grad_norm)
+        np.testing.assert_array_equal(a.clipped, b.clipped)
+        assert a.final_val_acc == b.final_val_acc and a.final_train_loss == b.final_train_loss
+        for name in ("val_loss", "train_acc", "layer_grad_norms", "update_ratio", "weight_norms"):
+            assert np.isnan(getattr(b, name)).all(), name
+        assert b.flops < a.flops
+    # early stopping still sees the validation loss it needs
+    es = TrainSettings(steps=200, patience=5, seed=1)
+    a, b = train(m, es, moons), train(m, es, moons, record="loss")
+    assert a.stopped_step == b.stopped_step and a.best_step == b.best_step
+    with pytest.raises(ValueError, match="record must be one of"):
+        train_many(runs, record="everything")
