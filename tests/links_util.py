@@ -2,7 +2,7 @@
 
 A page pages/NAME.py keeps its experiment in depthkit/experiments/NAME.py;
 its Settings classes are the classes defined there that derive
-depthkit.spec.Settings. Pages still waiting for their issue are placeholders.
+depthkit.spec.Settings.
 """
 
 from __future__ import annotations
@@ -12,18 +12,13 @@ import importlib.util
 import pathlib
 
 from depthkit.spec import Settings
-from tests.apptest_util import PAGES, ROOT
+from tests.apptest_util import PAGES
 
-PLACEHOLDER = "Placeholder until its issue lands."
 CHALLENGES = ["pages/vanishing.py", "pages/exploding.py", "pages/overfitting.py", "pages/speed.py"]
 
 
 def stem(page: str) -> str:
     return pathlib.Path(page).stem
-
-
-def is_placeholder(page: str) -> bool:
-    return PLACEHOLDER in (ROOT / page).read_text()
 
 
 def experiment(page: str):
@@ -41,4 +36,4 @@ def settings_classes(page: str) -> list[type[Settings]]:
             and obj.__module__ == mod.__name__]
 
 
-__all__ = ["CHALLENGES", "PAGES", "is_placeholder", "experiment", "settings_classes", "stem"]
+__all__ = ["CHALLENGES", "PAGES", "experiment", "settings_classes", "stem"]

@@ -16,16 +16,10 @@ import pytest
 from depthkit.spec import specs
 from tests.apptest_util import PAGES, ROOT
 from tests.browser_util import chart_data, chromium, page_path, streamlit_server, wait_until_done
-from tests.links_util import CHALLENGES, is_placeholder, settings_classes, stem
+from tests.links_util import CHALLENGES, settings_classes, stem
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SHOTS = ROOT / "artifacts" / "screenshots"
-PLACEHOLDER_XFAIL = pytest.mark.xfail(strict=False, reason="page is still a placeholder")
-
-
-def maybe_placeholder(page: str):
-    """Charts are required of a challenge page once it lands; placeholders may lack them."""
-    return pytest.param(page, marks=[PLACEHOLDER_XFAIL] if is_placeholder(page) else [])
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +87,7 @@ def test_every_page_renders_without_exception(app_url, new_page, page_file):
     page.screenshot(path=str(SHOTS / f"{stem(page_file)}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("page_file", [maybe_placeholder(p) for p in CHALLENGES])
+@pytest.mark.parametrize("page_file", CHALLENGES)
 def test_challenge_page_shows_charts(app_url, new_page, page_file):
     if page_file not in CHARTS_SEEN:  # run alone: render it here
         page = open_and_wait(new_page, app_url + page_path(page_file))
@@ -190,7 +184,7 @@ def non_default_link(page_file: str) -> str:
     raise AssertionError(f"{page_file} has no Settings in depthkit/experiments/{stem(page_file)}.py")
 
 
-@pytest.mark.parametrize("page_file", [maybe_placeholder(p) for p in CHALLENGES])
+@pytest.mark.parametrize("page_file", CHALLENGES)
 def test_a_copied_link_shows_the_same_numbers_on_each_challenge_page(app_url, new_page, page_file):
     query = non_default_link(page_file)
     page = open_and_wait(new_page, app_url + page_path(page_file) + "?" + query)

@@ -2,8 +2,7 @@
 
 A copy-link box, CSV downloads, a runnable "PyTorch code for this model"
 snippet, and a presenter mode that hides the explanation and enlarges the
-charts. Placeholder pages are expected to fail (xfail, not strict); the test
-becomes strict by itself when a page lands.
+charts.
 """
 
 import contextlib
@@ -14,17 +13,14 @@ import pytest
 
 from depthkit import ui
 from tests.apptest_util import open_page
-from tests.links_util import CHALLENGES, is_placeholder
-
-PARAMS = [pytest.param(p, marks=[pytest.mark.xfail(strict=False, reason="page is still a placeholder")]
-                       if is_placeholder(p) else []) for p in CHALLENGES]
+from tests.links_util import CHALLENGES
 
 
 def heights(at) -> list[float]:
     return [json.loads(c.proto.spec)["layout"].get("height") or 450 for c in at.get("plotly_chart")]
 
 
-@pytest.mark.parametrize("page", PARAMS)
+@pytest.mark.parametrize("page", CHALLENGES)
 def test_challenge_page_offers_link_csv_code_and_presenter_mode(page):
     at = open_page(page)
     assert not at.exception, [e.message for e in at.exception]
