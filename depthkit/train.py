@@ -185,90 +185,102 @@ def train_many(runs: list[tuple[ModelSettings, TrainSettings, Dataset]],
 
 def _train_group(runs: list[tuple[ModelSettings, TrainSettings, Dataset]], record: str,
                  ) -> list[TrainResult]:
-    run = StackedRun(runs)
-    model, ts, k = run.model, run.tsets[0], run.k
-    full = record == "full"
-    hist = History(ts.steps, k, model.depth, run.device)
-    best = BestWeights(run, [t.patience for t in run.tsets]) if ts.patience > 0 else None
-    eval_train = full and (_needs_eval_train(model, ts) or any(s > 0 for s in run.noise))
-    start_weights = [w.detach().clone() for w in layer_weights(run.params)]
-    elapsed = np.full(ts.steps, np.nan)
-    active = torch.ones(k, dtype=torch.bool, device=run.device)
-    diverged_at: list[int | None] = [None] * k
-    divergence = [""] * k
-    stopped_at: list[int | None] = [None] * k
-    steps_run = 0
-
+    loop = _GroupLoop(runs, record)
     t0 = time.perf_counter()
-    for t in range(ts.steps):
+    for t in range(loop.ts.steps):
+        loop.step(t)
+        loop.elapsed[t] = time.perf_counter() - t0
+        loop.steps_run = t + 1
+        if not bool(loop.active.any()):
+            break
+    if loop.run.device == "cuda":
+        torch.cuda.synchronize()
+    return loop.results(time.perf_counter() - t0)
+
+
+class _GroupLoop:
+    """One group's training: the stacked run, what it records, and which models still train."""
+
+    def __init__(self, runs: list[tuple[ModelSettings, TrainSettings, Dataset]], record: str):
+        self.runs, self.record = runs, record
+        self.run = run = StackedRun(runs)
+        self.ts = ts = run.tsets[0]
+        self.full = record == "full"
+        self.hist = History(ts.steps, run.k, run.model.depth, run.device)
+        self.best = BestWeights(run, [t.patience for t in run.tsets]) if ts.patience > 0 else None
+        self.eval_train = self.full and (_needs_eval_train(run.model, ts) or any(s > 0 for s in run.noise))
+        self.start_weights = [w.detach().clone() for w in layer_weights(run.params)]
+        self.elapsed = np.full(ts.steps, np.nan)
+        self.active = torch.ones(run.k, dtype=torch.bool, device=run.device)
+        self.diverged_at: list[int | None] = [None] * run.k
+        self.divergence = [""] * run.k
+        self.stopped_at: list[int | None] = [None] * run.k
+        self.steps_run = 0
+
+    def step(self, t: int) -> None:
+        run, hist, best = self.run, self.hist, self.best
         xb, yb = run.batch()
-        loss, logits, grads = run.gradients(xb, yb, active)
+        loss, logits, grads = run.gradients(xb, yb, self.active)
         with torch.no_grad():
             grad_norm = run.grad_norm(grads)
-            was_active = active
+            was_active = self.active
             active = was_active & torch.isfinite(loss) & torch.isfinite(grad_norm)
             # metrics of the weights before this update
             hist.put(t, was_active, loss=loss, grad_norm=grad_norm)
-            if full:
+            if self.full:
                 weight_norms = per_layer_norms(layer_weights(run.params))
                 hist.put(t, was_active, weight_norms=weight_norms, layer_grad_norms=per_layer_norms(
                     [grads[n] for n in ("W_in", "W_hid") if n in grads]))
-                if eval_train:
+                if self.eval_train:
                     tl, ta = run.evaluate(run.X_train, run.y_train)
                 else:
                     tl, ta = loss, ((logits > 0).to(run.dtype) == yb).to(torch.float64).mean(1)
                 hist.put(t, was_active, train_loss=tl, train_acc=ta)
-            if full or best is not None:
+            if self.full or best is not None:
                 vl, va = run.evaluate(run.X_val, run.y_val)
                 hist.put(t, was_active, val_loss=vl, val_acc=va)
             for j in torch.nonzero(was_active & ~active).flatten().tolist():
-                diverged_at[j] = t
+                self.diverged_at[j] = t
                 what = "loss" if not torch.isfinite(loss[j]) else "gradient norm"
-                divergence[j] = f"{what} became {float(loss[j] if what == 'loss' else grad_norm[j])}"
+                self.divergence[j] = f"{what} became {float(loss[j] if what == 'loss' else grad_norm[j])}"
             if best is not None:
                 best.observe(t, active, vl)
-
             # clip, then update the models still training
             scaled, clipped = run.clip(grads, grad_norm)
             hist.put(t, active, clipped=clipped)
             updates = run.opt.step(scaled, active)
-            if full:
+            if self.full:
                 upd = per_layer_norms([updates[n] for n in ("W_in", "W_hid") if n in updates])
                 hist.put(t, active, update_ratio=upd / weight_norms)
             if best is not None:
                 out = best.out_of_patience(t, active)
                 for j in torch.nonzero(out).flatten().tolist():
-                    stopped_at[j] = t
+                    self.stopped_at[j] = t
                 active = active & ~out
+        self.active = active
 
-        elapsed[t] = time.perf_counter() - t0
-        steps_run = t + 1
-        if not bool(active.any()):
-            break
-    if run.device == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - t0
-
-    with torch.no_grad():
-        if best is not None and ts.restore_best:
+    @torch.no_grad()
+    def results(self, seconds: float) -> list[TrainResult]:
+        run, best = self.run, self.best
+        if best is not None and self.ts.restore_best:
             best.restore()
         end_weights = layer_weights(run.params)
-        change = per_layer_norms([e - s for e, s in zip(end_weights, start_weights)])
-        change = (change / per_layer_norms(start_weights)).cpu().numpy()
+        change = per_layer_norms([e - s for e, s in zip(end_weights, self.start_weights)])
+        change = (change / per_layer_norms(self.start_weights)).cpu().numpy()
         ftl, fta = run.evaluate(run.X_train, run.y_train)
         fvl, fva = run.evaluate(run.X_val, run.y_val)
-
-    arrays = hist.arrays()
-    results = []
-    for j, (m, tset, d) in enumerate(runs):
-        flops = run_flops(m, tset, len(d.y_train), len(d.y_val), run.n_inputs, record)
-        results.append(TrainResult(
-            **{name: a[:, j].copy() for name, a in arrays.items()},
-            elapsed=elapsed.copy(), weight_change=change[j].copy(), steps_run=steps_run,
-            diverged_step=diverged_at[j], divergence=divergence[j], stopped_step=stopped_at[j],
-            best_step=int(best.step[j]) if best is not None else None,
-            final_train_loss=float(ftl[j]), final_train_acc=float(fta[j]),
-            final_val_loss=float(fvl[j]), final_val_acc=float(fva[j]),
-            params=params_to_numpy(run.params, j), buffers=params_to_numpy(run.buffers, j),
-            flops=flops * steps_run / tset.steps, batch_seconds=seconds, batch_size_models=k))
-    return results
+        arrays = self.hist.arrays()
+        out = []
+        for j, (m, tset, d) in enumerate(self.runs):
+            flops = run_flops(m, tset, len(d.y_train), len(d.y_val), run.n_inputs, self.record)
+            out.append(TrainResult(
+                **{name: a[:, j].copy() for name, a in arrays.items()},
+                elapsed=self.elapsed.copy(), weight_change=change[j].copy(), steps_run=self.steps_run,
+                diverged_step=self.diverged_at[j], divergence=self.divergence[j],
+                stopped_step=self.stopped_at[j],
+                best_step=int(best.step[j]) if best is not None else None,
+                final_train_loss=float(ftl[j]), final_train_acc=float(fta[j]),
+                final_val_loss=float(fvl[j]), final_val_acc=float(fva[j]),
+                params=params_to_numpy(run.params, j), buffers=params_to_numpy(run.buffers, j),
+                flops=flops * self.steps_run / tset.steps, batch_seconds=seconds, batch_size_models=run.k))
+        return out
