@@ -1,6 +1,6 @@
 """N concurrent sessions against a local `streamlit run`, over Streamlit's websocket.
 
-    python bench/load.py [--sessions 10 30] [--threads 1] [--vary-seed] [--url http://127.0.0.1:8501]
+    python -m bench.load [--sessions 10 30] [--threads 1] [--vary-seed] [--url http://127.0.0.1:8501]
 
 Starts the app on a free loopback port (unless --url is given), then opens N
 sessions at once; each session opens every registered page in turn, the way a
@@ -17,22 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import pathlib
 import statistics
 import sys
 import time
 from urllib.parse import urlencode
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import websockets  # a Streamlit dependency
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-import websockets  # noqa: E402  (a Streamlit dependency)
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-
-from tests.apptest_util import PAGES  # noqa: E402
-from tests.browser_util import page_path, streamlit_server  # noqa: E402
-from tests.links_util import settings_classes  # noqa: E402
+from tests.apptest_util import PAGES
+from tests.browser_util import page_path, streamlit_server
+from tests.links_util import settings_classes
 
 MAX_SESSIONS = 64
 OPEN_TIMEOUT_S = 180

@@ -1,6 +1,6 @@
 """Peak memory of one Streamlit process after every page has been opened with 20 settings.
 
-    python bench/memory.py [--per-page 20] [--threads 1]
+    python -m bench.memory [--per-page 20] [--threads 1]
 
 Runs in one process through AppTest (the same st.cache_data a server shares
 between its sessions): each registered page is opened with `--per-page`
@@ -15,18 +15,14 @@ import argparse
 import gc
 import pathlib
 import resource
-import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import torch
 
-import torch  # noqa: E402
-
-import depthkit  # noqa: E402,F401
-from depthkit.spec import specs  # noqa: E402
-from tests.apptest_util import PAGES, open_page  # noqa: E402
-from tests.links_util import experiment, settings_classes  # noqa: E402
+import depthkit  # noqa: F401
+from depthkit.spec import specs
+from tests.apptest_util import PAGES, open_page
+from tests.links_util import experiment, settings_classes
 
 
 def rss_mb() -> float:

@@ -1,6 +1,6 @@
 """Time each page's default view through AppTest: cold (empty cache) and warm.
 
-    python bench/pages.py [--threads N] [--page pages/vanishing.py ...]
+    python -m bench.pages [--threads N] [--page pages/vanishing.py ...]
 
 Prints one line per page: `page=... cold_s=... warm_s=...`. Cold runs clear
 Streamlit's data and figure caches first; warm runs repeat the same page with the cache
@@ -11,18 +11,13 @@ are paid once before timing.
 from __future__ import annotations
 
 import argparse
-import pathlib
-import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import streamlit as st
+import torch
 
-import streamlit as st  # noqa: E402
-import torch  # noqa: E402
-
-import depthkit  # noqa: E402,F401
-from tests.apptest_util import PAGES, open_page  # noqa: E402
+import depthkit  # noqa: F401
+from tests.apptest_util import PAGES, open_page
 
 
 def time_page(page: str) -> tuple[float, float]:

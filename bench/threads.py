@@ -1,6 +1,6 @@
 """Torch threads for a server: 1 vs 2 intra-op threads under concurrent runs.
 
-    python bench/threads.py [--concurrent 1 2 4] [--threads 1 2] [--steps 100]
+    python -m bench.threads [--concurrent 1 2 4] [--threads 1 2] [--steps 100]
 
 One process, like the Streamlit server: C Python threads (sessions) each
 train a page-sized batch (8 tanh MLPs, depth 20, width 32, 1,000 points,
@@ -12,17 +12,13 @@ finished and the mean time per run. The app reads DEPTHKIT_THREADS (default 1).
 from __future__ import annotations
 
 import argparse
-import pathlib
-import sys
 import threading
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-import depthkit  # noqa: E402,F401  (flush denormals before torch's first parallel op)
-from depthkit import DataSettings, ModelSettings, TrainSettings, make_dataset, train_many  # noqa: E402
+import depthkit  # noqa: F401  (flush denormals before torch's first parallel op)
+from depthkit import DataSettings, ModelSettings, TrainSettings, make_dataset, train_many
 
 
 def workload(seed: int, steps: int) -> None:

@@ -6,7 +6,7 @@ steps, per-layer gradient norms every step. Both trainers do the same work in
 this one process with the same thread count; the matmul peak is a large
 float32 matmul measured with that thread count too.
 
-    python bench/train_speed.py [--threads N] [--models K] [--repeats R]
+    python -m bench.train_speed [--threads N] [--models K] [--repeats R]
 
 Prints one line per measurement, then `speedup_vs_plain_loop=X.XX` and
 `fraction_of_matmul_peak=0.XX`.

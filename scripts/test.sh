@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-# requirements-dev.txt includes the playwright package (its driver only).
-"$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# requirements-dev.txt includes the playwright package (its driver only); -e . installs depthkit.
+"$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
 
 # Browser tests drive Debian's chromium through Playwright; `playwright install`
 # (its own browser download) is never run.
