@@ -47,8 +47,28 @@ PRESENTER_SCALE = 1.5  # chart height factor for a projector
 PRESENTER_FONT = 20
 
 
+def ensure_app_shell() -> None:
+    """Make sure this run went through the app shell (streamlit_app.py), whatever the first URL.
+
+    While a `pages/` folder sits beside the entry script, Streamlit 1.67 starts
+    in its old multipage mode (`PagesManager.uses_pages_directory`, a private
+    class flag) and runs a requested page file on its own until `st.navigation`
+    has run once in the process: a fresh server whose first request is a page
+    link would show file names, no shell and no presenter toggle to every
+    visitor. Here the flag is turned off and the run restarts, same page and
+    query, through the shell. The only place that touches the flag;
+    tests/test_app_shell.py fails loudly if Streamlit renames it.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, claim: str) -> None:
-    """Title, the page's claim in one sentence."""
+    """Title, the page's claim in one sentence (after making sure the app shell ran)."""
+    ensure_app_shell()
     st.title(title)
     if not presenter_mode():
         st.markdown(f"**{claim}**")

@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from depthkit import ui
+
+ui.ensure_app_shell()
 st.title("Why are deeper networks harder to train?")
 st.markdown(
     "A deeper network can learn more complex patterns, but it is also harder to train. "
