@@ -472,7 +472,7 @@ def _sweep_text(result: Result) -> str:
     text = (f"- **Two ratios (depth sweep, depth {d}):** for {result.sweep_labels[SUBTLE]} the "
             f"weight-gradient ratio is {fmt.num(grad)} while the backpropagated signal ratio "
             f"‖dL/dh_1‖ / ‖dL/dh_L‖ is {fmt.num(signal)}. A weight gradient is (layer input) × (signal)")
-    if signal < 0.1 * grad and act < 0.1 and 0.1 <= grad <= 10:
+    if signal < grad / 30 and act < 1 / 30 and 1 / 30 <= grad <= 30:
         text += (f": here the layer outputs shrink toward the output (last over first: {fmt.num(act)}) "
                  "as the signal shrinks toward the input, so every layer's weight gradient shrinks together "
                  "and only the signal ratio, or the absolute scale, shows it.")
