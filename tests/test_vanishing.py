@@ -126,6 +126,47 @@ def test_every_chart_builds_with_titles(short):
         assert fig.layout.title.text and fig.data
 
 
+def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
+    grad, signal = charts.depth_sweep(short, "grad"), charts.depth_sweep(short, "signal")
+    assert not any("bound" in (t.name or "") or "0.25 per layer" in (t.name or "") for t in grad.data)
+    bounds = [t for t in signal.data if "upper bound" in (t.name or "")]
+    assert len(bounds) == 1
+    np.testing.assert_allclose(bounds[0].y, short.sweep_sigmoid_bound)
+    assert not np.allclose(short.sweep_sigmoid_bound, 0.25 ** (short.sweep_depths - 1))
+
+
+def test_weight_change_chart_shows_the_step_next_to_float32s(short):
+    fig = charts.weight_change(short)
+    names = [t.name for t in fig.data]
+    assert any("largest single step" in n for n in names)
+    line = [t for t in fig.data if (t.name or "").startswith("float32")]
+    assert line and line[0].y[0] == exp.FLOAT32_ROUNDS_AWAY
+    title = fig.layout.title.text
+    assert fmt.num(short.problem.update_max[0]) in title and fmt.num(short.problem.half_spacing[0]) in title
+
+
+def test_hover_labels_and_titles_are_written_for_people(short):
+    figs = [charts.gradient_flow(short), charts.grad_heatmap(short, "problem"), charts.weight_change(short),
+            charts.saturation(short), charts.loss_curves(short), charts.accuracy_curves(short),
+            charts.boundary(short, "fix"), charts.depth_sweep(short, "grad"),
+            charts.depth_sweep(short, "signal")]
+    for fig in figs:
+        spec = fig.to_plotly_json()
+        words = [fig.layout.title.text] + [a.text for a in fig.layout.annotations]
+        for trace in spec["data"]:
+            template = trace.get("hovertemplate") or ""
+            # values come preformatted (customdata); a layer or step number may be shown as is
+            assert "%{y:" not in template and "%{z" not in template, template
+            custom = trace.get("customdata")
+            if custom is not None:
+                words += [str(c) for c in np.asarray(custom, dtype=object).ravel()]
+            words.append(trace.get("name") or "")
+        for w in words:
+            assert COMPUTER_NOTATION.search(w) is None, w
+        if spec["layout"].get("yaxis", {}).get("type") == "log":
+            assert spec["layout"]["yaxis"]["exponentformat"] == "power"
+
+
 def test_a_diverging_run_renders_with_a_marker_and_a_note():
     s = exp.VanishingSettings(depth=30, width=64, activation="relu", init="he", lr=1.0, steps=10,
                               n_samples=200)
@@ -161,6 +202,9 @@ def test_page_defaults():
     at = open_page("pages/vanishing.py")
     _assert_page_shows(at, exp.VanishingSettings())
     assert at.title[0].value == "Vanishing gradients"
+    sources = [e for e in at.expander if e.label.startswith("Sources")]
+    assert sources and "Glorot & Bengio (2010)" in sources[0].markdown[0].value
+    assert "Goldberg (1991)" in sources[0].markdown[0].value
 
 
 @pytest.mark.parametrize("label", list(exp.PRESETS))

@@ -134,7 +134,7 @@ def weight_change(result: Result) -> go.Figure:
         verdict = "it rounds away, w + Δw = w" if step < half else "it registers"
         notes.append(f"Problem, layer 1: largest step ≤ {fmt.num(step)}; half a float32 step")
         notes.append(f"at its typical |w| ≈ {fmt.num(p.weight_typical[0])} is {fmt.num(half)}: {verdict}")
-    exact = [f"{name}: {n}" for name, n in zeros.items() if n]
+    exact = [f"{name}, {n} layer{'s' if n > 1 else ''}" for name, n in zeros.items() if n]
     if exact:
         notes.append("layers that did not change at all (not drawn): " + ", ".join(exact))
     title = "How much each layer learned, and its largest single step"
