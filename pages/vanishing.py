@@ -39,8 +39,13 @@ if result is not None:
         ui.chart_cached(charts.depth_sweep, settings, result, "signal", key="vanishing.sweep.signal")
     ui.explain("Each point is a freshly initialized network (no training), probed on this page's data "
                "in float64 so that ratios below float32's range still show. Below the solid line at 1 "
-               "the first layer gets the smaller gradient.")
+               "the first layer gets the smaller gradient. The dashed line on the right is a true upper "
+               "bound for the sigmoid's signal ratio: each of the L − 1 layers between layer 1 and layer L "
+               "multiplies the backward signal by Wᵀ·diag(σ′), at most 0.25·‖W_l‖₂, computed here from "
+               "the swept networks' own weights. It is not 0.25 per layer, and it is no bound on the "
+               "weight-gradient ratio (left), which also carries each layer's input.")
     ui.download_tables(exp.tables(result), "vanishing")
     ui.pytorch_code(exp.problem_model(settings), "PyTorch code for the problem network")
     ui.pytorch_code(exp.fix_model(settings), "PyTorch code for the fix network")
+ui.sources("glorot2010", "he2015", "ioffe2015", "he2016", "kingma2015", "goldberg1991")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -1,16 +1,19 @@
 """The vanishing-gradients experiment, charts and page: settings, budget, text, divergence, AppTest."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
 
+from depthkit import fmt
 from depthkit.budget import BudgetError
 from depthkit.charts import vanishing as charts
 from depthkit.experiments import vanishing as exp
 from tests.apptest_util import open_page, plotly_specs
 
 N_CHARTS = 11
+COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b", re.IGNORECASE)
 SHORT = exp.VanishingSettings(steps=20, n_samples=200, depth=8)
 
 
@@ -66,19 +69,43 @@ def test_result_shapes_and_plain_types(short):
 def test_summary_numbers_come_from_the_result(short):
     text = exp.summary(short)
     p = short.problem
-    assert f"{p.grad_init[0]:.1e} vs {p.grad_init[-1]:.1e}" in text
-    assert exp.times(p.grad_ratio) in text
-    assert exp.percent(short.fix.final_val_acc) in text
-    assert exp.ratio_number(short.sweep_signal_ratio[exp.SUBTLE][list(short.sweep_depths).index(8)]) in text
+    assert f"({fmt.num(p.grad_init[0])} vs {fmt.num(p.grad_init[-1])};" in text
+    assert exp.ratio_words(p.grad_ratio) in text
+    assert fmt.percent(short.fix.final_val_acc) in text
+    i = list(short.sweep_depths).index(8)
+    assert fmt.num(short.sweep_signal_ratio[exp.SUBTLE][i]) in text
+    assert fmt.num(short.sweep_sigmoid_bound[i]) in text
+    assert fmt.num(p.update_max[0]) in text and fmt.num(p.half_spacing[0]) in text
+    assert COMPUTER_NOTATION.search(text) is None, text
 
 
 def test_number_words():
-    assert exp.times(1 / 4300) == "4,300x smaller"
-    assert exp.times(0.0).startswith("0: it underflowed")
-    assert exp.times(1.0) == "about the same size"
-    assert exp.times(float("nan")).startswith("not measurable")
-    assert exp.percent(0.31) == "31%" and exp.percent(0.0002) == "0.02%"
-    assert exp.percent(0.0).startswith("0%")
+    assert exp.ratio_words(1 / 4300) == "4,300 times smaller"
+    assert exp.ratio_words(0.0).startswith("infinitely smaller: it underflowed")
+    assert exp.ratio_words(1.0) == "about the same"
+    assert exp.ratio_words(float("nan")).startswith("not measurable")
+    assert exp.moved(0.0).startswith("exactly 0") and exp.moved(0.31) == "31%"
+    assert exp.share(np.array([0.001, 0.002])) == "under 1%"
+    assert exp._divergence_words("gradient norm became inf") == "gradient norm became infinite"
+    assert exp._divergence_words("loss became nan") == "loss became not a number"
+
+
+def test_sigmoid_bound_is_the_product_of_quarter_spectral_norms():
+    m = exp.ModelSettings(depth=6, width=8, activation="sigmoid", init="default")
+    norms = exp.spectral_norms(m, seed=3)
+    assert norms.shape == (5,) and np.all(norms > 0)
+    assert exp.sigmoid_bound(norms) == pytest.approx(np.prod(0.25 * norms))
+    assert exp.per_layer(0.25 ** 5, 6) == pytest.approx(0.25)
+    assert np.isnan(exp.per_layer(0.0, 6))
+
+
+def test_update_sizes_and_float32_spacing(short):
+    for net in (short.problem, short.fix):
+        assert net.update_max.shape == net.half_spacing.shape == net.weight_typical.shape == (SHORT.depth,)
+        # half a float32 step at |w| lies between 2^-25 and 2^-24 of |w|
+        rel = net.half_spacing / net.weight_typical
+        assert np.all((rel > 2.0 ** -25 * 0.999) & (rel <= 2.0 ** -24 * 1.001)), rel
+        assert np.all(net.update_ratio_max >= 0)
 
 
 def test_tables_have_equal_columns(short):
@@ -97,6 +124,47 @@ def test_every_chart_builds_with_titles(short):
     assert len(figs) == N_CHARTS
     for fig in figs:
         assert fig.layout.title.text and fig.data
+
+
+def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
+    grad, signal = charts.depth_sweep(short, "grad"), charts.depth_sweep(short, "signal")
+    assert not any("bound" in (t.name or "") or "0.25 per layer" in (t.name or "") for t in grad.data)
+    bounds = [t for t in signal.data if "upper bound" in (t.name or "")]
+    assert len(bounds) == 1
+    np.testing.assert_allclose(bounds[0].y, short.sweep_sigmoid_bound)
+    assert not np.allclose(short.sweep_sigmoid_bound, 0.25 ** (short.sweep_depths - 1))
+
+
+def test_weight_change_chart_shows_the_step_next_to_float32s(short):
+    fig = charts.weight_change(short)
+    names = [t.name for t in fig.data]
+    assert any("largest single step" in n for n in names)
+    line = [t for t in fig.data if (t.name or "").startswith("float32")]
+    assert line and line[0].y[0] == exp.FLOAT32_ROUNDS_AWAY
+    title = fig.layout.title.text
+    assert fmt.num(short.problem.update_max[0]) in title and fmt.num(short.problem.half_spacing[0]) in title
+
+
+def test_hover_labels_and_titles_are_written_for_people(short):
+    figs = [charts.gradient_flow(short), charts.grad_heatmap(short, "problem"), charts.weight_change(short),
+            charts.saturation(short), charts.loss_curves(short), charts.accuracy_curves(short),
+            charts.boundary(short, "fix"), charts.depth_sweep(short, "grad"),
+            charts.depth_sweep(short, "signal")]
+    for fig in figs:
+        spec = fig.to_plotly_json()
+        words = [fig.layout.title.text] + [a.text for a in fig.layout.annotations]
+        for trace in spec["data"]:
+            template = trace.get("hovertemplate") or ""
+            # values come preformatted (customdata); a layer or step number may be shown as is
+            assert "%{y:" not in template and "%{z" not in template, template
+            custom = trace.get("customdata")
+            if custom is not None:
+                words += [str(c) for c in np.asarray(custom, dtype=object).ravel()]
+            words.append(trace.get("name") or "")
+        for w in words:
+            assert COMPUTER_NOTATION.search(w) is None, w
+        if spec["layout"].get("yaxis", {}).get("type") == "log":
+            assert spec["layout"]["yaxis"]["exponentformat"] == "power"
 
 
 def test_a_diverging_run_renders_with_a_marker_and_a_note():
@@ -134,6 +202,9 @@ def test_page_defaults():
     at = open_page("pages/vanishing.py")
     _assert_page_shows(at, exp.VanishingSettings())
     assert at.title[0].value == "Vanishing gradients"
+    sources = [e for e in at.expander if e.label.startswith("Sources")]
+    assert sources and "Glorot & Bengio (2010)" in sources[0].markdown[0].value
+    assert "Goldberg (1991)" in sources[0].markdown[0].value
 
 
 @pytest.mark.parametrize("label", list(exp.PRESETS))

@@ -5,17 +5,19 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from depthkit import fmt
 from depthkit.charts.common import (
     FIX,
     NEUTRAL,
     PROBLEM,
     empty_note,
     layout,
+    legend_below,
     mark_divergence,
     plottable,
     zero_count,
 )
-from depthkit.experiments.vanishing import SIGMOID_SLOPE, NetworkResult, Result
+from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, NetworkResult, Result, per_layer
 
 SWEEP_COLORS = ("#d1495b", "#edae49", "#8e6c8a", "#66a182", "#2e86ab")
 
@@ -33,6 +35,11 @@ def _zero_note(fig: go.Figure, counts: dict[str, int]) -> None:
                            font=dict(size=11, color=NEUTRAL))
 
 
+def _hover(values) -> list[str]:
+    """Preformatted numbers for a trace's customdata: never computer notation."""
+    return fmt.nums(np.asarray(values, dtype=float).ravel())
+
+
 def _layers(result: Result) -> list[int]:
     return list(range(1, result.depth + 1))
 
@@ -46,8 +53,8 @@ def gradient_flow(result: Result) -> go.Figure:
                                    ("after training", net.grad_final, "dot")):
             label = f"{name} {when}"
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values, log=True), mode="lines+markers",
-                                     name=label, line=dict(color=color, dash=dash),
-                                     hovertemplate="layer %{x}: %{y:.2e}<extra>" + label + "</extra>"))
+                                     name=label, line=dict(color=color, dash=dash), customdata=_hover(values),
+                                     hovertemplate="layer %{x}: %{customdata}<extra>" + label + "</extra>"))
             zeros[label] = zero_count(values)
     _zero_note(fig, zeros)
     layout(fig, "Gradient flow: weight-gradient norm of each layer", "hidden layer (1 = next to the input)",
@@ -73,11 +80,15 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
     finite = both[np.isfinite(both)]
     zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
     z = _log10(net.layer_grad_norms).T  # [depth, T]
+    words = np.array(_hover(net.layer_grad_norms.T)).reshape(z.shape)
+    ticks = list(range(int(np.floor(zmin)), int(np.ceil(zmax)) + 1))
+    step = max(1, len(ticks) // 6)
+    ticks = ticks[::step]
     fig = go.Figure(go.Heatmap(
-        z=[[None if np.isnan(v) else float(v) for v in row] for row in z],
+        z=[[None if np.isnan(v) else float(v) for v in row] for row in z], customdata=words.tolist(),
         x=list(range(z.shape[1])), y=_layers(result), zmin=zmin, zmax=zmax, colorscale="Viridis",
-        colorbar=dict(title="log10 ||dL/dW||"),
-        hovertemplate="step %{x}, layer %{y}: 10^%{z:.1f}<extra></extra>"))
+        colorbar=dict(title="‖dL/dW‖", tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
+        hovertemplate="step %{x}, layer %{y}: %{customdata}<extra></extra>"))
     title = f"{'Problem' if which == 'problem' else 'Fix'}: {net.label}, gradient norm per layer and step"
     layout(fig, title, "training step", "hidden layer")
     if net.diverged_step is not None:
@@ -91,18 +102,53 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
 
 
 def weight_change(result: Result) -> go.Figure:
-    """||W_end - W_start|| / ||W_start|| per layer: how much each layer actually learned."""
+    """How far each layer moved over training, its largest single step, and float32's resolution.
+
+    All relative to the weights: ||W_end - W_start|| / ||W_start|| (solid), the
+    largest single step ||dW|| / ||W|| (dotted), and 2^-25, below which a step
+    rounds away in float32 whatever the weight (half a float32 step is 2^-25 to
+    2^-24 of |w|). A note gives the problem network's first layer in absolute
+    numbers: its largest step against half a float32 step at its typical |w|.
+    """
     fig = go.Figure()
     zeros = {}
+    layers = _layers(result)
     for name, net, color in _nets(result):
-        fig.add_trace(go.Scatter(x=_layers(result), y=plottable(net.weight_change, log=True),
-                                 mode="lines+markers", name=f"{name}: {net.label}", line=dict(color=color),
-                                 hovertemplate="layer %{x}: %{y:.2%}<extra>" + name + "</extra>"))
+        fig.add_trace(go.Scatter(x=layers, y=plottable(net.weight_change, log=True),
+                                 mode="lines+markers", name=f"{name}: total change", line=dict(color=color),
+                                 customdata=[moved_words(v) for v in net.weight_change],
+                                 hovertemplate="layer %{x}: %{customdata}<extra>" + name + "</extra>"))
+        fig.add_trace(go.Scatter(x=layers, y=plottable(net.update_ratio_max, log=True), mode="lines",
+                                 name=f"{name}: largest single step", line=dict(color=color, dash="dot"),
+                                 customdata=_hover(net.update_ratio_max),
+                                 hovertemplate="layer %{x}: largest step %{customdata} of ‖W‖<extra>"
+                                 + name + "</extra>"))
         zeros[name] = zero_count(net.weight_change)
-    _zero_note(fig, zeros)
-    layout(fig, "How much each layer learned: relative weight change", "hidden layer (1 = next to the input)",
-           "||W_end - W_start|| / ||W_start|| (log scale)", log_y=True)
-    return fig
+    fig.add_trace(go.Scatter(x=[layers[0], layers[-1]], y=[FLOAT32_ROUNDS_AWAY] * 2, mode="lines",
+                             name=f"float32: a step under {fmt.num(FLOAT32_ROUNDS_AWAY)} of |w| rounds away",
+                             line=dict(color=NEUTRAL, dash="dash"), hoverinfo="skip"))
+    notes = []
+    p = result.problem
+    step, half = float(p.update_max[0]), float(p.half_spacing[0])
+    if np.isfinite(step):
+        verdict = "it rounds away, w + Δw = w" if step < half else "it registers"
+        notes.append(f"Problem, layer 1: largest step ≤ {fmt.num(step)}; half a float32 step")
+        notes.append(f"at its typical |w| ≈ {fmt.num(p.weight_typical[0])} is {fmt.num(half)}: {verdict}")
+    exact = [f"{name}, {n} layer{'s' if n > 1 else ''}" for name, n in zeros.items() if n]
+    if exact:
+        notes.append("layers that did not change at all (not drawn): " + ", ".join(exact))
+    title = "How much each layer learned, and its largest single step"
+    if notes:
+        title += "".join(f"<br><sup>{line}</sup>" for line in notes)
+    layout(fig, title, "hidden layer (1 = next to the input)", "share of ‖W‖ (log scale)", log_y=True,
+           height=380 + 18 * len(notes))
+    fig.update_layout(margin=dict(t=60 + 18 * len(notes)))
+    return legend_below(fig, len(fig.data))
+
+
+def moved_words(change: float) -> str:
+    """A relative change for a hover label; exactly 0 said so."""
+    return "exactly 0 (no weight changed)" if change == 0 else fmt.percent(change)
 
 
 def saturation(result: Result) -> go.Figure:
@@ -112,7 +158,10 @@ def saturation(result: Result) -> go.Figure:
         for when, values, dash in (("at init", net.saturated_init, "solid"),
                                    ("after training", net.saturated_final, "dot")):
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values), mode="lines+markers",
-                                     name=f"{name} {when}", line=dict(color=color, dash=dash)))
+                                     name=f"{name} {when}", line=dict(color=color, dash=dash),
+                                     customdata=[fmt.percent(v) for v in values],
+                                     hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
+                                     + "</extra>"))
     layout(fig, "Saturated units (sigmoid/tanh beyond 5%/95%; Glorot & Bengio 2010) or dead ReLUs",
            "hidden layer (1 = next to the input)", "share of units")
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
@@ -123,8 +172,10 @@ def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) ->
     fig = go.Figure()
     for name, net, color in _nets(result):
         values = getattr(net, attr)
+        words = [fmt.percent(v) for v in values] if attr == "val_acc" else _hover(values)
         fig.add_trace(go.Scatter(x=list(range(len(values))), y=plottable(values, log=log_y), mode="lines",
-                                 name=f"{name}: {net.label}", line=dict(color=color)))
+                                 name=f"{name}: {net.label}", line=dict(color=color), customdata=words,
+                                 hovertemplate="step %{x}: %{customdata}<extra>" + name + "</extra>"))
         if net.diverged_step is not None:
             mark_divergence(fig, net.diverged_step, f"{name} diverged", color=color)
     return layout(fig, title, "training step", y_title, log_y=log_y)
@@ -152,25 +203,38 @@ def boundary(result: Result, which: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="markers",
                                  marker=dict(size=5, color=color, line=dict(width=0.5, color="white")),
                                  name=f"class {label}"))
-    layout(fig, f"{name}: decision boundary (validation accuracy {net.final_val_acc:.0%})",
+    layout(fig, f"{name}: decision boundary (validation accuracy {fmt.percent(net.final_val_acc)})",
            "x1 (standardized)", "x2 (standardized)")
     return fig
 
 
 def depth_sweep(result: Result, kind: str) -> go.Figure:
-    """First/last-layer ratio against depth at initialization, kind 'grad' or 'signal'."""
+    """First/last-layer ratio against depth at initialization, kind 'grad' or 'signal'.
+
+    The signal chart adds the sigmoid's true upper bound, prod 0.25 ||W_l||_2
+    over the L-1 hidden-to-hidden layers of the swept sigmoid networks' own
+    weights. The weight-gradient chart has no bound: a weight gradient also
+    carries the layer's input, which no slope bounds.
+    """
     values = result.sweep_grad_ratio if kind == "grad" else result.sweep_signal_ratio
     depths = result.sweep_depths.tolist()
     fig = go.Figure()
     for k, label in enumerate(result.sweep_labels):
         fig.add_trace(go.Scatter(x=depths, y=plottable(values[k], log=True), mode="lines+markers", name=label,
-                                 line=dict(color=SWEEP_COLORS[k % len(SWEEP_COLORS)])))
-    bound = [SIGMOID_SLOPE ** (d - 1) for d in depths]
-    fig.add_trace(go.Scatter(x=depths, y=bound, mode="lines", name="0.25 per layer (sigmoid's largest slope)",
-                             line=dict(color=NEUTRAL, dash="dash")))
+                                 line=dict(color=SWEEP_COLORS[k % len(SWEEP_COLORS)]),
+                                 customdata=_hover(values[k]),
+                                 hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>"))
+    if kind == "signal":
+        bound = result.sweep_sigmoid_bound
+        per = [f"{fmt.num(b)} ({fmt.num(per_layer(b, d))} per layer)" for b, d in zip(bound, depths)]
+        fig.add_trace(go.Scatter(x=depths, y=plottable(bound, log=True), mode="lines",
+                                 name=f"{result.sweep_labels[0]}: upper bound ∏ 0.25·‖W_l‖₂ of its weights",
+                                 line=dict(color=SWEEP_COLORS[0], dash="dash"), customdata=per,
+                                 hovertemplate="depth %{x}: bound %{customdata}<extra></extra>"))
     fig.add_hline(y=1.0, line_color=NEUTRAL, line_width=1)
     if kind == "grad":
-        title, y_title = "Depth sweep at init: weight-gradient ratio", "||dL/dW_1|| / ||dL/dW_L|| (log)"
+        title, y_title = "Depth sweep at init: weight-gradient ratio", "‖dL/dW_1‖ / ‖dL/dW_L‖ (log)"
     else:
-        title, y_title = "Depth sweep at init: backpropagated signal ratio", "||dL/dh_1|| / ||dL/dh_L|| (log)"
-    return layout(fig, title, "hidden layers (depth)", y_title, log_y=True)
+        title, y_title = "Depth sweep at init: backpropagated signal ratio", "‖dL/dh_1‖ / ‖dL/dh_L‖ (log)"
+    layout(fig, title, "hidden layers (depth)", y_title, log_y=True)
+    return legend_below(fig, len(fig.data))

@@ -10,11 +10,19 @@ it). For each we record
   after training (probes on the full training set), and at every step;
 - the backpropagated signal ||dL/dh_l|| (h_l = output of hidden layer l);
 - how far each layer's weights moved: ||W_end - W_start|| / ||W_start||;
+- the largest single-step update of each layer's weights ||dW_l|| (an upper
+  bound on any one weight's step) next to half the float32 spacing at the
+  layer's typical |w|: a step below that rounds away (w + dW == w);
+- the spectral norms ||W_l||_2 of the hidden-to-hidden weights at init: the
+  backward signal passes each layer through W_l^T diag(f'(z_l)), so for the
+  sigmoid (f' <= 0.25) one layer scales it by at most 0.25 ||W_l||_2;
 - the share of saturated (sigmoid/tanh) or dead (ReLU) units per layer;
 - loss, validation accuracy and the decision boundary.
 
 A depth sweep at initialization (no training) adds the first/last-layer
-ratios of several activation/initialization pairs for depths 2..50.
+ratios of several activation/initialization pairs for depths 2..50, and for
+the sigmoid the true upper bound of its signal ratio, prod_l 0.25 ||W_l||_2
+over the L-1 hidden-to-hidden layers of each swept network's own weights.
 
 `run_many` trains the networks of several settings together (same-shaped
 models share one batched computation); `run(settings)` is `run_many([settings])[0]`.
@@ -25,10 +33,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from depthkit import budget
+from depthkit import budget, fmt
 from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
-from depthkit.models import ACTIVATIONS, INITS, ModelSettings, params_from_numpy, predict_proba
+from depthkit.models import ACTIVATIONS, INITS, ModelSettings, init_params, params_from_numpy, predict_proba
+from depthkit.optim import ADAM_EPS
 from depthkit.probes import ProbeResult, first_last_ratio, probe, probe_at_init
 from depthkit.spec import Settings, param
 from depthkit.train import TrainResult, TrainSettings, run_flops, train_many
@@ -36,6 +46,11 @@ from depthkit.train import TrainResult, TrainSettings, run_flops, train_many
 GRID = 60  # decision-boundary grid points per axis
 GRID_MARGIN = 0.5  # grid extends this far (standardized units) beyond the data
 SIGMOID_SLOPE = 0.25  # the largest derivative of the sigmoid, reached at 0
+# a step below this share of |w| rounds away in float32 for any w: half a float32 step is
+# between 2^-25 and 2^-24 of |w|
+FLOAT32_ROUNDS_AWAY = 2.0 ** -25
+# below this share of saturated units, saturation cannot explain the vanishing signal
+FEW_SATURATED = 0.05
 # (activation, init, label) of the depth sweep; init "normal" is N(0, 1/fan_in), zero biases
 SWEEP = (
     ("sigmoid", "default", "sigmoid, default init"),
@@ -67,9 +82,11 @@ class VanishingSettings(Settings):
     depth: int = param(20, lo=2, hi=50, label="Hidden layers (depth)")
     width: int = param(16, lo=4, hi=128, options=(4, 8, 16, 32, 64, 128), label="Units per layer")
     optimizer: str = param("sgd", choices=("sgd", "adam"), label="Optimizer",
-                           help="Plain SGD shows the effect honestly: Adam divides each step by "
-                                "the gradient's own size, so tiny early-layer gradients still move "
-                                "weights and part of the problem is hidden.")
+                           help="Plain SGD shows the effect as it is. Adam divides each step by "
+                                "sqrt(v) + ε with ε = 10⁻⁸: a gradient well above ε gets a step of "
+                                "about the learning rate whatever its size, which hides a vanishing "
+                                "gradient; one far below ε gets only about lr·g/ε, so a gradient of "
+                                "10⁻¹⁵ still does not move the weights.")
     lr: float = param(0.05, lo=1e-4, hi=1.0, log=True,
                       options=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0), label="Learning rate")
     steps: int = param(100, lo=10, hi=2000, options=(10, 50, 100, 200, 300, 500, 1000, 2000),
@@ -134,6 +151,11 @@ class NetworkResult:
     saturated_final: np.ndarray  # [depth]
     layer_grad_norms: np.ndarray  # [T, depth] at every training step
     weight_change: np.ndarray  # [depth] ||W_end - W_start|| / ||W_start||
+    update_max: np.ndarray  # [depth] largest single-step ||dW_l|| (bounds any one weight's step)
+    update_ratio_max: np.ndarray  # [depth] largest single-step ||dW_l|| / ||W_l||
+    weight_typical: np.ndarray  # [depth] median |w| of each layer's final weights
+    half_spacing: np.ndarray  # [depth] half the float32 spacing at weight_typical: smaller steps round away
+    spectral_init: np.ndarray  # [depth - 1] ||W_l||_2 of hidden layers 2..depth at initialization
     loss: np.ndarray  # [T] training loss
     val_acc: np.ndarray  # [T] validation accuracy
     final_val_acc: float
@@ -151,6 +173,11 @@ class NetworkResult:
     def signal_ratio(self) -> float:
         """||dL/dh_1|| / ||dL/dh_L|| at initialization."""
         return first_last_ratio(self.signal_init)
+
+    @property
+    def first_grad_max(self) -> float:
+        """The first hidden layer's largest weight-gradient norm over training."""
+        return _nanmax(self.layer_grad_norms[:, 0])
 
     @property
     def change_ratio(self) -> float:
@@ -174,6 +201,8 @@ class Result:
     sweep_labels: list[str]  # [C]
     sweep_grad_ratio: np.ndarray  # [C, D] first/last weight-gradient norm at init (float64)
     sweep_signal_ratio: np.ndarray  # [C, D] ||dL/dh_1|| / ||dL/dh_L|| at init (float64)
+    sweep_act_ratio: np.ndarray  # [C, D] RMS of h_L over RMS of h_1 at init
+    sweep_sigmoid_bound: np.ndarray  # [D] prod over layers 2..L of 0.25 ||W_l||_2 (sigmoid entry's weights)
 
 
 def sweep_depths(s: VanishingSettings) -> tuple[int, ...]:
@@ -194,6 +223,51 @@ def cost(s: VanishingSettings) -> float:
     return float(flops)
 
 
+def _nanmax(values: np.ndarray) -> float:
+    """Largest finite value; nan when there is none (a run that diverged at step 0)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(v.max()) if v.size else float("nan")
+
+
+def spectral_norms(model: ModelSettings, seed: int, n_inputs: int = 2) -> np.ndarray:
+    """[depth - 1] ||W_l||_2 of hidden layers 2..depth of `model` as initialized from `seed`.
+
+    The same draw as the trainer's and the probes' (init_params), in float64.
+    """
+    params = init_params([model], [seed], n_inputs, torch.float64)
+    if "W_hid" not in params:
+        return np.zeros(0)
+    return torch.linalg.matrix_norm(params["W_hid"][0], ord=2).numpy()
+
+
+def sigmoid_bound(spectral: np.ndarray) -> float:
+    """prod_l 0.25 ||W_l||_2: an upper bound on a sigmoid network's ||dL/dh_1|| / ||dL/dh_L||.
+
+    dL/dh_(l-1) = (dL/dh_l * sigmoid'(z_l)) W_l^T row by row, and sigmoid' <= 0.25,
+    so each of the L-1 layers scales the signal's norm by at most 0.25 ||W_l||_2.
+    """
+    return float(np.prod(SIGMOID_SLOPE * np.asarray(spectral, dtype=np.float64)))
+
+
+def per_layer(ratio: float, depth: int) -> float:
+    """The geometric-mean factor per layer of a ratio over depth - 1 layers."""
+    if depth < 2 or not np.isfinite(ratio) or ratio <= 0:
+        return float("nan")
+    return float(ratio ** (1.0 / (depth - 1)))
+
+
+def _update_sizes(res: TrainResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(largest single-step ||dW_l||, median |w_l|, half the float32 spacing there), per layer."""
+    with np.errstate(invalid="ignore"):
+        steps = res.update_ratio * res.weight_norms  # ||dW_l|| of each step's update
+    update_max = np.array([_nanmax(steps[:, layer]) for layer in range(steps.shape[1])])
+    weights = [res.params["W_in"]] + (list(res.params["W_hid"]) if "W_hid" in res.params else [])
+    typical = np.array([float(np.median(np.abs(w))) for w in weights])
+    half = np.spacing(typical.astype(np.float32)).astype(np.float64) / 2
+    return update_max, typical, half
+
+
 def _grid(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo, hi = X.min(axis=0) - GRID_MARGIN, X.max(axis=0) + GRID_MARGIN
     gx, gy = np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID)
@@ -208,8 +282,9 @@ def _probe_final(model: ModelSettings, res: TrainResult, data: Dataset) -> Probe
 
 
 def _network(model: ModelSettings, res: TrainResult, at_init: ProbeResult, data: Dataset,
-             grid: np.ndarray) -> NetworkResult:
+             grid: np.ndarray, seed: int) -> NetworkResult:
     final = _probe_final(model, res, data)
+    update_max, typical, half = _update_sizes(res)
     boundary = predict_proba(model, res.params, grid, res.buffers).reshape(GRID, GRID)
     return NetworkResult(
         label=_label(model.activation, model.init, model.norm, model.residual),
@@ -217,13 +292,16 @@ def _network(model: ModelSettings, res: TrainResult, at_init: ProbeResult, data:
         signal_init=at_init.signal_grad_norms, signal_final=final.signal_grad_norms,
         saturated_init=at_init.saturated, saturated_final=final.saturated,
         layer_grad_norms=res.layer_grad_norms, weight_change=res.weight_change,
+        update_max=update_max, update_ratio_max=np.array([_nanmax(col) for col in res.update_ratio.T]),
+        weight_typical=typical, half_spacing=half, spectral_init=spectral_norms(model, seed, data.n_inputs),
         loss=res.loss, val_acc=res.val_acc, final_val_acc=res.final_val_acc,
         final_train_acc=res.final_train_acc, diverged_step=res.diverged_step,
         divergence=res.divergence, boundary=boundary.astype(np.float32))
 
 
-def depth_sweep(s: VanishingSettings, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(depths, weight-gradient ratios [C, D], signal ratios [C, D]) at initialization.
+def depth_sweep(s: VanishingSettings, data: Dataset) -> tuple[np.ndarray, ...]:
+    """(depths, weight-gradient ratios [C, D], signal ratios [C, D], activation ratios [C, D],
+    sigmoid bound [D]) at initialization.
 
     Float64, so that ratios below float32's range (sigmoid at depth 50) still
     get a number instead of 0.
@@ -235,7 +313,13 @@ def depth_sweep(s: VanishingSettings, data: Dataset) -> tuple[np.ndarray, np.nda
                            dtype="float64")
     grad = np.array([p.weight_grad_ratio for p in probes]).reshape(len(SWEEP), len(depths))
     signal = np.array([p.signal_ratio for p in probes]).reshape(len(SWEEP), len(depths))
-    return np.array(depths), grad, signal
+    rms = [np.sqrt(p.act_mean ** 2 + p.act_std ** 2) for p in probes]
+    act = np.array([first_last_ratio(r[::-1]) for r in rms]).reshape(len(SWEEP), len(depths))
+    activation, init, _ = SWEEP[0]
+    bound = np.array([sigmoid_bound(spectral_norms(
+        ModelSettings(depth=d, width=s.width, activation=activation, init=init), s.seed, data.n_inputs))
+        for d in depths])
+    return np.array(depths), grad, signal, act, bound
 
 
 def run_many(settings: list[VanishingSettings]) -> list[Result]:
@@ -254,13 +338,15 @@ def run_many(settings: list[VanishingSettings]) -> list[Result]:
         models = [problem_model(s), fix_model(s)]
         at_init = probe_at_init(models, [s.seed, s.seed], data, n_points=len(data.y_train))
         gx, gy, grid = _grid(data.X_train)
-        nets = [_network(m, trained[2 * i + j], at_init[j], data, grid) for j, m in enumerate(models)]
-        depths, grad, signal = depth_sweep(s, data)
+        nets = [_network(m, trained[2 * i + j], at_init[j], data, grid, s.seed)
+                for j, m in enumerate(models)]
+        depths, grad, signal, act, bound = depth_sweep(s, data)
         results.append(Result(
             problem=nets[0], fix=nets[1], depth=s.depth, steps=s.steps, optimizer=s.optimizer,
             lr=s.lr, X_train=data.X_train, y_train=data.y_train, grid_x=gx, grid_y=gy,
             sweep_depths=depths, sweep_labels=[label for *_, label in SWEEP],
-            sweep_grad_ratio=grad, sweep_signal_ratio=signal))
+            sweep_grad_ratio=grad, sweep_signal_ratio=signal, sweep_act_ratio=act,
+            sweep_sigmoid_bound=bound))
     return results
 
 
@@ -271,65 +357,143 @@ def run(settings: VanishingSettings) -> Result:
 
 # ---------------------------------------------------------------- text and tables
 
-def times(r: float) -> str:
-    """A ratio first/last as words: '4,300x smaller', '1.3x larger', 'about equal'."""
-    if not np.isfinite(r):
-        return "not measurable (the last layer's gradient is 0)"
+def ratio_words(r: float) -> str:
+    """A first/last ratio as words: '6.1 × 10¹⁵ times smaller', 'about the same'."""
+    if np.isnan(r):
+        return "not measurable (both gradients are 0)"
     if r == 0:
-        return "0: it underflowed to exactly 0 in float32"
-    if 0.9 <= r <= 1.1:
-        return "about the same size"
-    factor, word = (1 / r, "smaller") if r < 1 else (r, "larger")
-    return f"{number(factor)}x {word}"
-
-
-def number(v: float) -> str:
-    """Compact positive number: 4,300 / 12 / 2.5 / 1.1e+15."""
-    if v >= 1e5:
-        return f"{v:.1e}"
-    if v >= 10:
-        return f"{v:,.0f}"
-    return f"{v:.2g}" if v < 1 else f"{v:.1f}"
-
-
-def ratio_number(r: float) -> str:
-    """A ratio that may be 0 or not finite."""
-    if not np.isfinite(r):
-        return "not measurable"
-    return "0 (below float32's range)" if r == 0 else number(r)
-
-
-def percent(v: float) -> str:
-    """A fraction as a percentage that keeps tiny values visible."""
-    if not np.isfinite(v):
-        return "n/a"
-    if v == 0:
-        return "0% (not at all, in float32)"
-    p = 100 * v
-    if p >= 1:
-        return f"{p:.0f}%"
-    return f"{p:.2g}%" if p >= 1e-3 else f"{p:.1e}%"
+        return "infinitely smaller: it underflowed to exactly 0 in float32"
+    return fmt.times(r)
 
 
 def share(values: np.ndarray) -> str:
-    """Mean share over layers, as a percentage ('<1%' for small non-zero shares)."""
+    """Mean share over layers, as a percentage ('under 1%' for small non-zero shares)."""
     v = float(np.mean(values))
-    return "<1%" if 0 < v < 0.005 else f"{100 * v:.0f}%"
+    return "under 1%" if 0 < v < 0.005 else fmt.percent(v)
 
 
-def _slope_note(net: NetworkResult) -> str:
-    if net.label.startswith("sigmoid") and float(np.mean(net.saturated_init)) < 0.05:
-        return (" (so saturation is not the cause here: the sigmoid's slope is at most 0.25, and with "
-                "small weights every layer multiplies the backward signal by less than that)")
-    return ""
+def moved(change: float) -> str:
+    """A relative weight change, saying so when it is exactly 0."""
+    return "exactly 0 (not one weight changed)" if change == 0 else fmt.percent(change)
+
+
+def _sweep_index(result: Result) -> int:
+    """The sweep column at (or nearest to) the page's depth."""
+    return min(range(len(result.sweep_depths)), key=lambda k: abs(result.sweep_depths[k] - result.depth))
+
+
+def _slope_text(net: NetworkResult, depth: int) -> str:
+    """The sigmoid's per-layer factor: bounded by 0.25 ||W_l||_2, typically well under it."""
+    if not net.label.startswith("sigmoid") or depth < 2:
+        return ""
+    factors = SIGMOID_SLOPE * net.spectral_init
+    lo, hi = float(factors.min()), float(factors.max())
+    typical = per_layer(net.signal_ratio, depth)
+    spread = f"between {fmt.num(lo)} and {fmt.num(hi)}" if fmt.num(lo) != fmt.num(hi) else fmt.num(lo)
+    text = (f" Each layer passes the backward signal through Wᵀ·diag(σ′) with σ′ ≤ 0.25, so it scales "
+            f"the signal by at most 0.25·‖W_l‖₂ (spectral norm), here {spread} per layer")
+    if hi < 1:
+        text += (f": the signal must shrink at every one of the {depth - 1} layers between layer 1 "
+                 f"and layer {depth}")
+    else:
+        text += ": where that exceeds 1 a layer may pass back more than it receives"
+    if np.isfinite(typical):
+        text += (f". Measured, it shrank by a factor of {fmt.num(typical)} per layer on average "
+                 "(typical, not a bound)")
+    if float(np.mean(net.saturated_init)) < FEW_SATURATED:
+        text += "; almost no unit is saturated, so saturation is not the cause here"
+    return text + "."
+
+
+def _rounding_text(net: NetworkResult, depth: int) -> str:
+    """Why the first layer did (not) move: its step against half a float32 step at its typical |w|."""
+    step, half, w = float(net.update_max[0]), float(net.half_spacing[0]), float(net.weight_typical[0])
+    if not np.isfinite(step):
+        return ""
+    grad = float(net.grad_init[0])
+    head = (f"- **The first layer's step against float32's:** its gradient is not zero ({fmt.num(grad)} "
+            f"at initialization), and the largest update it got in any one step was at most "
+            f"{fmt.num(step)} (‖ΔW_1‖, which bounds every single weight's step). Float32 numbers near its "
+            f"typical weight |w| ≈ {fmt.num(w)} are {fmt.num(2 * half)} apart; ")
+    if step < half:
+        tail = (f"an update under half that step ({fmt.num(half)}, here {fmt.times(step / half)}) rounds "
+                "away: w + Δw gives back w.")
+        if net.weight_change[0] == 0:
+            tail += " Indeed not one first-layer weight changed."
+        return head + tail
+    return head + (f"its steps were {fmt.times(step / half)} than half that spacing, so they did register "
+                   f"(the layer moved {moved(float(net.weight_change[0]))}).")
+
+
+def _adam_text(net: NetworkResult, lr: float) -> str:
+    """When Adam hides a vanishing gradient and when it cannot, with this run's numbers."""
+    g, step, half = net.first_grad_max, float(net.update_max[0]), float(net.half_spacing[0])
+    text = ("- **Adam** divides each step by √v̂ + ε (ε = 10⁻⁸). A gradient well above ε gets a step "
+            "of about the learning rate whatever its size, which hides a vanishing gradient in the weight "
+            "change; a gradient far below ε gets only about lr·g/ε. ")
+    if not (np.isfinite(g) and np.isfinite(step)):
+        return text
+    side = "below" if g < ADAM_EPS else "above"
+    text += (f"Here the problem network's first-layer gradient norm was at most {fmt.num(g)}, "
+             f"{fmt.times(g / ADAM_EPS)} than ε ({side} it), and its largest step was "
+             f"{fmt.num(step)} (lr = {fmt.num(lr)}): ")
+    if step < half:
+        return text + ("still under half a float32 step, so even Adam does not move it. "
+                       "The gradient-flow chart shows the vanishing gradient either way.")
+    return text + ("enough to move it, so the weight-change chart no longer shows how small the gradient is; "
+                   "the gradient-flow chart still does. Switch to SGD to see the effect plainly.")
 
 
 def _network_text(net: NetworkResult, depth: int) -> str:
-    return (f"the first hidden layer's weight gradient is **{times(net.grad_ratio)}** than "
-            f"layer {depth}'s ({net.grad_init[0]:.1e} vs {net.grad_init[-1]:.1e}; the backpropagated "
-            f"signal ||dL/dh_1|| / ||dL/dh_{depth}|| is {ratio_number(net.signal_ratio)}); over training "
-            f"its weights moved **{percent(net.weight_change[0])}**, layer {depth}'s "
-            f"**{percent(net.weight_change[-1])}**")
+    return (f"the first hidden layer's weight gradient is **{ratio_words(net.grad_ratio)}** than "
+            f"layer {depth}'s ({fmt.num(net.grad_init[0])} vs {fmt.num(net.grad_init[-1])}; "
+            f"the backpropagated signal ratio ‖dL/dh_1‖ / ‖dL/dh_{depth}‖ is {fmt.num(net.signal_ratio)})")
+
+
+def _moved_text(net: NetworkResult, depth: int) -> str:
+    return (f"its first layer's weights changed by **{moved(float(net.weight_change[0]))}**, layer {depth}'s "
+            f"by **{moved(float(net.weight_change[-1]))}** (‖W_end − W_start‖ / ‖W_start‖)")
+
+
+def _verdict(p: NetworkResult, f: NetworkResult) -> str:
+    diff = f.final_val_acc - p.final_val_acc
+    if abs(diff) < 0.005:
+        return "- **Result:** both networks reach the same validation accuracy."
+    better, worse = ("fix", "problem") if diff > 0 else ("problem", "fix")
+    return (f"- **Result:** the {better} network reaches the higher validation accuracy, "
+            f"{fmt.points(abs(diff)).lstrip('+')} above the {worse} network's.")
+
+
+def _sweep_text(result: Result) -> str:
+    i = _sweep_index(result)
+    d = int(result.sweep_depths[i])
+    grad, signal = result.sweep_grad_ratio[SUBTLE, i], result.sweep_signal_ratio[SUBTLE, i]
+    act = result.sweep_act_ratio[SUBTLE, i]
+    text = (f"- **Two ratios (depth sweep, depth {d}):** for {result.sweep_labels[SUBTLE]} the "
+            f"weight-gradient ratio is {fmt.num(grad)} while the backpropagated signal ratio "
+            f"‖dL/dh_1‖ / ‖dL/dh_L‖ is {fmt.num(signal)}. A weight gradient is (layer input) × (signal)")
+    if signal < grad / 30 and act < 1 / 30 and 1 / 30 <= grad <= 30:
+        text += (f": here the layer outputs shrink toward the output (last over first: {fmt.num(act)}) "
+                 "as the signal shrinks toward the input, so every layer's weight gradient shrinks together "
+                 "and only the signal ratio, or the absolute scale, shows it.")
+    else:
+        text += ", so the two ratios can differ."
+    bound, sig = float(result.sweep_sigmoid_bound[i]), float(result.sweep_signal_ratio[0, i])
+    text += (f" For {result.sweep_labels[0]} the signal ratio is {fmt.num(sig)}, under its upper bound "
+             f"∏ 0.25·‖W_l‖₂ = {fmt.num(bound)} computed from the same weights (dashed line; "
+             f"{fmt.num(per_layer(bound, d))} per layer on average, against a measured "
+             f"{fmt.num(per_layer(sig, d))}). The bound is not 0.25 per layer: it grows with the weights, "
+             "and with ‖W_l‖₂ above 4 a layer's factor could exceed 1.")
+    return text
+
+
+def _divergence_words(recorded: str) -> str:
+    """The trainer's record ('gradient norm became inf') with the value in words."""
+    what, sep, value = recorded.rpartition(" became ")
+    try:
+        return f"{what} became {fmt.num(float(value))}" if sep else recorded
+    except ValueError:
+        return recorded
 
 
 def summary(result: Result) -> str:
@@ -339,35 +503,25 @@ def summary(result: Result) -> str:
     lines = [
         "**What you are seeing**",
         "",
-        f"- **Problem ({p.label}, {depth} layers):** at initialization {_network_text(p, depth)} "
-        f"in {result.steps} steps of {opt} (learning rate {result.lr:g}). "
-        f"Saturated or dead units: {share(p.saturated_init)} at initialization, "
-        f"{share(p.saturated_final)} after training{_slope_note(p)}. "
-        f"Validation accuracy: **{percent(p.final_val_acc)}**.",
-        f"- **Fix ({f.label}):** {_network_text(f, depth)}. "
-        f"Validation accuracy: **{percent(f.final_val_acc)}**.",
+        f"- **Problem ({p.label}, {depth} layers):** at initialization {_network_text(p, depth)}."
+        f"{_slope_text(p, depth)} In {result.steps} steps of {opt} (learning rate {fmt.num(result.lr)}) "
+        f"{_moved_text(p, depth)}. Saturated or dead units: {share(p.saturated_init)} at initialization, "
+        f"{share(p.saturated_final)} after training. "
+        f"Validation accuracy: **{fmt.percent(p.final_val_acc)}**.",
+        _rounding_text(p, depth),
+        f"- **Fix ({f.label}):** {_network_text(f, depth)}; {_moved_text(f, depth)}. "
+        f"Validation accuracy: **{fmt.percent(f.final_val_acc)}**.",
+        _verdict(p, f),
+        _sweep_text(result),
     ]
-    i = min(range(len(result.sweep_depths)), key=lambda k: abs(result.sweep_depths[k] - depth))
-    d = int(result.sweep_depths[i])
-    lines.append(
-        f"- **Two ratios (depth sweep, depth {d}):** for {result.sweep_labels[SUBTLE]} the weight-gradient "
-        f"ratio is {ratio_number(result.sweep_grad_ratio[SUBTLE, i])} while the backpropagated signal ratio "
-        f"||dL/dh_1|| / ||dL/dh_L|| is {ratio_number(result.sweep_signal_ratio[SUBTLE, i])}. "
-        "A weight gradient is (layer input) x (signal): here the activations shrink toward the output "
-        "while the signal shrinks toward the input, so every layer's gradient shrinks together "
-        "and only the signal ratio, or the absolute scale, shows it. For the sigmoid each layer "
-        "can pass back at most 0.25 of the signal "
-        f"(dashed line): the sweep's sigmoid signal ratio at depth {d} is "
-        f"{ratio_number(result.sweep_signal_ratio[0, i])}.")
     if result.optimizer == "adam":
-        lines.append("- **Adam** divides each step by the gradient's own running size, so even tiny "
-                     "early-layer gradients move the weights: it hides part of the effect. "
-                     "Switch back to SGD to see it plainly.")
+        lines.append(_adam_text(p, result.lr))
     for name, net in (("problem", p), ("fix", f)):
         if net.diverged_step is not None:
             lines.append(f"- The {name} network **diverged at step {net.diverged_step}** "
-                         f"({net.divergence}); it keeps the weights from before that step.")
-    return "\n".join(lines)
+                         f"({_divergence_words(net.divergence)}); it keeps the weights from before "
+                         "that step.")
+    return "\n".join(line for line in lines if line is not None and line != "")
 
 
 def _slug(label: str) -> str:
@@ -380,7 +534,7 @@ def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
     per_step: dict[str, np.ndarray] = {"step": np.arange(len(result.problem.loss))}
     for name, net in (("problem", result.problem), ("fix", result.fix)):
         for field in ("grad_init", "grad_final", "signal_init", "signal_final", "weight_change",
-                      "saturated_init", "saturated_final"):
+                      "update_max", "weight_typical", "half_spacing", "saturated_init", "saturated_final"):
             per_layer[f"{name}_{field}"] = getattr(net, field)
         per_step[f"{name}_loss"] = net.loss
         per_step[f"{name}_val_acc"] = net.val_acc
@@ -390,4 +544,5 @@ def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
     for k, label in enumerate(result.sweep_labels):
         sweep[f"{_slug(label)}_grad_ratio"] = result.sweep_grad_ratio[k]
         sweep[f"{_slug(label)}_signal_ratio"] = result.sweep_signal_ratio[k]
+    sweep[f"{_slug(result.sweep_labels[0])}_signal_bound"] = result.sweep_sigmoid_bound
     return {"per_layer": per_layer, "per_step": per_step, "depth_sweep": sweep}
