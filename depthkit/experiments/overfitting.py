@@ -179,11 +179,12 @@ def make_pool(s: OverfittingSettings, seed: int) -> Pool:
                                   val_fraction=(N_VAL + N_TEST) / n, seed=seed))
     # the split shuffles, so the first N_VAL held-out points are a random validation set
     X_val, y_val, X_test, y_test = d.X_val[:N_VAL], d.y_val[:N_VAL], d.X_val[N_VAL:], d.y_val[N_VAL:]
-    # the problem's own points and the rest of the pool each get exactly the asked share
-    y_first, f_first = flip_labels(d.y_train[:s.n_train], s.label_flip, seed)
-    y_rest, f_rest = flip_labels(d.y_train[s.n_train:], s.label_flip, seed + 1_000_003)
-    data = Dataset(d.X_train, np.r_[y_first, y_rest], X_val, y_val, d.mean, d.std)
-    return Pool(data, X_test, y_test, np.r_[f_first, f_rest])
+    # each block of n_train points gets exactly the asked share, so the problem's own points and
+    # every "more data" set (a whole number of blocks) hold that share
+    blocks = [flip_labels(d.y_train[k * s.n_train:(k + 1) * s.n_train], s.label_flip, seed + 1_000_003 * k)
+              for k in range(MAX_DATA_FACTOR)]
+    data = Dataset(d.X_train, np.concatenate([y for y, _ in blocks]), X_val, y_val, d.mean, d.std)
+    return Pool(data, X_test, y_test, np.concatenate([f for _, f in blocks]))
 
 
 def first_points(pool: Pool, n_train: int) -> Dataset:
