@@ -247,7 +247,9 @@ def test_summary_numbers_come_from_the_result():
     sweep = sweep_of(**SMALL)
     text = exp.summary(r, sweep)
     k = int(np.sum(r.test_gain >= 0))
-    assert f"on {k} of 3 seeds" in text
+    assert exp.verdict(r) in text
+    shaky = k < 0.8 * 3 and r.test_gain.mean() > 0  # then it counts the seeds where it was worse
+    assert (f"on {3 - k} of 3 seeds" if shaky else f"on {k} of 3 seeds") in text
     assert f"test accuracy {fmt.percent(r.problem_final_test_acc[0])} on seed 0" in text
     assert f"mean test accuracy {fmt.percent(r.problem_final_test_acc.mean())} without a remedy" in text
     assert f"went from {exp._gap(r.problem_gap.mean())} to {exp._gap(r.remedy_gap.mean())}" in text
