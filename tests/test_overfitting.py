@@ -56,6 +56,8 @@ def test_memorize_the_noise_preset_memorizes_and_scores_lower_on_test():
     assert r.problem_final_train_acc.mean() >= 0.95
     assert r.problem_memorized.mean() >= 0.8
     assert r.problem_final_test_acc.mean() <= default.problem_final_test_acc.mean() - 0.03
+    gap = exp.capacity(r, sweep_of(**exp.PRESETS["Memorize the noise"])).gap.mean(axis=1)
+    assert gap[-1] > gap[0] + 0.05, gap  # the summary's "the mean train−test gap grows"
 
 
 @pytest.mark.parametrize("seed", SEED_SETS)
