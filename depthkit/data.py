@@ -4,6 +4,9 @@
 (float32 features, 0/1 labels). The same settings give the same arrays: the
 seed drives sampling, noise and the train/validation split. Features are
 standardized with the training set's mean and standard deviation.
+
+`noise` moves the inputs (Gaussian jitter of the points); it never changes a
+label. Label noise is a separate, opt-in step: `flip_labels`.
 """
 
 from __future__ import annotations
@@ -102,3 +105,19 @@ def make_dataset(settings: DataSettings) -> Dataset:
     return Dataset(((X_train - mean) / std).astype(f32), y_train.astype(f32),
                    ((X_val - mean) / std).astype(f32), y_val.astype(f32),
                    mean.astype(f32), std.astype(f32))
+
+
+def flip_labels(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Label noise: flip exactly round(fraction * len(y)) randomly chosen 0/1 labels.
+
+    Returns (labels, flipped mask). `make_dataset` never calls this: its `noise`
+    moves the inputs and never changes a label, so label noise is opt-in here.
+    """
+    if not 0.0 <= fraction <= 0.5:
+        raise ValueError(f"flip_labels: fraction={fraction} must be within [0, 0.5]")
+    y = np.asarray(y)
+    mask = np.zeros(len(y), dtype=bool)
+    n_flip = int(round(fraction * len(y)))
+    if n_flip:
+        mask[np.random.default_rng(seed).choice(len(y), n_flip, replace=False)] = True
+    return np.where(mask, 1 - y, y).astype(y.dtype), mask

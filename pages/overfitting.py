@@ -7,12 +7,13 @@ from depthkit.charts import overfitting as charts
 from depthkit.experiments import overfitting as exp
 
 ui.page_header("Overfitting",
-               "A deep network can memorize the noise of a small training set and generalize worse; "
-               "dropout, weight decay, early stopping, augmentation, more data or a smaller network "
-               "each narrow the gap.")
+               "A deep network can memorize the noise of a small training set, flipped labels included, "
+               "and then does worse on new points. Dropout, weight decay, early stopping, augmentation, "
+               "more data or a smaller network each try to prevent that; a test set that nothing was "
+               "chosen on says whether they did.")
 settings = ui.controls(exp.OverfittingSettings, presets=exp.PRESETS, groups={
     "Remedy": ["remedy", "dropout", "l2", "patience", "jitter", "data_factor", "small_depth", "small_width"],
-    "Data": ["dataset", "noise", "n_train"],
+    "Data": ["dataset", "noise", "label_flip", "n_train"],
     "Network and training": ["depth", "width", "steps", "lr"],
     "Seeds": ["n_seeds", "seed"],
 })
@@ -36,4 +37,5 @@ if result is not None:
     ui.explain(exp.summary(result, sweep))
     ui.download_tables(exp.tables(result, sweep), "overfitting")
     ui.pytorch_code(settings.problem_model(), label="PyTorch code for the network without a remedy")
+    ui.sources("srivastava2014", "loshchilov2019", "zhang2017", "prechelt1998")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

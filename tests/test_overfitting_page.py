@@ -26,6 +26,11 @@ def test_default_view():
     at = open_page(PAGE)
     _check(at)
     assert len(at.get("download_button")) == 3
+    sources = [e for e in at.expander if e.label.startswith("Sources")]
+    assert len(sources) == 1
+    shown = " ".join(m.value for m in sources[0].markdown)
+    for author in ("Srivastava", "Loshchilov", "Zhang", "Prechelt"):
+        assert author in shown
 
 
 @pytest.mark.parametrize("label", list(exp.PRESETS))

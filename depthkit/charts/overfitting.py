@@ -1,4 +1,4 @@
-"""Figures for the Overfitting page: curves with the gap shaded, boundaries, seed spread, capacity.
+"""Figures for the Overfitting page: curves, boundaries (flipped labels crossed), seed spread, capacity.
 
 Pure functions of `depthkit.experiments.overfitting.Result`; no training, no Streamlit.
 """
@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from depthkit import fmt
 from depthkit.charts.common import (
     FIX,
     NEUTRAL,
@@ -19,6 +20,7 @@ from depthkit.charts.common import (
     mark_divergence,
     plottable,
 )
+from depthkit.experiments.overfitting import N_TEST
 from depthkit.experiments.overfitting import capacity as join_capacity
 
 GAP_FILL = "rgba(209, 73, 91, 0.18)"
@@ -37,14 +39,17 @@ def curves(result, role: str) -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("Accuracy", "Loss (binary cross-entropy, log scale)"))
     steps = np.arange(result.problem_train_loss.shape[1])
+    hover = "step %{x}: %{customdata}"
     for row, metric, log in ((1, "acc", False), (2, "loss", True)):
         train = getattr(result, f"{role}_train_{metric}")[0]
         val = getattr(result, f"{role}_val_{metric}")[0]
         # validation first, then train filled to it: the shaded band is the gap
         fig.add_trace(go.Scatter(x=steps, y=plottable(val, log), name="validation", mode="lines",
                                  line=dict(color=color, dash="dot"), legendgroup="val",
+                                 customdata=fmt.nums(val, 3), hovertemplate=hover,
                                  showlegend=row == 1), row=row, col=1)
         fig.add_trace(go.Scatter(x=steps, y=plottable(train, log), name="train (gap shaded)",
+                                 customdata=fmt.nums(train, 3), hovertemplate=hover,
                                  mode="lines", line=dict(color=color), fill="tonexty",
                                  fillcolor=GAP_FILL, legendgroup="train", showlegend=row == 1),
                       row=row, col=1)
@@ -90,9 +95,9 @@ def boundary(result, role: str) -> go.Figure:
                              line=dict(color=color, width=3), name="boundary (P = 0.5)",
                              hoverinfo="skip", showlegend=True))
     if role == "remedy":
-        X, y = result.X_train_remedy, result.y_train_remedy
+        X, y, flipped = result.X_train_remedy, result.y_train_remedy, result.flipped_remedy
     else:
-        X, y = result.X_train, result.y_train
+        X, y, flipped = result.X_train, result.y_train, result.flipped
     for cls, col in ((0, "#c0392b"), (1, "#1f5f8b")):
         v = result.y_val == cls
         fig.add_trace(go.Scatter(x=result.X_val[v, 0], y=result.X_val[v, 1], mode="markers",
@@ -104,6 +109,11 @@ def boundary(result, role: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=X[t, 0], y=X[t, 1], mode="markers", name=f"training, class {cls}",
                                  marker=dict(size=size, color=col, symbol="circle",
                                              line=dict(color="black", width=1.5 if size > 6 else 1))))
+    if flipped.any():  # a cross over each point whose label was flipped (label noise)
+        fig.add_trace(go.Scatter(x=X[flipped, 0], y=X[flipped, 1], mode="markers",
+                                 name=f"flipped label ({int(flipped.sum())})",
+                                 marker=dict(size=size + 3, color="black", symbol="x-thin",
+                                             line=dict(color="black", width=2))))
     layout(fig, f"{title}: decision boundary ({len(y)} training points)",
            "x1 (standardized)", "x2 (standardized)", height=460)
     legend_below(fig, len(fig.data))
@@ -117,16 +127,18 @@ def _stats(values: np.ndarray) -> tuple[float, float, float]:
 
 
 def spread(result) -> go.Figure:
-    """Mean (bar) and range (whisker) over seeds of train/validation accuracy and gap; a dot per seed."""
+    """Mean (bar) and range (whisker) over seeds of train/test accuracy and gap; a dot per seed."""
     fig = go.Figure()
-    groups = ("train accuracy", "validation accuracy", "gap (train − validation)")
+    groups = ("train accuracy", "test accuracy", "gap (train − test)")
     for role, offset in (("problem", -0.2), ("remedy", 0.2)):
         name, color = _role(result, role)
-        values = [getattr(result, f"{role}_final_train_acc"), getattr(result, f"{role}_final_val_acc"),
+        values = [getattr(result, f"{role}_final_train_acc"), getattr(result, f"{role}_final_test_acc"),
                   getattr(result, f"{role}_gap")]
         stats = [_stats(v) for v in values]
         fig.add_trace(go.Bar(x=[i + offset for i in range(3)], y=[s[0] for s in stats], width=0.38,
                              name=f"{name} (mean, range)", marker_color=color, opacity=0.55,
+                             customdata=[fmt.percent(s[0]) for s in stats],
+                             hovertemplate="mean %{customdata}<extra></extra>",
                              error_y=dict(type="data", symmetric=False, array=[s[2] for s in stats],
                                           arrayminus=[s[1] for s in stats], color=NEUTRAL)))
         xs = np.concatenate([np.full(len(v), i + offset) for i, v in enumerate(values)])
@@ -134,29 +146,32 @@ def spread(result) -> go.Figure:
         seeds = np.tile(result.seeds, 3)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False,
                                  marker=dict(color=color, size=6, line=dict(color="white", width=1)),
-                                 text=[f"seed {s}" for s in seeds], hovertemplate="%{text}: %{y:.3f}"))
-    layout(fig, f"Over {len(result.seeds)} seeds: no remedy vs {result.remedy}", "",
-           "accuracy / gap (fraction)", height=420)
+                                 customdata=[f"seed {s}: {fmt.percent(y)}" for s, y in zip(seeds, ys)],
+                                 hovertemplate="%{customdata}<extra></extra>"))
+    layout(fig, f"Over {len(result.seeds)} seeds: no remedy vs {result.remedy} "
+           f"(test: {N_TEST:,} held-out points)", "", "accuracy / gap (fraction)", height=420)
     fig.update_xaxes(tickvals=[0, 1, 2], ticktext=list(groups))
     fig.update_layout(barmode="overlay")
     return fig
 
 
 def capacity(result, sweep) -> go.Figure:
-    """Final train and validation accuracy against depth: mean over seeds with range, gap shaded."""
+    """Final train and test accuracy against depth: mean over seeds with range, gap shaded."""
     cap = join_capacity(result, sweep)
     fig = go.Figure()
-    labels = [f"{d} ({p:,} params)" for d, p in zip(cap.depths, cap.params)]
-    for name, values, dash, fill in (("validation", cap.val_acc, "dot", None),
+    for name, values, dash, fill in (("test", cap.test_acc, "dot", None),
                                      ("train (gap shaded)", cap.train_acc, "solid", "tonexty")):
         mean = values.mean(axis=1)
+        labels = [f"depth {d} ({p:,} parameters): {fmt.percent(m)}"
+                  for d, p, m in zip(cap.depths, cap.params, mean)]
         fig.add_trace(go.Scatter(
             x=cap.depths, y=mean, name=f"{name}, mean over {values.shape[1]} seeds", mode="lines+markers",
-            line=dict(color=PROBLEM, dash=dash), fill=fill, fillcolor=GAP_FILL, text=labels,
-            hovertemplate="depth %{text}: %{y:.3f}",
+            line=dict(color=PROBLEM, dash=dash), fill=fill, fillcolor=GAP_FILL, customdata=labels,
+            hovertemplate="%{customdata}<extra></extra>",
             error_y=dict(type="data", symmetric=False, array=values.max(axis=1) - mean,
                          arrayminus=mean - values.min(axis=1), color=NEUTRAL)))
-    layout(fig, "Capacity: the gap opens as the network gets deeper (no remedy)",
+    # a neutral title: what is plotted, not what it should show
+    layout(fig, "Capacity (no remedy): train and test accuracy against depth",
            "hidden layers (depth)", "final accuracy", height=420)
     fig.update_xaxes(tickvals=[int(d) for d in cap.depths], ticktext=[str(d) for d in cap.depths])
     return fig
