@@ -102,8 +102,8 @@ BANK: tuple[Question, ...] = (
         "The model overfits the training data."],
        "c",
        "The gradient shrinks as it is propagated back through many layers, so the layers near the "
-       "input get little to no weight update, which is what the Vanishing page's 'how much each "
-       "layer learned' chart measures. Training does become very slow, but that is a symptom, one "
+       "input get little to no weight update, which the Vanishing page measures layer by layer. "
+       "Training does become very slow, but that is a symptom, one "
        "that a small learning rate or the cost of each step in a deep network can cause too, not "
        "what defines the problem."),
     _q("vanishing-sigmoid-ratio", "vanishing",
@@ -206,9 +206,9 @@ BANK: tuple[Question, ...] = (
        "c",
        "With gain 2 every ReLU layer multiplies the backward signal by about 2/√2 = √2 where He "
        f"initialization would keep it level, so over 20 layers it arrives about (√2)¹⁹ ≈ "
-       f"{_N(RELU_GAIN2_20)} times larger and the first gradient is huge. One or two SGD steps throw "
-       "the weights so far that the loss overflows, and the page marks the step where the run "
-       "diverged.",
+       f"{_N(RELU_GAIN2_20)} times larger than with He initialization and the first gradient is huge. "
+       "Within a few SGD steps the weights are thrown so far that the loss becomes infinite or not a "
+       "number, and the page marks the step where the run diverged.",
        reads_chart=True),
     _q("exploding-clipped-multi", "exploding",
        "The Exploding page's 'Clipped' preset trains the same network with the gradient norm clipped "
@@ -247,7 +247,8 @@ BANK: tuple[Question, ...] = (
         "Nowhere: in a ReLU network the signal always shrinks toward the input."],
        "b",
        "ReLU zeroes about half of the signal, so weights of variance 2/fan_in (gain √2) are needed to "
-       "keep its size, and at finite width the measured crossing sits a little above √2. Unlike tanh, "
+       "keep its size, and at finite width the measured crossing typically sits a little above √2. "
+       "Unlike tanh, "
        "whose crossing near g ≈ 1 is the edge of chaos (Poole et al. 2016, Schoenholz et al. 2017), "
        "ReLU has no chaotic phase: above the crossing the signal simply grows and below it shrinks.",
        reads_chart=True),
@@ -289,8 +290,7 @@ BANK: tuple[Question, ...] = (
        "deep networks use batch norm together with skips."),
     _q("exploding-lr-too-high", "exploding",
        "On the Exploding page, a network with He initialization, whose backward signal is balanced, "
-       "can still blow up when the learning rate is too high (the 'Learning rate too high' preset). "
-       "What is going on?",
+       "can still blow up when the learning rate is too high. What is going on?",
        ["Each step is longer than the curvature of the loss allows, so it overshoots further every "
         "time: a step-size instability.",
         "He initialization explodes at this depth; the learning rate plays no part.",
@@ -298,9 +298,9 @@ BANK: tuple[Question, ...] = (
         "the depth.",
         "A large learning rate kills ReLU units, and dead units make the loss infinite."],
        "a",
-       "Gradient descent is stable only while the step is shorter than about 2 divided by the "
-       "curvature along the steepest direction, and beyond that every step overshoots the minimum by "
-       "more than the one before. That is a different mechanism from layers amplifying the backward "
+       "Gradient descent is stable only while the learning rate is below about 2 divided by the "
+       "largest curvature of the loss, and beyond that every step overshoots the minimum by more "
+       "than the one before. That is a different mechanism from layers amplifying the backward "
        "signal, and its fix is a smaller learning rate, not a different initialization."),
     # ------------------------------------------------------------------ overfitting
     _q("overfitting-memorize", "overfitting",

@@ -46,6 +46,19 @@ def test_bank_covers_every_problem_and_both_kinds():
         assert topic in topics, topic
 
 
+def _in_words(n):
+    units = "zero one two three four five six seven eight nine".split()
+    tens = {2: "twenty", 3: "thirty", 4: "forty"}
+    return tens[n // 10] + ("-" + units[n % 10] if n % 10 else "")
+
+
+def test_readme_counts_the_questions():
+    from tests.apptest_util import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    mission = readme[readme.index("### Mission"):]
+    assert mission.split("\n")[1].startswith(_in_words(len(quiz.BANK)).capitalize() + " scored questions")
+
+
 def test_lecture_explanation_says_why_slow_training_is_a_symptom():
     text = quiz.BANK[0].explanation
     assert "little to no weight update" in text and "slow" in text and "symptom" in text

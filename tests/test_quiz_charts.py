@@ -149,7 +149,7 @@ def test_clipped_preset_stays_finite_and_clips_nearly_every_step():
 def gain_map(exploding_pages):
     """Backward-signal ratios at init on the page's map: gains at the default depth, and g = 2 at 30."""
     pages, data = exploding_pages
-    gains = (1.0, 1.25, 1.7, 2.0)
+    gains = (1.0, 1.25, math.sqrt(2), 1.7, 2.0)
     out = []
     for p, d in zip(pages, data):
         model = exploding.problem_model(p)
@@ -173,6 +173,8 @@ def test_relu_crossing_sits_near_root_2(gain_map):
     assert _answer("exploding-crossing") == {
         "Near g = √2 ≈ 1.41, He initialization's gain, or a little above it."}
     _mostly((m[1.25] < 1 < m[1.7] for m in gain_map), "crossing between g = 1.25 and 1.7")
+    # "typically a little above √2": at g = √2 the ratio is typically still below 1
+    assert np.median([m[math.sqrt(2)] for m in gain_map]) < 0.8
     # the wrong options: at g = 1 it vanishes, at g = 2 it explodes, so there is a crossing
     assert all(m[1.0] < 0.1 and m[2.0] > 10 for m in gain_map)
 
