@@ -192,9 +192,9 @@ BANK: tuple[Question, ...] = (
        "a",
        "Backpropagation multiplies the signal by each block's Jacobian, and for a residual block that "
        "is I + ∂F/∂h: the identity carries the signal through unchanged while ∂F/∂h adds the block's "
-       "own part, and the block's weights still get their gradient. A plain layer's Jacobian is the "
-       "small factor alone, so a chain of them shrinks the signal geometrically, which the identity "
-       "path prevents."),
+       "own part, and the block's weights still get their gradient. A plain layer's Jacobian is "
+       "∂F/∂h alone, so where it is small a chain of them shrinks the signal geometrically, which the "
+       "identity path prevents."),
     # ------------------------------------------------------------------ exploding
     _q("exploding-reference-loss", "exploding",
        "On the Exploding page's default problem network (ReLU, weights drawn with gain 2, plain SGD, "
