@@ -24,10 +24,13 @@ and checks that the answer marked correct is what really happens.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from depthkit import fmt
 
 PROBLEMS = {
     "vanishing": "Vanishing gradients",
@@ -75,7 +78,22 @@ def _q(qid: str, problem: str, prompt: str, options: list[str], correct: str, ex
                     multiple=len(correct) > 1 or qid.endswith("-multi"), reads_chart=reads_chart)
 
 
+# Numbers the explanations quote, written for people by depthkit.fmt. Each is
+# a measured or exact fact that tests/test_quiz_charts.py checks.
+SIGMOID_BOUND = 0.29  # 0.25 * spectral norm of a default nn.Linear(32, 32) weight
+SIGMOID_TYPICAL = 0.14  # typical per-layer factor ||W^T diag(s') g|| / ||g||, default weights
+SIGMOID_SHRINK_19 = round(-math.log10(SIGMOID_TYPICAL ** 19))  # 19 factors: 10^16
+FLOAT32_SPACING_HALF = 2.0 ** -24  # gap between float32 numbers in [0.5, 1)
+RELU_GAIN2_20 = round(math.sqrt(2) ** 19, -2)  # (2/sqrt 2)^19, about 700
+RELU_GAIN2_30 = round(math.sqrt(2) ** 29, -3)  # (2/sqrt 2)^29, about 23,000
+UPDATE_BOUND = 1e-18  # the sigmoid network's first-layer updates stay below this
+
+_N = fmt.num
+_UPDATE = fmt.power_of_ten(round(math.log10(UPDATE_BOUND)))
+
+
 BANK: tuple[Question, ...] = (
+    # ------------------------------------------------------------------ vanishing
     _q("lecture-vanishing", "vanishing",
        "Which of the following correctly describes the vanishing gradient problem?",
        ["Training of the model becomes very slow.",
@@ -83,33 +101,39 @@ BANK: tuple[Question, ...] = (
         "Little to no weight update occurs in the model.",
         "The model overfits the training data."],
        "c",
-       "As the gradient is propagated back through many layers it shrinks, so the layers near "
-       "the input receive tiny gradients. Their weights barely change, which is exactly what the "
-       "Vanishing page's 'how much each layer learned' chart measures."),
+       "The gradient shrinks as it is propagated back through many layers, so the layers near the "
+       "input get little to no weight update, which the Vanishing page measures layer by layer. "
+       "Training does become very slow, but that is a symptom, one "
+       "that a small learning rate or the cost of each step in a deep network can cause too, not "
+       "what defines the problem."),
     _q("vanishing-sigmoid-ratio", "vanishing",
-       "On the Vanishing page, a 20-layer sigmoid network with PyTorch's default initialization, "
-       "at initialization: how does the first layer's gradient norm compare with the last hidden "
-       "layer's?",
-       ["About the same (within a factor of 2).",
-        "More than 100 times smaller.",
-        "More than 100 times larger.",
-        "Exactly zero in every layer."],
-       "b",
-       "Each sigmoid layer multiplies the backward signal by its derivative, at most 0.25, and by "
-       "small weights, so the gradient shrinks layer after layer. Over 20 layers the first layer's "
-       "gradient ends up many orders of magnitude below the last layer's.",
+       "On the Vanishing page's default run (a deep sigmoid network with PyTorch's default "
+       "initialization), at initialization: how does the first hidden layer's weight-gradient norm "
+       "compare with the last hidden layer's?",
+       ["About the same: the sigmoid's derivative is the same at every layer.",
+        "Between 10 and 100 times smaller.",
+        "More than a million times smaller, yet not zero.",
+        "Zero: it underflows in float32."],
+       "c",
+       "Every layer multiplies the backward signal by Wᵀ·diag(σ′), typically about "
+       f"{_N(SIGMOID_TYPICAL)} with these weights, so the signal shrinks by that factor at each layer "
+       "between the last and the first. Over many layers that makes the first layer's gradient many "
+       "orders of magnitude smaller, tiny but still an ordinary float32 number far above its "
+       "smallest one.",
        reads_chart=True),
     _q("vanishing-relu-he", "vanishing",
-       "Same page, same depth of 20, but ReLU activations with He initialization: the first "
-       "layer's gradient norm at initialization is...",
+       "Same page, same depth, but ReLU activations with He initialization (the page's fix network): "
+       "the first hidden layer's weight-gradient norm at initialization is...",
        ["within a factor of 100 of the last hidden layer's.",
-        "more than 1,000 times smaller than the last layer's.",
-        "exactly zero, because ReLU units die.",
-        "infinite."],
+        "more than a million times smaller, as with the sigmoid.",
+        "zero, because half of the ReLU units are dead.",
+        "more than a million times larger: ReLU's slope of 1 makes it explode."],
        "a",
-       "ReLU passes gradients unchanged where a unit is active, and He initialization (variance "
-       "2/fan_in) compensates for the half of the units that are off. The backward signal keeps "
-       "its size from layer to layer, so every layer gets a usable gradient.",
+       "ReLU passes the backward signal unchanged through active units, and He initialization's "
+       "variance 2/fan_in makes up for the half of the units that are off for any one input, so on "
+       "average each layer neither shrinks nor grows the signal. The ratio still varies from one "
+       "initialization to the next, by about ten times either way at this depth, but not by the "
+       "millions of times the sigmoid network loses.",
        reads_chart=True),
     _q("vanishing-fixes-multi", "vanishing",
        "Which changes help the layers near the input of a deep sigmoid network learn? "
@@ -118,66 +142,126 @@ BANK: tuple[Question, ...] = (
         "Adding batch normalization.",
         "Adding residual (skip) connections.",
         "Making the network even deeper.",
-        "Adding dropout."],
+        "Adding dropout.",
+        "Initializing every weight to zero."],
        "abc",
-       "ReLU with He initialization, normalization and skip connections each keep the backward "
-       "signal from shrinking at every layer. More depth makes the product of small factors longer, "
-       "and dropout addresses overfitting, not gradient flow."),
+       "ReLU with He initialization, batch normalization and skip connections each keep the backward "
+       "signal from shrinking layer after layer. More depth lengthens the product of small factors, "
+       "dropout targets overfitting rather than gradient flow, and all-zero weights pass no signal "
+       "back at all and make every unit of a layer learn the same thing."),
     _q("vanishing-sigmoid-derivative", "vanishing",
-       "Why does a sigmoid activation make gradients shrink as they flow backwards?",
-       ["Its derivative is at most 0.25, and near 0 when the unit saturates.",
-        "Its output can be negative.",
-        "It has no derivative at 0.",
-        "It makes the loss non-convex."],
+       "Why does the backward signal of a deep sigmoid network with PyTorch's default weights shrink "
+       "layer after layer?",
+       ["Each layer multiplies it by Wᵀ·diag(σ′), and with these small weights that factor is "
+        "typically well below 1.",
+        "Each layer multiplies it by at most 0.25, whatever the weights, because σ′ is never above "
+        "0.25.",
+        "Most sigmoid units start saturated, where their derivative is near 0.",
+        "The sigmoid's outputs are all positive, so the gradients of different units cancel."],
        "a",
-       "Backpropagation multiplies by the activation's derivative at every layer, and sigmoid's "
-       "is never above 0.25. Twenty such factors make the gradient at least 0.25^20, about 1e-12, "
-       "times smaller, before counting saturated units."),
+       "The per-layer factor Wᵀ·diag(σ′) is bounded by 0.25·‖W‖₂ (the spectral norm), not by 0.25: "
+       f"with PyTorch's default weights at width 32 that bound is about {_N(SIGMOID_BOUND)} and the "
+       f"typical factor about {_N(SIGMOID_TYPICAL)}, while large weights can push it above 1, which is "
+       "why Glorot and Bengio chose the weights' variance with care. From layer 20 back to layer 1 "
+       f"there are 19 such factors, so a typical {_N(SIGMOID_TYPICAL)} each makes the first layer's "
+       f"signal about {fmt.power_of_ten(SIGMOID_SHRINK_19)} times smaller, with few units saturated."),
+    _q("vanishing-float32-rounding", "vanishing",
+       "In the Vanishing page's default run, the sigmoid network's first-layer gradient is tiny but "
+       "not zero, yet after training that layer's weights are exactly what they were at the start. "
+       "Why?",
+       ["Each update is far smaller than half the gap between neighbouring float32 numbers near the "
+        "weight, so w + Δw rounds back to w.",
+        "The gradient underflows to zero in float32 before the update is applied.",
+        "PyTorch skips the update of any layer whose gradient is below a tolerance.",
+        "SGD updates the layers one after another from the output, and never reached the first."],
+       "a",
+       f"The update is the learning rate times the gradient, below {_UPDATE} here, while float32 "
+       f"numbers near |w| ≈ 0.5 are {fmt.scientific(FLOAT32_SPACING_HALF, 1)} apart, so any change "
+       f"smaller than half that gap, {fmt.scientific(FLOAT32_SPACING_HALF / 2, 1)}, is rounded away. "
+       "The gradient itself is an ordinary float32 number: the information is there, it is the sum "
+       "w + Δw that cannot hold it.",
+       reads_chart=True),
+    _q("vanishing-residual-jacobian", "vanishing",
+       "A residual block computes h_l = h_(l−1) + F(h_(l−1)). Why does that help the gradient reach "
+       "the early layers?",
+       ["Its Jacobian is I + ∂F/∂h, so the backward signal passes through the identity even where "
+        "∂F/∂h is small.",
+        "The backward pass skips the block entirely, which also saves its computation.",
+        "It doubles the learning rate of the layers before it.",
+        "It adds parameters, and more parameters make larger gradients."],
+       "a",
+       "Backpropagation multiplies the signal by each block's Jacobian, and for a residual block that "
+       "is I + ∂F/∂h: the identity carries the signal through unchanged while ∂F/∂h adds the block's "
+       "own part, and the block's weights still get their gradient. A plain layer's Jacobian is "
+       "∂F/∂h alone, so where it is small a chain of them shrinks the signal geometrically, which the "
+       "identity path prevents."),
+    # ------------------------------------------------------------------ exploding
     _q("exploding-reference-loss", "exploding",
-       "On the Exploding page's reference setting (ReLU, 20 layers, initialization gain 2, plain SGD "
-       "at learning rate 0.05, no clipping), what happens to the training loss?",
-       ["It falls smoothly to near zero.",
-        "It stays flat at the starting value.",
-        "It becomes non-finite (inf or NaN) within the first few steps.",
+       "On the Exploding page's default problem network (ReLU, weights drawn with gain 2, plain SGD, "
+       "no clipping), what happens to the training loss?",
+       ["It falls smoothly, only faster than usual.",
+        "It stays flat at its starting value.",
+        "It becomes infinite or not a number (NaN) within the first few steps.",
         "It rises slowly but stays finite for hundreds of steps."],
        "c",
-       "With a gain of 2 every layer amplifies the backward signal, so the first gradient is "
-       "thousands of times too large. One SGD step throws the weights so far that the next loss "
-       "overflows, and the page marks the step where the run diverged.",
+       "With gain 2 every ReLU layer multiplies the backward signal by about 2/√2 = √2 where He "
+       f"initialization would keep it level, so over 20 layers it arrives about (√2)¹⁹ ≈ "
+       f"{_N(RELU_GAIN2_20)} times larger than with He initialization and the first gradient is huge. "
+       "Within a few SGD steps the weights are thrown so far that the loss becomes infinite or not a "
+       "number, and the page marks the step where the run diverged.",
        reads_chart=True),
     _q("exploding-clipped-multi", "exploding",
-       "Same setting, but the gradient norm is clipped at 1.0. What does the page show? "
-       "Tick every statement that is true.",
+       "The Exploding page's 'Clipped' preset trains the same network with the gradient norm clipped "
+       "at 1. What does the page show? Tick every statement that is true.",
        ["The clipped run's loss stays finite at every step.",
-        "The clipped run ends with a lower loss than it started with.",
-        "Clipping changes the initial gradient, so the first loss is different.",
-        "The clipped run diverges too, just later."],
+        "Clipping rescales the gradient on most steps, not only on a few spikes.",
+        "The first loss differs, because clipping changes the network at initialization.",
+        "Clipping removes the explosion in the backward signal, so the per-layer gradients at "
+        "initialization become even."],
        "ab",
-       "Clipping rescales the whole gradient to norm 1 whenever it is larger, keeping its direction, "
-       "so each step is small enough to stay stable. The start is the same network, so the first "
-       "loss is identical; what changes is the size of every update.",
+       "Clipping rescales the whole gradient to norm 1 whenever it is larger, and here it is larger "
+       "on nearly every step, so every step has the same bounded length and the run stays finite. "
+       "It changes only the size of each update: the network at initialization, its first loss and "
+       "its exploding backward signal are exactly those of the unclipped run.",
        reads_chart=True),
     _q("exploding-phase-gain", "exploding",
-       "On the Exploding page's phase diagram (ReLU, 30 layers, weights drawn with gain g): at "
-       "g = 2, how does the backpropagated signal at the first layer compare with the last?",
-       ["More than 100 times larger: the signal explodes toward the input.",
+       "On the Exploding page's gain × depth map of the backward-signal ratio (ReLU, weights drawn "
+       "with gain g): at g = 2 and 30 layers, how does the backpropagated signal at the first layer "
+       "compare with the last?",
+       ["More than 100 times larger: it grows on its way back to the input.",
         "More than 100 times smaller: it vanishes.",
-        "About equal: gain 2 is the balanced point.",
-        "It is exactly zero."],
+        "About equal: He initialization's variance is 2/fan_in, so g = 2 is the balanced point.",
+        "About equal: ReLU's slope is 1, so the signal never changes size."],
        "a",
-       "A ReLU layer keeps the signal's size only at gain sqrt(2), about 1.41 (He initialization). "
-       "At gain 2 each layer multiplies it by about 2/1.41, and thirty such layers make it "
-       "thousands of times larger at the input.",
+       "A ReLU layer keeps the signal's size on average at gain √2 ≈ 1.41 (He initialization, "
+       "variance 2/fan_in), so a gain-g network's ratio over L layers is about (g/√2)ᴸ⁻¹ times "
+       "the He network's. At g = 2 and 30 layers that factor is (√2)²⁹, about "
+       f"{_N(RELU_GAIN2_30)}, so the signal at the first layer is far more than 100 times the last's.",
+       reads_chart=True),
+    _q("exploding-crossing", "exploding",
+       "On the same map, at the Exploding page's default depth, near which gain does the ReLU "
+       "network's backward-signal ratio cross 1?",
+       ["Near g = 1: weights of variance 1/fan_in keep the signal's size.",
+        "Near g = √2 ≈ 1.41, He initialization's gain, or a little above it.",
+        "Near g = 2: He initialization's variance is 2/fan_in.",
+        "Nowhere: in a ReLU network the signal always shrinks toward the input."],
+       "b",
+       "ReLU zeroes about half of the signal, so weights of variance 2/fan_in (gain √2) are needed to "
+       "keep its size, and at finite width the measured crossing typically sits a little above √2. "
+       "Unlike tanh, "
+       "whose crossing near g ≈ 1 is the edge of chaos (Poole et al. 2016, Schoenholz et al. 2017), "
+       "ReLU has no chaotic phase: above the crossing the signal simply grows and below it shrinks.",
        reads_chart=True),
     _q("exploding-signs-multi", "exploding",
        "Which of these are signs of exploding gradients? Tick every one that applies.",
-       ["The loss suddenly becomes NaN or inf.",
+       ["The loss suddenly becomes infinite or not a number (NaN).",
         "The gradient norm grows by orders of magnitude from step to step.",
-        "Weight norms jump to very large values.",
-        "Training accuracy rises steadily while validation accuracy falls."],
-       "abc",
-       "Exploding gradients make updates huge, so weights and losses blow up, often to inf or NaN. "
-       "A widening gap between training and validation accuracy is overfitting, a different problem."),
+        "Training accuracy rises steadily while validation accuracy falls.",
+        "The loss stays flat near ln 2 from the first step on."],
+       "ab",
+       "Exploding gradients make the updates huge, so the weights and then the loss blow up, often to "
+       "infinity or NaN. A widening gap between training and validation accuracy is overfitting, and a "
+       "flat loss from the start points to the opposite problem, a signal that vanishes."),
     _q("exploding-clipping-what", "exploding",
        "What does gradient-norm clipping at a threshold c do?",
        ["Sets every gradient entry above c to c.",
@@ -185,86 +269,202 @@ BANK: tuple[Question, ...] = (
         "Stops training when the gradient norm exceeds c.",
         "Lowers the learning rate permanently after a large gradient."],
        "b",
-       "Norm clipping rescales the gradient vector as a whole, so the update still points downhill. "
-       "Small gradients pass untouched; only the rare huge steps are shortened."),
+       "Norm clipping rescales the gradient vector as a whole, so the update still points the same way "
+       "downhill. Gradients with a norm below c pass untouched and every larger one is shortened to "
+       "length c, however often that happens: on the Exploding page's clipped run it is nearly "
+       "every step."),
+    _q("exploding-batchnorm-depth", "exploding",
+       "A deep ReLU network with He initialization and batch normalization on every layer, but no "
+       "skip connections: at initialization, what happens to its gradients as it gets deeper?",
+       ["They grow toward the input, the more the deeper the network: batch norm alone does not "
+        "keep them in check.",
+        "They stay the same size at every depth: batch norm normalizes the gradients as well as the "
+        "activations.",
+        "They vanish toward the input, as in a sigmoid network.",
+        "They only depend on the learning rate, not on the depth."],
+       "a",
+       "Batch norm removes the scale a too-large gain would add, yet in a deep batch-norm network "
+       "without skip connections the gradient at initialization grows with depth (Yang et al. 2019): "
+       "measured here, the first/last weight-gradient ratio is a few at depth 10 and tens to hundreds "
+       "at depth 30. With residual connections the same networks stay far closer to 1, which is why "
+       "deep networks use batch norm together with skips."),
+    _q("exploding-lr-too-high", "exploding",
+       "On the Exploding page, a network with He initialization, whose backward signal is balanced, "
+       "can still blow up when the learning rate is too high. What is going on?",
+       ["Each step is longer than the curvature of the loss allows, so it overshoots further every "
+        "time: a step-size instability.",
+        "He initialization explodes at this depth; the learning rate plays no part.",
+        "The learning rate multiplies the gradient once per layer, so a large one compounds over "
+        "the depth.",
+        "A large learning rate kills ReLU units, and dead units make the loss infinite."],
+       "a",
+       "Gradient descent is stable only while the learning rate is below about 2 divided by the "
+       "largest curvature of the loss, and beyond that every step overshoots the minimum by more "
+       "than the one before. That is a different mechanism from layers amplifying the backward "
+       "signal, and its fix is a smaller learning rate, not a different initialization."),
+    # ------------------------------------------------------------------ overfitting
     _q("overfitting-memorize", "overfitting",
-       "On the Overfitting page, a 4-layer, 64-unit network trained on 60 noisy moons points: how do "
-       "training and validation accuracy compare at the end?",
-       ["Both are around 50%: the network learned nothing.",
-        "Training accuracy is near 100% while validation accuracy is clearly lower.",
+       "On the Overfitting page's default run (a deep network trained on a small, noisy training set, "
+       "no remedy), how do training and validation accuracy compare at the end?",
+       ["Both stay near 50%: the network learned nothing.",
+        "Training accuracy is near 100%, validation accuracy clearly lower.",
         "Validation accuracy is higher than training accuracy.",
-        "Both are near 100%."],
+        "Both are near 100%: the network found the true boundary."],
        "b",
-       "A network with thousands of weights can fit 60 points exactly, noise included, so it scores "
-       "about 100% on them. New points from the same distribution do not share that noise, and "
-       "validation accuracy lags well behind: the generalization gap.",
+       "A network with thousands of weights can fit a few dozen training points exactly, including "
+       "where noise has moved them, so it scores about 100% on them. New points from the same "
+       "distribution do not share that noise, and validation accuracy lags behind: the "
+       "generalization gap.",
        reads_chart=True),
     _q("overfitting-remedies-multi", "overfitting",
        "Which of these usually reduce overfitting? Tick every one that applies.",
        ["Dropout.",
-        "Weight decay (L2).",
-        "Early stopping on the validation loss.",
-        "More training data.",
+        "Weight decay.",
+        "More training data from the same distribution.",
         "Adding more layers.",
-        "Training for many more steps."],
-       "abcd",
-       "Dropout, weight decay and early stopping limit how closely the network can fit the training "
-       "points, and more data gives it less noise to memorize. More layers and more steps give it "
-       "more room to memorize, not less."),
+        "Training for many more steps.",
+        "Keeping the model with the highest training accuracy."],
+       "abc",
+       "Dropout and weight decay limit how closely the network can fit the training points, and more "
+       "data gives it less noise to memorize relative to the signal. More layers and more steps give "
+       "it more room to memorize, and the highest training accuracy picks the most memorized model, "
+       "not the best one."),
     _q("overfitting-early-stopping", "overfitting",
        "With early stopping and 'restore best weights', which weights does the model end with?",
        ["The weights after the very last training step.",
         "The weights from the step with the lowest validation loss.",
         "The weights from the step with the lowest training loss.",
-        "The initial weights."],
+        "The initial weights, which have not yet memorized anything."],
        "b",
        "Early stopping watches the validation loss and stops once it has not improved for "
-       "`patience` steps. Restoring the best weights rewinds to the step where validation loss "
-       "was lowest, before the model started memorizing."),
+       "`patience` steps. Restoring the best weights rewinds to the step where validation loss was "
+       "lowest, before the model started memorizing."),
+    _q("overfitting-validation-test", "overfitting",
+       "Early stopping picks its step on the validation set. Why report the final accuracy on a "
+       "separate test set?",
+       ["A score measured on the set used to choose something is biased upward; a test set never "
+        "used for any choice gives an honest estimate.",
+        "The validation set is too small to compute an accuracy on.",
+        "After early stopping, the network is trained further on the test set.",
+        "No reason: validation set and test set are two names for the same held-out data."],
+       "a",
+       "The validation set is for choosing, the stopping step, a remedy's strength, the settings, and "
+       "every choice fits them a little to that set's particular points. A test set from the same "
+       "distribution that played no part in any choice is what gives an unbiased estimate of how the "
+       "final model does on new data."),
+    _q("overfitting-dropout", "overfitting",
+       "What does dropout (the lecture's next lesson) do?",
+       ["During training it zeroes each hidden unit with probability p at every step, scaling the "
+        "rest by 1/(1 − p); at evaluation every unit is used.",
+        "After training it permanently removes the fraction p of units that contribute least.",
+        "At every step it leaves out a fraction p of the training points.",
+        "It zeroes a fraction p of the units at evaluation too, so that predictions are more robust."],
+       "a",
+       "Each step trains a different random thinned network, so no unit can rely on particular "
+       "others being present, which makes single training points hard to memorize (Srivastava et al. "
+       "2014). At evaluation the full network runs, and the scaling during training keeps each unit's "
+       "expected output the same in both modes."),
+    _q("overfitting-weight-decay-adam", "overfitting",
+       "Under Adam, how does an L2 penalty added to the loss differ from decoupled weight decay "
+       "(AdamW)?",
+       ["They are the same thing under any optimizer: weight decay is another name for an L2 penalty.",
+        "Decoupled decay shrinks every weight by the same fraction each step; the L2 term is divided "
+        "by Adam's running gradient size, so it acts hardest where the loss gradient is small.",
+        "Decoupled decay acts only on the biases, the L2 penalty only on the weights.",
+        "The L2 penalty only changes the reported loss, never the weights."],
+       "b",
+       "With plain SGD the two are the same, but Adam divides the whole gradient, L2 term included, "
+       "by √v̂, so a weight whose loss gradient is small is pulled toward zero far harder than one "
+       "whose gradient is large (Loshchilov and Hutter 2019). AdamW applies the decay outside that "
+       "division, shrinking every weight by the fraction lr·λ per step whatever its gradient, a weak "
+       "pull over a run as short as the page's."),
+    _q("overfitting-moons-noise", "overfitting",
+       "The Overfitting page's noise setting is scikit-learn's make_moons noise. What does it do?",
+       ["It moves each point by Gaussian noise; the label stays that of the moon the point was drawn "
+        "from.",
+        "It flips the labels of a random fraction of the points.",
+        "It adds noise to the network's weights at every training step.",
+        "It removes a random fraction of the training points."],
+       "a",
+       "make_moons draws points on two interlocking half circles and then moves each one by Gaussian "
+       "noise of that standard deviation, so with enough noise some points land on the other moon's "
+       "side while keeping their own label. No label is ever flipped: memorizing truly random labels "
+       "is a different experiment (Zhang et al. 2017)."),
+    # ------------------------------------------------------------------ speed
     _q("speed-flops-depth", "speed",
-       "On the Training speed page (width 32), going from 16 to 32 hidden layers makes the "
+       "On the Training speed page, going from 16 to 32 hidden layers of the same width makes the "
        "computation per training step...",
        ["about twice as large.",
         "about four times as large.",
         "about the same.",
         "about 32 times as large."],
        "a",
-       "Each hidden layer adds one width x width matrix multiplication forward and two backward, "
-       "so the work per step grows in proportion to depth. Doubling the depth roughly doubles "
-       "the FLOPs, and the measured time per step follows."),
-    _q("speed-plain-deep", "speed",
-       "On the Training speed page, a plain 32-layer ReLU network (default initialization, Adam) "
-       "is trained for the same number of steps as a 4-layer one. What happens to its training loss?",
-       ["It ends lower than the 4-layer network's, because it has more capacity.",
-        "It stays near 0.69 (chance level) while the 4-layer network's falls well below.",
-        "It becomes NaN.",
-        "Both end at the same loss."],
-       "b",
-       "Extra depth does not help if the network cannot be optimized: the deep plain network's "
-       "signal fades before training gets going, the degradation He et al. (2015) reported. "
-       "A deeper network is slower per step and may need far more steps, or never get there.",
+       "Each hidden layer adds one width × width matrix multiplication forward and two backward, so "
+       "the work per step grows in proportion to depth. Doubling the depth roughly doubles the "
+       "FLOPs, and the measured time per step follows.",
        reads_chart=True),
-    _q("speed-residual-fix", "speed",
-       "He et al. (2015) found that a deeper plain network ended with higher training error than a "
-       "shallower one. What let them train much deeper networks?",
-       ["Residual (skip) connections.",
-        "A larger learning rate.",
-        "Removing the activation functions.",
-        "Smaller training batches."],
+    _q("speed-plain-deep", "speed",
+       "On the Training speed page, the plain network at the deepest setting (ReLU, PyTorch's default "
+       "initialization, no normalization) keeps a training loss near ln 2 ≈ 0.69 while the 4-layer "
+       "one learns. Why?",
+       ["Its signal vanishes: each layer shrinks it, so the output barely depends on the input and "
+        "the early layers' gradients are tiny.",
+        "Degradation (He et al. 2016): its gradients flow well, but deeper networks fit the training "
+        "data worse.",
+        "It overfits: it memorizes the training points instead of learning the boundary.",
+        "Each of its steps costs more, so it made fewer steps in the same time."],
        "a",
-       "A residual block adds its input to its output, so the signal and the gradient have a "
-       "direct path through the network. With it (and batch normalization) a 32-layer network "
-       "on the Speed page reaches the target loss in a few dozen steps."),
+       "PyTorch's default initialization gives ReLU layers weights too small to keep the signal's "
+       "size, so after dozens of layers the output barely depends on the input, the loss sits at "
+       "ln 2 (a coin flip) and the gradients are tiny: a vanishing signal. Degradation is a different "
+       "finding, in plain networks with batch norm and He initialization whose signal does flow and "
+       "whose deeper version still reaches a higher training loss (He et al. 2016).",
+       reads_chart=True),
+    _q("speed-degradation", "speed",
+       "What is the degradation problem that He et al. (2016) reported?",
+       ["A deeper plain network, even with batch norm and He initialization, reached a higher "
+        "training error than a shallower one.",
+        "A deeper network reached a lower training error but a higher test error: it overfit.",
+        "A deeper network's gradients vanished because its weights started too small.",
+        "A deeper network took longer per step, so it reached a worse error in the same time."],
+       "a",
+       "Their plain networks used batch norm and He initialization, so signals and gradients did "
+       "flow, and the deeper one still fit the training data worse, which rules out overfitting and "
+       "vanishing gradients as the cause. Residual connections removed the gap: with them the deeper "
+       "network reached the lower training error, as depth promised."),
+    _q("speed-residual-fix", "speed",
+       "He et al. (2016) trained networks far deeper than plain networks of the same depth could "
+       "manage. What made it possible?",
+       ["Residual (skip) connections.",
+        "A much larger learning rate.",
+        "Dropout after every layer.",
+        "Training on much smaller batches."],
+       "a",
+       "A residual block adds its input to its output, so the signal and the gradient have a direct "
+       "path through the network. With it and batch normalization they trained networks of "
+       f"{_N(152)} layers on ImageNet and over {_N(1000)} on CIFAR-10."),
     _q("speed-hardware", "speed",
        "Why do deeper models typically need GPUs or longer training times?",
        ["Every extra layer adds matrix multiplications to each forward and backward pass.",
-        "Deeper models need a larger dataset file on disk.",
-        "GPUs prevent vanishing gradients.",
-        "Depth makes the learning rate smaller automatically."],
+        "A GPU lets a deep network converge in fewer steps.",
+        "Backpropagation through L layers costs L² times one layer's work.",
+        "Deeper networks need more training data, and loading it is what takes the time."],
        "a",
-       "The work per step grows with the number of layers, and hardware that does many "
-       "multiply-adds in parallel shortens each step. A GPU speeds the arithmetic up but does "
-       "not change how many steps a network needs."),
+       "The work per step grows in proportion to the number of layers, and hardware that does many "
+       "multiply-adds in parallel shortens each step. A GPU speeds up the arithmetic but does not "
+       "change how many steps a network needs, and a deeper network may need more of them."),
+    _q("speed-time-to-target", "speed",
+       "The Training speed page measures two things separately. What gives the time a network takes "
+       "to reach a target loss?",
+       ["The cost of one step times the number of steps needed; depth can raise both.",
+        "The cost of one step alone: every depth needs the same number of steps.",
+        "The number of steps alone: on a GPU a step costs the same at every depth.",
+        "The number of parameters alone: time grows with the square of the parameter count."],
+       "a",
+       "Cost per step grows with depth because every layer adds matrix multiplications, and the "
+       "number of steps depends on optimization difficulty, so a badly conditioned deep network may "
+       "need many more steps or never reach the target. Residual connections and batch norm mostly "
+       "cut the second factor, faster hardware the first."),
 )
 
 BY_ID: dict[str, Question] = {q.id: q for q in BANK}

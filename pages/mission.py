@@ -11,7 +11,7 @@ import sqlite3
 
 import streamlit as st
 
-from depthkit import poll, quiz, ui
+from depthkit import fmt, poll, quiz, ui
 from depthkit.charts import mission as charts
 
 MODES = {"learn": "Take the mission", "present": "Run a workshop (presenter)",
@@ -117,7 +117,7 @@ def _feedback(g: quiz.Graded) -> None:
         st.success(f"Right. {q.explanation}", icon=":material/check_circle:")
     else:
         what = "Not answered" if not g.answered else (
-            f"Partly right ({g.credit:.2g} point)" if g.credit > 0 else "Wrong")
+            f"Partly right ({fmt.num(g.credit)} of a point)" if g.credit > 0 else "Wrong")
         st.error(f"{what}. The answer: {right}\n\n{q.explanation}", icon=":material/cancel:")
     st.page_link(q.page, label=f"See it on the {quiz.PROBLEMS[q.problem]} page",
                  icon=":material/arrow_forward:")

@@ -75,9 +75,9 @@ def test_learner_partial_score_matches_quiz_grade():
     at.button(key="mission.submit").click().run()
     _ok(at)
     expected = quiz.grade(quiz.BANK, answers)
-    assert expected.text() == f"1.25 / {len(quiz.BANK)}"  # 1 + 0 + (2 right - 1 wrong) / 4
+    assert expected.text() == f"1.33 / {len(quiz.BANK)}"  # 1 + 0 + (2 right - 1 wrong) / 3
     assert at.subheader[0].value == f"Score: {expected.text()}"
-    assert "Partly right (0.25 point)" in "\n".join(e.value for e in at.error)
+    assert "Partly right (0.33 of a point)" in "\n".join(e.value for e in at.error)
     assert f"{len(quiz.BANK) - 3} left unanswered" in _markdown(at)
 
 
@@ -111,8 +111,9 @@ def test_one_problem_only():
     at.selectbox(key="mission.problem").set_value("speed").run()
     _ok(at)
     assert _progress(at) == f"Mission 0 / {len(quiz.questions('speed'))} answered"
-    assert all("Question" in m.value and " of 4." in m.value
-               for m in at.markdown if m.value.startswith("**Question"))
+    n_speed = len(quiz.questions("speed"))
+    shown = [m.value for m in at.markdown if m.value.startswith("**Question")]
+    assert len(shown) == n_speed and all(f" of {n_speed}.**" in m for m in shown)
 
 
 def test_bad_link_values_give_a_notice_not_a_traceback():
@@ -228,6 +229,7 @@ def test_answer_chart_hides_the_answer_until_revealed():
     q = quiz.BY_ID["exploding-signs-multi"]
     order = quiz.option_order(q, 1)
     counts = {"a": 3, "b": 1, "c": 0, "d": 2}
+    assert set(counts) == set(q.option_ids)
     before = charts.answer_counts(q, order, counts, 4, revealed=False)
     after = charts.answer_counts(q, order, counts, 4, revealed=True)
     assert list(before.data[0].x) == [counts[o] for o in order]
@@ -235,3 +237,46 @@ def test_answer_chart_hides_the_answer_until_revealed():
     assert [c == charts.RIGHT for c in after.data[0].marker.color] == [o in q.correct for o in order]
     assert "4 attendees answered" in after.layout.title.text
     assert after.layout.yaxis.type == "category"  # not the numeric axis layout() sets
+
+
+def test_presenter_shows_every_question_of_the_bank_and_reveals_the_new_ones(poll_db):
+    code, key = poll.PollStore(poll_db).create_room(problem="all", seed=2)
+    at = open_page(PAGE, query={"mode": "present"})
+    at.text_input(key="mission.unlock_code").set_value(code)
+    at.text_input(key="mission.unlock_key").set_value(key)
+    at.button(key="mission.unlock").click().run()
+    _ok(at)
+    assert len(at.selectbox(key="mission.on_screen").options) == len(quiz.BANK)
+    for q in quiz.BANK:
+        at.selectbox(key="mission.on_screen").set_value(q.id).run()
+        _ok(at)
+        order = quiz.option_order(q, 2)
+        md = _markdown(at)
+        assert q.prompt in md and all(q.option_text(o) in md for o in order)
+    for qid in ("vanishing-float32-rounding", "overfitting-remedies-multi"):
+        q = quiz.BY_ID[qid]
+        at.selectbox(key="mission.on_screen").set_value(qid).run()
+        at.button(key=f"mission.reveal.{qid}").click().run()
+        _ok(at)
+        assert q.explanation in at.success[0].value
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        assert len(spec["data"][0]["x"]) == len(q.options)
+
+
+def test_attendee_sees_every_question_and_answers_a_six_option_one(poll_db):
+    store = poll.PollStore(poll_db)
+    code, key = store.create_room(problem="all", seed=4)
+    at = open_page(PAGE, query={"mode": "join", "room": code})
+    _ok(at)
+    assert len(at.radio) == sum(not q.multiple for q in quiz.BANK)
+    assert len(at.checkbox) == sum(len(q.options) for q in quiz.BANK if q.multiple)
+    multi = quiz.BY_ID["vanishing-fixes-multi"]
+    assert len(multi.options) == 6
+    _answer(at, multi, set(multi.option_ids), f"mission.poll.{code}.{multi.id}")  # ticks all six
+    at.button(key=f"mission.send.{multi.id}").click().run()
+    _ok(at)
+    assert store.counts(code, multi.id).per_option == {o: 1 for o in multi.option_ids}
+    store.reveal(code, key, multi.id)
+    at.button(key="mission.refresh").click().run()
+    _ok(at)
+    assert any(e.value.startswith("Wrong.") for e in at.error)  # ticking everything earns nothing

@@ -34,15 +34,86 @@ def test_lecture_question_matches_the_seed_text():
 
 
 def test_bank_covers_every_problem_and_both_kinds():
-    assert len(quiz.BANK) >= 12
+    assert len(quiz.BANK) >= 24
     for problem in quiz.PROBLEMS:
-        assert len(quiz.questions(problem)) >= 3, problem
+        assert len(quiz.questions(problem)) >= 5, problem
     assert any(q.multiple for q in quiz.BANK) and any(not q.multiple for q in quiz.BANK)
     assert sum(q.reads_chart for q in quiz.BANK) >= 6
     topics = " ".join(q.prompt + " ".join(t for _, t in q.options) for q in quiz.BANK).lower()
     for topic in ("activation", "initialization", "normalization", "residual", "clip", "dropout",
-                  "weight decay", "early stopping", "data", "gpu"):
+                  "weight decay", "early stopping", "data", "gpu", "validation", "test set",
+                  "batch norm", "skip connections", "jacobian", "float32", "degradation"):
         assert topic in topics, topic
+
+
+def _in_words(n):
+    units = "zero one two three four five six seven eight nine".split()
+    tens = {2: "twenty", 3: "thirty", 4: "forty"}
+    return tens[n // 10] + ("-" + units[n % 10] if n % 10 else "")
+
+
+def test_readme_counts_the_questions():
+    from tests.apptest_util import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    mission = readme[readme.index("### Mission"):]
+    assert mission.split("\n")[1].startswith(_in_words(len(quiz.BANK)).capitalize() + " scored questions")
+
+
+def test_lecture_explanation_says_why_slow_training_is_a_symptom():
+    text = quiz.BANK[0].explanation
+    assert "little to no weight update" in text and "slow" in text and "symptom" in text
+
+
+def _texts():
+    for q in quiz.BANK:
+        yield q.id, q.prompt
+        for _, text in q.options:
+            yield q.id, text
+        yield q.id, q.explanation
+
+
+# computer notation and other ways of writing numbers for machines, not people
+MACHINE_NUMBER = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b|\^|\*\*|sqrt\(|\d{5,}|\b\d\.\d{4,}")
+
+
+def test_numbers_in_the_quiz_are_written_for_people():
+    for qid, text in _texts():
+        assert not MACHINE_NUMBER.search(text), (qid, MACHINE_NUMBER.search(text).group(), text)
+        # four-digit numbers are years only; larger ones carry a thousands separator
+        for match in re.finditer(r"\b\d{4}\b", text):
+            assert 1990 <= int(match.group()) <= 2030, (qid, text)
+
+
+def test_the_sigmoid_explanations_do_not_call_0_25_a_bound_on_the_factor():
+    q = quiz.BY_ID["vanishing-sigmoid-derivative"]
+    assert "0.25·‖W‖₂" in q.explanation and "not by 0.25" in q.explanation
+    assert "0.29" in q.explanation and "0.14" in q.explanation and "19 such factors" in q.explanation
+    wrong = "Each layer multiplies it by at most 0.25, whatever the weights, because σ′ is never above 0.25."
+    assert wrong in [t for _, t in q.options] and q.option_text(next(iter(q.correct))) != wrong
+    for qid, text in _texts():
+        assert "at most 0.25" not in text or qid == q.id, (qid, text)
+        assert "0.25^" not in text and "10^-" not in text, (qid, text)
+
+
+ABSURD_OPTIONS = ("infinite.", "exactly zero in every layer.")
+ABSURD = ("dataset file on disk", "GPUs prevent vanishing gradients", "exactly zero in every layer",
+          "only the rare huge steps", "keeps its size", "thousands of times too large", "a few dozen steps",
+          "label-blurring", "phase diagram", "He et al. (2015) found", "degradation He et al. (2015)")
+
+
+def test_no_absurd_distractors_nor_the_reviewed_wrong_wording():
+    for qid, text in _texts():
+        assert text.lower() not in ABSURD_OPTIONS, (qid, text)
+        for phrase in ABSURD:
+            assert phrase.lower() not in text.lower(), (qid, phrase)
+
+
+@pytest.mark.parametrize("q", [q for q in quiz.BANK if q.multiple], ids=lambda q: q.id)
+def test_ticking_every_option_earns_nothing(q):
+    """Correct options at most half of all (rounded down), so ticking all earns 0 under `credit`."""
+    assert len(q.correct) <= len(q.options) // 2
+    assert quiz.credit(q, q.option_ids) == 0.0
+    assert quiz.credit(q, q.correct) == 1.0
 
 
 @pytest.mark.parametrize("q", quiz.BANK, ids=lambda q: q.id)
@@ -98,18 +169,19 @@ def test_all_right_all_wrong_and_partial():
 
 
 def test_multiple_choice_partial_credit_rule():
-    q = quiz.BY_ID["overfitting-remedies-multi"]  # a-d correct, e-f wrong: k = 4
-    assert q.multiple and len(q.correct) == 4
-    assert quiz.credit(q, "abcd") == 1.0
-    assert quiz.credit(q, "ab") == 0.5  # each correct tick: +1/k
-    assert quiz.credit(q, "abc") == 0.75
-    assert quiz.credit(q, "abce") == 0.5  # each wrong tick: -1/k
-    assert quiz.credit(q, "abcdef") == 0.5  # ticking everything: (4 - 2) / 4
+    q = quiz.BY_ID["overfitting-remedies-multi"]  # a-c correct, d-f wrong: k = 3
+    assert q.multiple and len(q.correct) == 3 and len(q.options) == 6
+    assert quiz.credit(q, "abc") == 1.0
+    assert quiz.credit(q, "ab") == pytest.approx(2 / 3)  # each correct tick: +1/k
+    assert quiz.credit(q, "a") == pytest.approx(1 / 3)
+    assert quiz.credit(q, "abce") == pytest.approx(2 / 3)  # each wrong tick: -1/k
+    assert quiz.credit(q, "abcdef") == 0.0  # ticking everything: (3 - 3) / 3
+    assert quiz.credit(q, "abcd") == pytest.approx(2 / 3)
     assert quiz.credit(q, "ef") == 0.0  # never below zero
     assert quiz.credit(q, "ae") == 0.0
     assert quiz.credit(q, "") == 0.0
     score = quiz.grade([q, quiz.BANK[0]], {q.id: "ab", quiz.BANK[0].id: "c"})
-    assert score.points == 1.5 and score.text() == "1.5 / 2" and score.n_right == 1
+    assert score.points == pytest.approx(5 / 3) and score.text() == "1.67 / 2" and score.n_right == 1
 
 
 def test_single_choice_takes_exactly_the_correct_option():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from depthkit import fmt
 from depthkit.charts.common import FIX, NEUTRAL, layout
 from depthkit.quiz import Question
 
@@ -21,11 +22,12 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
     labels = [f"{letters[i]}. {_short(q.option_text(o))}" for i, o in enumerate(order)]
     counts = [int(per_option.get(o, 0)) for o in order]
     colors = [(RIGHT if o in q.correct else NEUTRAL) if revealed else FIX for o in order]
+    shown = [fmt.integer(c) for c in counts]
     fig = go.Figure(go.Bar(x=counts, y=labels, orientation="h", marker_color=colors,
-                           text=[str(c) for c in counts], textposition="auto",
-                           hovertemplate="%{y}: %{x} attendee(s)<extra></extra>"))
+                           text=shown, textposition="auto", customdata=shown,
+                           hovertemplate="%{y}: %{customdata} attendee(s)<extra></extra>"))
     noun = "attendee" if answered == 1 else "attendees"
-    layout(fig, f"{answered} {noun} answered" + (" (answer revealed)" if revealed else ""),
+    layout(fig, f"{fmt.integer(answered)} {noun} answered" + (" (answer revealed)" if revealed else ""),
            "attendees who chose the option", "", height=120 + 45 * len(order))
     # after layout(), which sets numeric axes: options are categories, first on top
     fig.update_yaxes(type="category", autorange="reversed")
