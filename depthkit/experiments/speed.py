@@ -356,10 +356,11 @@ def _reach_text(result: Result) -> str:
     text = (f"At initialization the last hidden layer of the depth-{deep} plain network {spread} "
             f"(median over seeds). ")
     if reach < NO_REACH:
-        return text + ("The input no longer reaches the output, so every point gets about the same "
-                       "prediction: that is the vanishing-signal problem of PyTorch's default weights "
-                       "in a deep network without normalization (see the Vanishing gradients page), "
-                       "not He et al.'s degradation, which is about networks that do carry the signal. ")
+        return text + ("The input no longer reaches the output: at the start every point gets about "
+                       "the same prediction. That is the vanishing-signal problem of PyTorch's default "
+                       "weights in a deep network without normalization (see the Vanishing gradients "
+                       "page), not He et al.'s degradation, which is about networks that do carry the "
+                       "signal (below). ")
     return text
 
 
@@ -432,8 +433,9 @@ def degradation_summary(result: Result) -> str:
                    "the batch-norm network does not show degradation. ")
     return (
         f"**What you are seeing — degradation.** The batch-norm networks at depths {ds} and {dd} "
-        f"trained on for {fmt.integer(T)} steps. Batch norm rescales every layer's pre-activations to "
-        "mean 0 and variance 1 over the batch, so the signal cannot fade as in the plain network above "
+        f"kept training, to {fmt.integer(T)} steps in all. Batch norm rescales every layer's "
+        "pre-activations to mean 0 and variance 1 over the batch, so the signal cannot fade as in the "
+        "plain network above "
         "(and the weights' scale, PyTorch's default or He's, is divided out). He et al. (2016) found "
         "that a deeper plain network *with* batch norm and He initialization still reaches a higher "
         "training error than a shallower one: degradation. Here, at depth "
