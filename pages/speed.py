@@ -1,10 +1,11 @@
-"""Training speed: each step costs more with depth (measured live), and a deep plain net needs more steps."""
+"""Training speed: each step costs more with depth (measured live), times the steps a network needs
+(optimization difficulty: vanishing in the plain net, degradation in the batch-norm net)."""
 
 import time
 
 import streamlit as st
 
-from depthkit import ui
+from depthkit import fmt, ui
 from depthkit.charts import speed as charts
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
@@ -26,11 +27,12 @@ def _new_measurement() -> None:
     st.session_state[MEASUREMENT_KEY] = time.time_ns()
 
 
-ui.page_header("Training speed", "Deeper networks train slower for two reasons: every step costs more "
-               "compute, and a deep plain network needs far more steps, or never gets there.")
+ui.page_header("Training speed", "Deeper networks take longer to train for two reasons that multiply: "
+               "every step costs more compute, and a deep network can need more steps, or never reach "
+               "the target at all (optimization difficulty). Time to a loss = steps needed × time per step.")
 settings = ui.controls(exp.SpeedSettings, presets=exp.PRESETS, groups={
     "Steps to a target (trained)": ["max_depth", "width", "activation", "lr", "steps", "target_loss",
-                                    "dataset", "n_samples", "seeds", "seed"],
+                                    "long_steps", "dataset", "n_samples", "seeds", "seed"],
     "Cost per step (measured)": ["time_max_depth", "time_width", "time_width2", "time_points",
                                  "repeats", "steps_per_repeat", "compare_threads"]})
 
@@ -48,7 +50,7 @@ if settings:
         st.error(f"Not measured: {err}")
     if timing is not None:
         where = f"GPU {timing.cuda_name} and CPU" if timing.cuda_name else "CPU only (no CUDA GPU here)"
-        took = step_timing.format_seconds(timing.measure_seconds)
+        took = fmt.seconds(timing.measure_seconds)
         st.caption(f"Measured {timing.measured_at} in {took} on {timing.cpu_name}: {where}.")
         left, right = st.columns(2)
         with left:
@@ -62,7 +64,7 @@ if settings:
             ui.chart(charts.achieved_speed(timing), key="speed.achieved_speed")
         ui.explain(step_timing.timing_summary(timing))
 
-    st.subheader("2. A deep plain network needs more steps: steps to a target loss")
+    st.subheader("2. Optimization difficulty: the steps a network needs to reach a target loss")
     result = ui.run_cached(exp.run, settings)
     if result is not None:
         left, right = st.columns(2)
@@ -76,10 +78,13 @@ if settings:
         with right:
             ui.chart_cached(charts.time_to_target, settings, result, key="speed.time_to_target")
         ui.explain(exp.summary(result))
+        ui.chart_cached(charts.degradation, settings, result, key="speed.degradation")
+        ui.explain(exp.degradation_summary(result))
         tables = exp.tables(result)
         if timing is not None:
             tables.update(step_timing.timing_tables(timing))
         ui.download_tables(tables, "speed")
         ui.pytorch_code(settings.model(0, settings.max_depth),
                         label="PyTorch code for the deepest plain network")
+ui.sources("he2016", "he2015", "ioffe2015")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

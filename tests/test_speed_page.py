@@ -1,16 +1,18 @@
 """The Training Speed page through AppTest: defaults, numbers in the text, measure again, presets."""
 
 import base64
+import re
 
 import numpy as np
 import pytest
 
-from depthkit import ui
+from depthkit import fmt, ui
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
 from tests.apptest_util import open_page, plotly_specs
 
-N_CHARTS = 8  # time per step, compute, hardware, GFLOP/s; loss curves, final loss, steps, time
+N_TRAINED_CHARTS = 5  # loss curves, final loss, steps, time; degradation
+N_CHARTS = 4 + N_TRAINED_CHARTS  # time per step, compute, hardware, GFLOP/s; the trained ones
 
 
 def _result(settings: exp.SpeedSettings) -> exp.Result:
@@ -24,6 +26,14 @@ def _array(value) -> np.ndarray:
     if isinstance(value, dict):
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(float)
     return np.array(value, dtype=float)
+
+
+COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
+
+
+def _timing_text(at) -> str:
+    """The live timing's 'What you are seeing' paragraph as shown."""
+    return next(m.value for m in at.markdown if "What you are seeing — cost per step" in m.value)
 
 
 def _markdown(at) -> str:
@@ -41,7 +51,7 @@ def _check_timing_text(at) -> np.ndarray:
     depths, medians_ms = _array(trace["x"]), _array(trace["y"])
     fit = step_timing.fit_line(depths, medians_ms / 1e3)
     text = _markdown(at)
-    slope = step_timing.format_seconds(fit.slope)
+    slope = fmt.seconds(fit.slope)
     assert f"each extra layer adds **{slope} per step** (R² = {fit.r2:.3f})" in text
     return medians_ms
 
@@ -57,8 +67,15 @@ def test_defaults_render_with_numbers_from_the_run(page):
     assert len(page.get("plotly_chart")) == N_CHARTS
     assert not page.error
     text = _markdown(page)
-    assert exp.summary(_result(exp.SpeedSettings())) in text
+    result = _result(exp.SpeedSettings())
+    assert exp.summary(result) in text and exp.degradation_summary(result) in text
+    assert not COMPUTER_NOTATION.search(exp.summary(result) + exp.degradation_summary(result))
+    assert not COMPUTER_NOTATION.search(_timing_text(page)), _timing_text(page)
     _check_timing_text(page)
+    titles = [s["layout"]["title"]["text"] for s in plotly_specs(page)]
+    assert any(t.startswith("Batch-norm networks, 60 steps") for t in titles), titles
+    assert not any(COMPUTER_NOTATION.search(t) for t in titles), titles
+    assert any(e.label.startswith("Sources") for e in page.expander)
     caption = " ".join(c.value for c in page.caption)
     assert "Measured" in caption and "UTC" in caption
     assert ("CPU only" in caption) or ("GPU" in caption)
@@ -94,7 +111,10 @@ def test_every_preset_runs(page, label):
     settings = exp.SpeedSettings(**exp.PRESETS[label])
     assert page.sidebar.selectbox(key="SpeedSettings.max_depth").value == settings.max_depth
     assert len(page.get("plotly_chart")) == N_CHARTS
-    assert exp.summary(_result(settings)) in _markdown(page)
+    result = _result(settings)
+    text = _markdown(page)
+    assert exp.summary(result) in text and exp.degradation_summary(result) in text
+    assert not COMPUTER_NOTATION.search(exp.summary(result) + exp.degradation_summary(result))
 
 
 def test_link_with_small_settings_and_bad_values():
@@ -113,5 +133,5 @@ def test_timing_over_budget_is_refused_on_the_page():
                                              "repeats": "15", "steps_per_repeat": "20"})
     assert not at.exception
     assert any("Not measured" in e.value and "budget" in e.value for e in at.error)
-    assert len(at.get("plotly_chart")) == 4  # the trained half still shows
+    assert len(at.get("plotly_chart")) == N_TRAINED_CHARTS  # the trained half still shows
     assert exp.summary(_result(exp.SpeedSettings())) in _markdown(at)

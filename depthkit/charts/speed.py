@@ -1,7 +1,8 @@
 """Figures for the Training Speed page: measured cost per step, computed FLOPs, steps to a target.
 
 Pure builders: they take a `timing.Timing` or `speed.Result` and return plotly
-figures; no training, no timing, no Streamlit.
+figures; no training, no timing, no Streamlit. Numbers in titles, legends and
+hover labels are written by `depthkit.fmt`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from depthkit import fmt
 from depthkit.charts.common import (
     FIX,
     NEUTRAL,
@@ -21,10 +23,11 @@ from depthkit.charts.common import (
     zero_count,
 )
 from depthkit.experiments.speed import Result
-from depthkit.experiments.timing import Timing, format_seconds
+from depthkit.experiments.timing import Timing
 
 WIDTH_COLORS = ("#2e86ab", "#f18f01", "#6a4c93")
 VARIANT_COLORS = (PROBLEM, "#f18f01", "#6a4c93", FIX)  # plain ... residual + batch norm
+LONG_COLORS = (VARIANT_COLORS[1], VARIANT_COLORS[3])  # batch norm, residual + batch norm
 CUDA_COLOR = "#3bb273"
 LN2 = float(np.log(2.0))
 
@@ -60,7 +63,7 @@ def time_per_step(timing: Timing) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=line_x, y=(fit.intercept + fit.slope * line_x) * ms, mode="lines",
             line=dict(color=color, dash="dash"),
-            name=f"fit: +{format_seconds(fit.slope)} per layer, R² = {fit.r2:.3f}"))
+            name=f"fit: +{fmt.seconds(fit.slope)} per layer, R² = {fit.r2:.3f}"))
     if timing.cuda_name:
         med, lo, hi = _spread(timing.cuda_seconds * ms)
         fig.add_trace(go.Scatter(
@@ -129,7 +132,7 @@ def hardware(timing: Timing) -> go.Figure:
     med, lo, hi = _spread(np.array(samples) * 1e3)
     fig = go.Figure(go.Bar(x=labels, y=med, marker_color=colors,
                            error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo),
-                           text=[format_seconds(m / 1e3) for m in med], textposition="outside"))
+                           text=[fmt.seconds(m / 1e3) for m in med], textposition="outside"))
     layout(fig, f"Hardware: one step at depth {timing.thread_depth}, width {w0}", "",
            "milliseconds per step (median, min–max)")
     fig.update_yaxes(rangemode="tozero")
@@ -140,7 +143,7 @@ def hardware(timing: Timing) -> go.Figure:
 
 
 def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale: float,
-                       ceiling: float) -> None:
+                       ceiling: float, unit: str) -> None:
     """Median over seeds per variant and depth; 'not reached' (NaN) counts as above `ceiling`."""
     n_seeds = values.shape[-1]
     for v, label in enumerate(result.variants):
@@ -152,12 +155,13 @@ def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale
         safe = np.where(ok, med, 0.0)
         lo = np.where(ok, safe - np.where(ok, vals.min(axis=-1), 0.0), 0.0)
         hi = np.where(ok, np.clip(np.minimum(vals.max(axis=-1), ceiling) - safe, 0.0, None), 0.0)
-        text = [f"reached on {r} of {n_seeds} seeds" for r in reached]
+        text = [f"{fmt.num(m) + ' ' + unit if good else 'not reached'}<br>reached on {r} of {n_seeds} seeds"
+                for m, good, r in zip(med, ok, reached)]
         fig.add_trace(go.Scatter(
             x=result.depths, y=[float(m) if good else None for m, good in zip(med, ok)],
             mode="lines+markers", name=label, line=dict(color=color), marker=dict(size=9),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color),
-            text=text, hovertemplate="depth %{x}: %{y}<br>%{text}<extra>" + label + "</extra>"))
+            text=text, hovertemplate="depth %{x}: %{text}<extra>" + label + "</extra>"))
         if (~ok).any():
             fig.add_trace(go.Scatter(
                 x=result.depths[~ok], y=[ceiling] * int((~ok).sum()), mode="markers",
@@ -169,11 +173,11 @@ def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale
 def steps_to_target(result: Result) -> go.Figure:
     """Steps until the training loss first reaches the target; x = not reached."""
     fig = go.Figure()
-    _per_depth_markers(fig, result, result.steps_to_target, 1.0, float(result.steps))
+    _per_depth_markers(fig, result, result.steps_to_target, 1.0, float(result.steps), "steps")
     fig.add_hline(y=result.steps, line_dash="dot", line_color=NEUTRAL,
-                  annotation_text=f"limit: {result.steps} steps (x = not reached)",
+                  annotation_text=f"limit: {fmt.integer(result.steps)} steps (x = not reached)",
                   annotation_position="bottom right")
-    layout(fig, f"Steps to reach training loss {result.target_loss:g} (median, min–max over seeds)",
+    layout(fig, f"Steps to reach training loss {fmt.num(result.target_loss)} (median, min–max over seeds)",
            "hidden layers (depth)", "training steps", height=420)
     _depth_axis(fig, result.depths, log=True)
     fig.update_yaxes(rangemode="tozero")
@@ -186,7 +190,7 @@ def time_to_target(result: Result) -> go.Figure:
     finite = result.seconds_to_target[np.isfinite(result.seconds_to_target)]
     per_step_max = float(np.nanmax(result.seconds_per_step)) * result.steps * 1e3
     ceiling = max(float(finite.max()) * 1e3 if len(finite) else 0.0, per_step_max)
-    _per_depth_markers(fig, result, result.seconds_to_target, 1e3, ceiling)
+    _per_depth_markers(fig, result, result.seconds_to_target, 1e3, ceiling, "ms")
     layout(fig, "Wall time to reach the target (this run's trainer; x = not reached)",
            "hidden layers (depth)", "milliseconds", height=420)
     _depth_axis(fig, result.depths, log=True)
@@ -205,14 +209,15 @@ def final_loss(result: Result) -> go.Figure:
         hi = np.array([np.nanmax(r) if np.isfinite(r).any() else np.nan for r in vals])
         fig.add_trace(go.Scatter(
             x=result.depths, y=plottable(med, log=True), mode="lines+markers", name=label,
-            line=dict(color=color), marker=dict(size=9),
+            line=dict(color=color), marker=dict(size=9), customdata=fmt.nums(med),
+            hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>",
             error_y=dict(type="data", symmetric=False, array=np.nan_to_num(hi - med),
                          arrayminus=np.nan_to_num(np.clip(med - lo, 0, None)), color=color)))
     fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
                   annotation_position="bottom right")
     fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
-                  annotation_text=f"target {result.target_loss:g}", annotation_position="bottom right")
-    layout(fig, f"Training loss after {result.steps} steps (median, min–max over seeds)",
+                  annotation_text=f"target {fmt.num(result.target_loss)}", annotation_position="bottom right")
+    layout(fig, f"Training loss after {fmt.integer(result.steps)} steps (median, min–max over seeds)",
            "hidden layers (depth)", "training loss (log scale)", log_y=True, height=420)
     _depth_axis(fig, result.depths, log=True)
     notes = []
@@ -241,10 +246,11 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
             drawn = drawn or any(val is not None for val in y)
             fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", line=dict(color=color, width=1.5),
                                      name=label, legendgroup=label, showlegend=j == 0,
-                                     hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{y:.3g}}"
+                                     customdata=fmt.nums(result.losses[v, depth_index, j]),
+                                     hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{customdata}}"
                                                    "<extra></extra>"))
     fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
-                  annotation_text=f"target {result.target_loss:g}", annotation_position="bottom left")
+                  annotation_text=f"target {fmt.num(result.target_loss)}", annotation_position="bottom left")
     layout(fig, f"Training loss during training, depth {depth} (one line per seed)",
            "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
     n_div = int(result.diverged[:, depth_index].sum())
@@ -252,6 +258,39 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
         fig.add_annotation(text=f"{n_div} run(s) diverged: their lines stop where the loss became NaN/inf",
                            x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
                            showarrow=False, font=dict(color=PROBLEM))
+    if not drawn:
+        empty_note(fig, "nothing finite to plot: every run diverged at once")
+    return fig
+
+
+def degradation(result: Result) -> go.Figure:
+    """The batch-norm networks trained `long_steps`: training loss over steps at the shallow and the
+    deepest depth (dotted and solid), without and with residual connections, one line per seed."""
+    fig = go.Figure()
+    steps = np.arange(result.long_losses.shape[-1])
+    depths = [int(d) for d in result.long_depths]
+    drawn = False
+    for v, label in enumerate(result.long_variants):
+        color = LONG_COLORS[v % len(LONG_COLORS)]
+        for i, depth in enumerate(depths):
+            name = f"{label}, depth {depth}"
+            dash = "solid" if i == len(depths) - 1 else "dot"
+            for j, seed in enumerate(result.seeds):
+                curve = result.long_losses[v, i, j]
+                y = plottable(curve, log=True)
+                drawn = drawn or any(val is not None for val in y)
+                fig.add_trace(go.Scatter(
+                    x=steps, y=y, mode="lines", line=dict(color=color, width=1.5, dash=dash), name=name,
+                    legendgroup=name, showlegend=j == 0, customdata=fmt.nums(curve),
+                    hovertemplate=f"{name}, seed {seed}<br>step %{{x}}: %{{customdata}}<extra></extra>"))
+    fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
+                  annotation_text=f"target {fmt.num(result.target_loss)}", annotation_position="bottom left")
+    fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
+                  annotation_position="top right")
+    layout(fig, f"Batch-norm networks, {fmt.integer(result.long_steps)} steps: training loss at depths "
+                f"{' and '.join(str(d) for d in depths)} (one line per seed)",
+           "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
+    legend_below(fig, len(result.long_variants) * len(depths))
     if not drawn:
         empty_note(fig, "nothing finite to plot: every run diverged at once")
     return fig

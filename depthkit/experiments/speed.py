@@ -5,11 +5,23 @@ Two separate reasons make deep networks slow, measured separately:
 - **Cost per step**: live timing, in `depthkit.experiments.timing`
   (`measure`, `fit_line`); this module holds the page's settings, including
   the timing group, and the budget of both halves.
-- **Steps to a target** (`run`): plain, batch-norm, residual and
-  residual + batch-norm networks at depths 2, 4, ... trained with Adam on the
-  same data from several initialization seeds (same-shaped models batched
-  as in `train_many`), recording the first step whose training loss is at or
-  below the target.
+- **Optimization difficulty: steps to a target** (`run`): plain,
+  batch-norm, residual and residual + batch-norm networks at depths 2, 4, ...
+  trained with Adam on the same data from several initialization seeds
+  (same-shaped models batched as in `train_many`), recording the first step
+  whose training loss is at or below the target. Time to a loss is the
+  product of the two: steps needed x time per step.
+- Two measurements tell the deep plain networks' failures apart. Without
+  normalization, PyTorch's default weights shrink the signal layer by layer:
+  `input_reach` measures, at initialization, how much the deepest plain
+  network's last hidden layer still varies across the training points
+  compared with its first (vanishing). With batch norm the signal keeps its
+  scale, yet a deeper plain network can still train worse: the batch-norm
+  networks at depth ~4 and at the deepest depth keep training for
+  `long_steps` steps (their first `steps` losses are the grid's), which shows
+  whether the deeper one ends with a higher *training* loss although the
+  shallower one had long reached the target (He et al. 2016's degradation),
+  and whether residual connections remove the gap.
   Deterministic for a seed, cached like every other page.
 """
 
@@ -21,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from depthkit import budget
+from depthkit import budget, fmt
 from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
 from depthkit.experiments.timing import NOISE, measure_cost
 from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params
@@ -36,6 +48,14 @@ VARIANTS = (
     ("residual", {"residual": True}),
     ("residual + batch norm", {"norm": "batch", "residual": True}),
 )
+# the batch-norm variants trained for `long_steps` at two depths: degradation without and with skips
+LONG_VARIANTS = (1, 3)
+SHALLOW_DEPTH = 4  # the shallower network the summary compares with (nearest trained depth)
+LN2 = float(np.log(2.0))  # the loss of a constant prediction of 1/2: a coin flip
+# below this ratio of last to first hidden layer spread the input no longer reaches the output
+NO_REACH = 1e-3
+
+
 @dataclass(frozen=True)
 class SpeedSettings(Settings):
     # --- steps to a target (trained, cached) ---
@@ -54,6 +74,12 @@ class SpeedSettings(Settings):
     n_samples: int = param(200, lo=40, hi=2000, options=(100, 200, 500, 1000, 2000),
                            label="Points (70% for training)")
     # initialization seeds seed, seed+1, ...; the data is the same for all
+    # the batch-norm networks at depth 4 and the deepest keep training to here (degradation)
+    long_steps: int = param(60, lo=10, hi=1000, options=(30, 60, 100, 150, 200, 300, 500, 1000),
+                            label="Steps for the batch-norm networks (degradation)",
+                            help="The batch-norm networks at depth 4 and at the deepest depth keep "
+                                 "training for this many steps: does the deeper one end with a higher "
+                                 "training loss once the shallower one has long reached the target?")
     seeds: int = param(3, lo=1, hi=10, label="Seeds per network")
     seed: int = param(0, lo=0, hi=10_000, label="First seed")
     # --- cost per step (measured live) ---
@@ -96,12 +122,27 @@ class SpeedSettings(Settings):
     def train_settings(self, seed: int) -> TrainSettings:
         return TrainSettings(optimizer="adam", lr=self.lr, steps=self.steps, seed=seed)
 
+    @property
+    def long_depths(self) -> list[int]:
+        """The depths trained for `long_steps`: the one nearest 4 and the deepest."""
+        return sorted({shallow_depth(self.depths), self.depths[-1]})
+
+    @property
+    def total_long_steps(self) -> int:
+        """Steps of the long runs: never fewer than the grid's."""
+        return max(self.steps, self.long_steps)
+
+
+def shallow_depth(depths: list[int] | np.ndarray) -> int:
+    """The trained depth nearest SHALLOW_DEPTH."""
+    return int(min(depths, key=lambda d: abs(d - SHALLOW_DEPTH)))
+
 
 PRESETS: dict[str, dict] = {
     "Defaults": {},
     "Gentler Adam (lr 0.01)": {"lr": 0.01, "steps": 50},
     "Up to depth 64": {"max_depth": 64, "seeds": 2},
-    "tanh instead of ReLU": {"activation": "tanh", "lr": 0.01, "steps": 50},
+    "tanh instead of ReLU": {"activation": "tanh", "lr": 0.01, "steps": 50, "long_steps": 150},
     "Wide layers, timed": {"time_width": 128, "time_width2": 256, "time_points": 200,
                            "time_max_depth": 16},
 }
@@ -131,13 +172,25 @@ class Result:
     n_train: int
     lr: float
     activation: str
+    # degradation: the batch-norm variants LONG_VARIANTS at long_depths, trained long_steps
+    long_variants: tuple  # [2] labels
+    long_depths: np.ndarray  # [2] shallow, deepest
+    long_steps: int
+    long_losses: np.ndarray  # [2, 2, S, long_steps+1] training loss (NaN once diverged)
+    # vanishing: the deepest plain network at initialization, last / first hidden layer's spread
+    input_reach: np.ndarray  # [S] across the training points (0 = the input no longer shows)
 
 
 def train_cost(settings: SpeedSettings) -> float:
-    """FLOPs of the training grid: `steps` training steps and one last forward pass per model."""
+    """FLOPs of the training grid: `steps` training steps and one last forward pass per model,
+    the long runs' extra steps, and the forward pass that measures the input's reach."""
     n, w = settings.data_settings().n_train, settings.width
     per_seed = sum(budget.train_step_flops(n, 2, d, w) * settings.steps + budget.forward_flops(n, 2, d, w)
                    for d in settings.depths) * len(VARIANTS)
+    extra = settings.total_long_steps - settings.steps
+    per_seed += sum(budget.train_step_flops(n, 2, d, w) * extra for d in settings.long_depths) \
+        * len(LONG_VARIANTS)
+    per_seed += budget.forward_flops(n, 2, settings.depths[-1], w)
     return float(per_seed * settings.seeds)
 
 
@@ -193,6 +246,23 @@ def train_losses(model: ModelSettings, ts: TrainSettings, seeds: list[int], data
     return out, seconds
 
 
+def input_reach(model: ModelSettings, seeds: list[int], data: Dataset) -> np.ndarray:
+    """[K] at initialization: how much the last hidden layer varies across the training points,
+    as a fraction of how much the first does (standard deviation over points, mean over units).
+
+    Near 1: each point still looks different at the output end. Near 0: every
+    point gives the same last layer, so the network predicts the same for all
+    of them (with these default weights the biases, not the input, set it).
+    """
+    params = init_params([model] * len(seeds), seeds, data.n_inputs)
+    X = torch.as_tensor(np.stack([data.X_train] * len(seeds)))
+    with torch.no_grad():
+        _, hidden = forward(params, X, model, keep_hidden=True)
+    first = hidden[0].double().std(dim=1).mean(dim=1)
+    last = hidden[-1].double().std(dim=1).mean(dim=1)
+    return (last / first).numpy()
+
+
 def run(settings: SpeedSettings) -> Result:
     """Train every variant at every depth from `settings.seeds` seeds; see the module doc."""
     budget.check_budget(train_cost(settings), "Training every network for the steps-to-target chart")
@@ -200,17 +270,25 @@ def run(settings: SpeedSettings) -> Result:
     depths, seeds = settings.depths, [settings.seed + s for s in range(settings.seeds)]
     ts = settings.train_settings(seeds[0])
     shape = (len(VARIANTS), len(depths), len(seeds))
-    T = settings.steps
+    T, TL = settings.steps, settings.total_long_steps
+    long_depths = settings.long_depths
     losses = np.full(shape + (T + 1,), np.nan)
+    long_losses = np.full((len(LONG_VARIANTS), len(long_depths), len(seeds), TL + 1), np.nan)
     secs_to = np.full(shape, np.nan)
     per_step = np.full(shape[:2], np.nan)
     for v in range(len(VARIANTS)):
         for i, d in enumerate(depths):
             model = settings.model(v, d)
             size = max_group_size(model, len(data.y_train))
+            # a long run's first T steps are the grid's: the same run, continued
+            long = v in LONG_VARIANTS and d in long_depths
             for start in range(0, len(seeds), size):
                 chunk = seeds[start:start + size]
-                chunk_losses, seconds = train_losses(model, ts, chunk, data)
+                chunk_losses, seconds = train_losses(model, ts.replace(steps=TL) if long else ts, chunk, data)
+                if long:
+                    long_losses[LONG_VARIANTS.index(v), long_depths.index(d),
+                                start:start + len(chunk)] = chunk_losses
+                    chunk_losses, seconds = chunk_losses[:, :T + 1], seconds[:T + 1]
                 losses[v, i, start:start + len(chunk)] = chunk_losses
                 share = seconds / len(chunk)  # each model's share of its batch's time
                 per_step[v, i] = share[-1] / T
@@ -231,52 +309,144 @@ def run(settings: SpeedSettings) -> Result:
         flops_per_step=np.array([budget.train_step_flops(n_train, 2, d, settings.width) for d in depths],
                                 dtype=float),
         steps=T, target_loss=settings.target_loss, width=settings.width, n_train=n_train,
-        lr=settings.lr, activation=settings.activation)
+        lr=settings.lr, activation=settings.activation,
+        long_variants=tuple(VARIANTS[v][0] for v in LONG_VARIANTS), long_depths=np.array(long_depths),
+        long_steps=TL, long_losses=long_losses,
+        input_reach=input_reach(settings.model(0, depths[-1]), seeds, data))
 
 
 def reached_count(result: Result, variant: int, depth_index: int) -> int:
     return int(np.sum(np.isfinite(result.steps_to_target[variant, depth_index])))
 
 
+def _span(values: np.ndarray) -> str:
+    """'7' or '6–10': the whole numbers' range."""
+    lo, hi = int(np.min(values)), int(np.max(values))
+    return fmt.integer(lo) if lo == hi else f"{fmt.integer(lo)}–{fmt.integer(hi)}"
+
+
 def _steps_text(result: Result, v: int, i: int) -> str:
-    """'reached in 3-9 steps (3/3 seeds)' or 'not reached in 80 steps (0/3 seeds)'."""
+    """'reached it in 3–9 steps on 3 of 3 seeds' or 'did not reach it in 80 steps on any of 3 seeds'."""
     s = result.steps_to_target[v, i]
     n = len(s)
     hit = s[np.isfinite(s)]
     if len(hit) == 0:
-        return f"did not reach it in {result.steps} steps on any of {n} seeds"
-    span = f"{int(hit.min())}" if hit.min() == hit.max() else f"{int(hit.min())}–{int(hit.max())}"
-    return f"reached it in {span} steps on {len(hit)} of {n} seeds"
+        return f"did not reach it in {fmt.integer(result.steps)} steps on any of {n} seeds"
+    return f"reached it in {_span(hit)} steps on {len(hit)} of {n} seeds"
 
 
-def _fmt_loss(x: float) -> str:
-    return "diverged (NaN)" if not np.isfinite(x) else f"{x:.3g}"
+def _median(values: np.ndarray) -> float:
+    """Median of the finite values; NaN when none (every run diverged)."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if len(finite) else float("nan")
+
+
+def _loss(x: float) -> str:
+    return "diverged (not a number)" if not np.isfinite(x) else fmt.num(x)
+
+
+def _reach_text(result: Result) -> str:
+    """What the input-reach measurement says about the deepest plain network."""
+    reach = _median(result.input_reach)
+    deep = int(result.depths[-1])
+    spread = ("does not vary across the training points at all (its spread is exactly 0 in float32)"
+              if reach == 0 else
+              f"varies across the training points {fmt.times(reach, 'more', 'less')} than its first")
+    text = (f"At initialization the last hidden layer of the depth-{deep} plain network {spread} "
+            f"(median over seeds). ")
+    if reach < NO_REACH:
+        return text + ("The input no longer reaches the output: at the start every point gets about "
+                       "the same prediction. That is the vanishing-signal problem of PyTorch's default "
+                       "weights in a deep network without normalization (see the Vanishing gradients "
+                       "page), not He et al.'s degradation, which is about networks that do carry the "
+                       "signal (below). ")
+    return text
 
 
 def summary(result: Result) -> str:
     """'What you are seeing' for the steps-to-target part; numbers from `result`."""
     d = result.depths
     deep = len(d) - 1
-    shallow = int(np.argmin(np.abs(d - 4)))
+    shallow = list(d).index(shallow_depth(d))
     fix = len(result.variants) - 1
-    plain_shallow = float(np.nanmedian(result.final_loss[0, shallow])) \
-        if np.isfinite(result.final_loss[0, shallow]).any() else float("nan")
-    plain_deep = float(np.nanmedian(result.final_loss[0, deep])) \
-        if np.isfinite(result.final_loss[0, deep]).any() else float("nan")
+    plain_deep = result.final_loss[0, deep]
+    near_ln2 = int(np.sum(np.abs(plain_deep - LN2) < 0.01))
     return (
-        "**What you are seeing — steps to a target.** "
-        f"Each network trained for {result.steps} full-batch Adam steps (learning rate {result.lr:g}, "
-        f"width {result.width}, {result.activation}, PyTorch's default initialization) "
-        f"from {len(result.seeds)} seeds; the target is a training loss of {result.target_loss:g}. "
+        "**What you are seeing — optimization difficulty.** "
+        f"Each network trained for {fmt.integer(result.steps)} full-batch Adam steps (learning rate "
+        f"{fmt.num(result.lr)}, width {result.width}, {result.activation}, PyTorch's default "
+        f"initialization) from {len(result.seeds)} seeds; the target is a training loss of "
+        f"{fmt.num(result.target_loss)}. "
         f"The **plain** network at depth {d[shallow]} {_steps_text(result, 0, shallow)} "
-        f"(median final loss {_fmt_loss(plain_shallow)}); at depth {d[deep]} it "
-        f"{_steps_text(result, 0, deep)} (median final loss {_fmt_loss(plain_deep)}; "
-        "0.693 = ln 2 is a coin flip). "
-        f"That is He et al.'s degradation: the deeper plain network ends with the *higher* training "
-        f"error. With **residual connections and batch norm**, depth {d[deep]} "
-        f"{_steps_text(result, fix, deep)}. "
-        "Wall times: the seeds of one network train together; each model gets its share of that "
-        "batch's time, measured when this result was computed (it is cached).")
+        f"(median final loss {_loss(_median(result.final_loss[0, shallow]))}); at depth {d[deep]} it "
+        f"{_steps_text(result, 0, deep)}: median final loss {_loss(_median(plain_deep))}, within 0.01 "
+        f"of ln 2 = 0.693 on {near_ln2} of {len(plain_deep)} seeds (ln 2 is the loss of predicting ½ "
+        "for every point, a coin flip). "
+        + _reach_text(result) +
+        f"With **residual connections and batch norm**, depth {d[deep]} {_steps_text(result, fix, deep)}. "
+        "The time to reach a loss is the product of the two parts of this page: steps needed × time "
+        "per step (last chart). Wall times: the seeds of one network train together; each model gets "
+        "its share of that batch's time, measured when this result was computed (it is cached).")
+
+
+def degradation(result: Result) -> dict[str, np.ndarray]:
+    """Per-seed numbers behind the degradation text, from the long runs.
+
+    plain_*: batch norm without skips; residual_*: residual + batch norm;
+    *_shallow / *_deep: final training loss at the two depths; plain_lowest: the
+    deep plain network's lowest loss over all its steps; shallow_steps: steps the
+    shallow plain batch-norm network needed to reach the target (NaN = never).
+    """
+    L = result.long_losses
+    with np.errstate(all="ignore"):
+        lowest = np.array([np.nanmin(c) if np.isfinite(c).any() else np.nan for c in L[0, -1]])
+    return {
+        "plain_shallow": L[0, 0, :, -1], "plain_deep": L[0, -1, :, -1], "plain_lowest": lowest,
+        "residual_shallow": L[1, 0, :, -1], "residual_deep": L[1, -1, :, -1],
+        "shallow_steps": np.array([first_at_or_below(c, result.target_loss) for c in L[0, 0]]),
+    }
+
+
+def degradation_summary(result: Result) -> str:
+    """'What you are seeing' for the batch-norm networks trained `long_steps`; numbers from `result`."""
+    g = degradation(result)
+    ds, dd = (int(x) for x in result.long_depths[[0, -1]])
+    n, T = len(result.seeds), result.long_steps
+    reached = np.isfinite(g["shallow_steps"])
+    if reached.any():
+        most = float(np.max(g["shallow_steps"][reached]))
+        need = (f"reached the target ({fmt.num(result.target_loss)}) in {_span(g['shallow_steps'][reached])} "
+                f"steps on {int(reached.sum())} of {n} seeds")
+        if most > 0:
+            need += f", so {fmt.integer(T)} steps are {fmt.times(T / most, 'more')} than it needed"
+    else:
+        need = f"did not reach the target ({fmt.num(result.target_loss)}) on any of {n} seeds"
+    higher = int(np.sum(g["plain_deep"] > g["plain_shallow"]))
+    lowest_above = int(np.sum(g["plain_lowest"] > g["plain_shallow"]))
+    below = int(np.sum(g["residual_deep"] <= result.target_loss))
+    if higher > n / 2:
+        verdict = (f"The deeper network ends with the higher *training* loss on {higher} of {n} seeds: "
+                   "that is degradation, and since it is the training loss it is not overfitting. ")
+    else:
+        verdict = (f"The deeper network ends higher on only {higher} of {n} seeds: at these settings "
+                   "the batch-norm network does not show degradation. ")
+    return (
+        f"**What you are seeing — degradation.** The batch-norm networks at depths {ds} and {dd} "
+        f"kept training, to {fmt.integer(T)} steps in all. Batch norm rescales every layer's "
+        "pre-activations to mean 0 and variance 1 over the batch, so the signal cannot fade as in the "
+        "plain network above "
+        "(and the weights' scale, PyTorch's default or He's, is divided out). He et al. (2016) found "
+        "that a deeper plain network *with* batch norm and He initialization still reaches a higher "
+        "training error than a shallower one: degradation. Here, at depth "
+        f"{ds} the plain batch-norm network {need}; it ended at a training loss of "
+        f"{_loss(_median(g['plain_shallow']))} (median). At depth {dd}, given the same "
+        f"{fmt.integer(T)} steps, it ended at {_loss(_median(g['plain_deep']))} (median), and even its "
+        f"lowest loss along the way ({_loss(_median(g['plain_lowest']))}, median) was above depth "
+        f"{ds}'s final loss on {lowest_above} of {n} seeds. " + verdict +
+        f"With **residual connections** and batch norm, depth {dd} ended at "
+        f"{_loss(_median(g['residual_deep']))} (median; depth {ds}: "
+        f"{_loss(_median(g['residual_shallow']))}), at or below the target on {below} of {n} seeds.")
 
 
 def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
@@ -289,7 +459,20 @@ def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
         "steps_to_target": result.steps_to_target[v, i, j],
         "seconds_to_target": result.seconds_to_target[v, i, j],
         "final_train_loss": result.final_loss[v, i, j], "diverged": result.diverged[v, i, j],
-        "params": result.params[v, i], "flops_per_step": result.flops_per_step[i]}}
+        "params": result.params[v, i], "flops_per_step": result.flops_per_step[i]},
+        "degradation": _degradation_table(result)}
+
+
+def _degradation_table(result: Result) -> dict[str, np.ndarray]:
+    """One row per long run: batch-norm network x depth x seed, final and lowest training loss."""
+    L = result.long_losses
+    V, D, S, _ = L.shape
+    v, i, j = (a.ravel() for a in np.meshgrid(np.arange(V), np.arange(D), np.arange(S), indexing="ij"))
+    with np.errstate(all="ignore"):
+        lowest = np.array([np.nanmin(c) if np.isfinite(c).any() else np.nan for c in L[v, i, j]])
+    return {"network": np.array(result.long_variants)[v], "depth": result.long_depths[i],
+            "seed": result.seeds[j], "steps": np.full(len(v), result.long_steps),
+            "final_train_loss": L[v, i, j, -1], "lowest_train_loss": lowest}
 
 
 # ---------------------------------------------------------------- cost per step (live)

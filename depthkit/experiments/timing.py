@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from depthkit import budget, runtime
+from depthkit import budget, fmt, runtime
 from depthkit.data import DataSettings, make_dataset
 from depthkit.models import ModelSettings, bce_per_model, forward, init_params
 from depthkit.optim import StackedOptimizer
@@ -108,6 +108,8 @@ class Timing:
     cpu_name: str
     measured_at: str  # UTC
     measure_seconds: float  # wall time of the whole measurement
+    # the machine's 1-minute load average just before the thread comparison (NaN: not known)
+    load_average: float = float("nan")
 
     @property
     def median(self) -> np.ndarray:
@@ -173,6 +175,14 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
+def load_average() -> float:
+    """The 1-minute load average (runnable processes, all users), NaN where the OS has none."""
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        return float("nan")
+
+
 def all_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 64))
 
@@ -230,6 +240,7 @@ def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing
             report(0.0, "Warming up…")
             share = 0.8 if thread_jobs else 1.0
             _run_jobs(series + cuda_jobs, R, n, report, 0.0, share)
+            load = load_average()
             if thread_jobs:  # 3 repeats: several threads on a busy machine can be very slow
                 _run_jobs(thread_jobs, min(R, THREAD_REPEATS), n, report, share, 1.0 - share)
             report(1.0, "Done.")
@@ -252,24 +263,24 @@ def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing
         cuda_seconds=np.array([j["wall"] for j in cuda_jobs]).reshape(len(cuda_jobs), R),
         cpu_name=_cpu_name(),
         measured_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        measure_seconds=time.perf_counter() - t_start)
+        measure_seconds=time.perf_counter() - t_start, load_average=load)
 
 
-def format_seconds(s: float) -> str:
-    """A duration a person reads at a glance: 0.41 ms, 2.3 s, 4.1 min, 1.2 h, 3.0 days."""
-    if not np.isfinite(s):
-        return "unknown"
-    if s < 1e-3:
-        return f"{s * 1e6:.3g} µs"
-    if s < 1:
-        return f"{s * 1e3:.3g} ms"
-    if s < 120:
-        return f"{s:.3g} s"
-    if s < 7200:
-        return f"{s / 60:.3g} min"
-    if s < 2 * 86400:
-        return f"{s / 3600:.3g} h"
-    return f"{s / 86400:.3g} days"
+def thread_text(timing: Timing) -> str:
+    """What the 1-thread vs all-threads comparison measured, and nothing it did not (no cause)."""
+    one, many = np.median(timing.thread_seconds, axis=1)[[0, -1]]
+    h = int(timing.thread_counts[-1])
+    text = (f"With {h} threads a depth-{timing.thread_depth} step took {fmt.seconds(many)}, against "
+            f"{fmt.seconds(one)} on 1 thread: {fmt.times(one / many, 'faster', 'slower')} "
+            f"(median of {timing.thread_seconds.shape[-1]} repeats each).")
+    if one / many < 1.05:
+        text += (" More threads do not always help: for small matrices, splitting each product "
+                 "across threads can cost more than it saves even on an idle machine, and other work "
+                 "on the machine competes for the same cores; this measurement does not tell which.")
+    if np.isfinite(timing.load_average):
+        text += (f" The machine's 1-minute load average just before the comparison, this measurement "
+                 f"included, was {fmt.num(timing.load_average)} on {os.cpu_count() or 1} logical CPUs.")
+    return text
 
 
 def timing_summary(timing: Timing) -> str:
@@ -284,29 +295,24 @@ def timing_summary(timing: Timing) -> str:
         f"update) of one plain ReLU network on {timing.n_points} points, "
         f"median of {timing.seconds.shape[-1]} repeats per depth"
         f"{'' if timing.steps_per_repeat == 1 else f' ({timing.steps_per_repeat} steps each)'}. "
-        f"At width {w0}, each extra layer adds **{format_seconds(fit.slope)} per step** "
+        f"At width {w0}, each extra layer adds **{fmt.seconds(fit.slope)} per step** "
         f"(R² = {fit.r2:.3f}); depth {int(timing.depths[-1])} takes "
-        f"{format_seconds(med[0, -1])} per step against {format_seconds(med[0, 0])} at depth "
+        f"{fmt.seconds(med[0, -1])} per step against {fmt.seconds(med[0, 0])} at depth "
         f"{int(timing.depths[0])}, while its FLOPs per step grow "
-        f"{timing.flops_per_step[0, -1] / timing.flops_per_step[0, 0]:.3g}x. "
-        f"Achieved speed: {g[0].min():.3g}–{g[0].max():.3g} GFLOP/s.",
+        f"{fmt.times(timing.flops_per_step[0, -1] / timing.flops_per_step[0, 0])}. "
+        f"Achieved speed: {fmt.num(g[0].min())}–{fmt.num(g[0].max())} GFLOP/s.",
     ]
     if len(timing.widths) > 1:
         fit2 = timing.fit(1)
-        lines.append(f"At width {int(timing.widths[1])} each layer adds {format_seconds(fit2.slope)} "
+        lines.append(f"At width {int(timing.widths[1])} each layer adds {fmt.seconds(fit2.slope)} "
                      f"(R² = {fit2.r2:.3f}).")
-    lines.append(f"At this rate, {EXTRAPOLATE_DEPTH} layers × {EXTRAPOLATE_STEPS:,} steps would take "
-                 f"about **{format_seconds(timing.extrapolate())}** on this machine.")
+    lines.append(f"At this rate, {EXTRAPOLATE_DEPTH} layers × {fmt.integer(EXTRAPOLATE_STEPS)} steps would "
+                 f"take about **{fmt.seconds(timing.extrapolate())}** on this machine.")
     if len(timing.thread_counts) > 1:
-        one, many = np.median(timing.thread_seconds, axis=1)[[0, -1]]
-        ratio = one / many
-        verdict = (f"{ratio:.2g}x faster" if ratio >= 1 else
-                   f"{1 / ratio:.2g}x slower: the threads waited for cores that were busy with other work")
-        lines.append(f"With {int(timing.thread_counts[-1])} threads a depth-{timing.thread_depth} step took "
-                     f"{format_seconds(many)}, against {format_seconds(one)} on 1 thread ({verdict}).")
+        lines.append(thread_text(timing))
     if timing.cuda_name:
         lines.append(f"On the GPU ({timing.cuda_name}) a depth-{int(timing.depths[-1])} step took "
-                     f"{format_seconds(float(np.median(timing.cuda_seconds[-1])))}.")
+                     f"{fmt.seconds(float(np.median(timing.cuda_seconds[-1])))}.")
     else:
         lines.append("No CUDA GPU is available here, so every timing ran on the CPU.")
     return " ".join(lines)

@@ -1,0 +1,138 @@
+"""The Training speed page's claims, at the page's own settings, for the defaults and every preset.
+
+Each claim the summaries state is checked over initialization seeds 0–9 (the
+presets' other settings unchanged), allowing at most one miss, with a margin.
+Presets that differ only in their timing fields train the same networks and
+share one run. Live timings are tested in test_speed.py (slope and R² fits).
+"""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from depthkit.experiments import speed as exp
+
+SEEDS = 10
+MISSES = 1
+MARGIN = 0.005  # a loss "higher" by less than this would not show at the page's two digits
+COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
+TRAINING_FIELDS = ("max_depth", "width", "activation", "lr", "steps", "target_loss", "long_steps",
+                   "dataset", "n_samples", "seed")
+
+
+def _settings(label: str) -> exp.SpeedSettings:
+    """The preset's own settings, with 10 seeds instead of the page's few."""
+    return exp.SpeedSettings(**exp.PRESETS[label]).replace(seeds=SEEDS)
+
+
+_RUNS: dict[tuple, exp.Result] = {}
+
+
+@pytest.fixture(scope="module", params=list(exp.PRESETS))
+def preset(request) -> tuple[exp.SpeedSettings, exp.Result]:
+    settings = _settings(request.param)
+    key = tuple(getattr(settings, f) for f in TRAINING_FIELDS)
+    if key not in _RUNS:
+        _RUNS[key] = exp.run(settings)
+    return settings, _RUNS[key]
+
+
+def _mostly(ok: np.ndarray, what: str, values) -> None:
+    ok = np.asarray(ok, dtype=bool)
+    assert len(ok) == SEEDS
+    assert ok.sum() >= SEEDS - MISSES, f"{what}: {ok.sum()} of {SEEDS} seeds; {values}"
+
+
+def _index(result: exp.Result, depth: int) -> int:
+    return list(result.depths).index(depth)
+
+
+def test_deep_plain_net_needs_more_steps_or_never_arrives(preset):
+    """Header: a deep network can need more steps, or never reach the target. The deepest plain
+    network needs more steps than the one at depth ~4 (never reaching counts as infinitely many)."""
+    settings, result = preset
+    never = lambda s: np.where(np.isnan(s), np.inf, s)  # noqa: E731
+    shallow = never(result.steps_to_target[0, _index(result, exp.shallow_depth(result.depths))])
+    deep = never(result.steps_to_target[0, -1])
+    _mostly(deep > shallow, "deep plain needs more steps", (shallow, deep))
+
+
+def test_deep_plain_net_loses_its_input_at_initialization(preset):
+    """'The input no longer reaches the output' (said when the median reach is below NO_REACH):
+    the deepest plain network's last hidden layer varies across the points less than 1/10 of
+    that threshold relative to the first, and its loss after training sits near ln 2 on the
+    ReLU settings (the text counts the seeds within 0.01 of ln 2; tanh escapes on some)."""
+    settings, result = preset
+    _mostly(result.input_reach < exp.NO_REACH / 10, "input reach", result.input_reach)
+    assert "The input no longer reaches the output" in exp.summary(result)
+    if settings.activation == "relu":
+        final = result.final_loss[0, -1]
+        _mostly(np.abs(final - math.log(2)) < 0.01 - MARGIN, "plain deep loss at ln 2", final)
+
+
+def test_residual_batchnorm_reaches_target_in_fewer_steps(preset):
+    """Residual + batch norm at the deepest depth reaches the target with steps to spare (within
+    half the steps at the defaults, 85% in every preset), in fewer steps than the plain network
+    there; the number is where the loss first got there."""
+    settings, result = preset
+    fix = result.variants.index("residual + batch norm")
+    fixed = result.steps_to_target[fix, -1]
+    plain = np.where(np.isnan(result.steps_to_target[0, -1]), np.inf, result.steps_to_target[0, -1])
+    spare = 0.5 if settings == exp.SpeedSettings(seeds=SEEDS) else 0.85
+    _mostly(fixed <= spare * settings.steps, "residual + batch norm with steps to spare", fixed)
+    _mostly(fixed < plain, "residual + batch norm faster than plain", (fixed, plain))
+    for j, s in enumerate(fixed):
+        if np.isfinite(s):
+            curve = result.losses[fix, -1, j]
+            assert curve[int(s)] <= settings.target_loss < curve[:int(s)].min(initial=np.inf)
+
+
+def test_shallow_batchnorm_net_had_steps_to_spare(preset):
+    """'… reached the target in a–b steps, so N steps are k times more than it needed': the depth-4
+    plain batch-norm network reaches the target within half of the long run's steps."""
+    settings, result = preset
+    g = exp.degradation(result)
+    _mostly(g["shallow_steps"] <= result.long_steps / 2, "shallow reached within half", g["shallow_steps"])
+    assert result.long_steps == max(settings.long_steps, settings.steps)
+
+
+def test_deeper_batchnorm_net_ends_with_higher_training_loss(preset):
+    """Degradation: given the same steps, the deepest plain batch-norm network ends with a higher
+    training loss than the one at depth ~4, and even its lowest loss along the way was above
+    the shallow one's final loss."""
+    settings, result = preset
+    g = exp.degradation(result)
+    _mostly(g["plain_deep"] > g["plain_shallow"] + MARGIN, "deep ends higher",
+            (g["plain_shallow"], g["plain_deep"]))
+    _mostly(g["plain_lowest"] > g["plain_shallow"] + MARGIN, "deep's lowest above shallow's final",
+            (g["plain_shallow"], g["plain_lowest"]))
+    text = exp.degradation_summary(result)
+    assert f"ends with the higher *training* loss on {int(np.sum(g['plain_deep'] > g['plain_shallow']))} " \
+           f"of {SEEDS} seeds: that is degradation" in text
+
+
+def test_residual_connections_remove_the_degradation(preset):
+    """'With residual connections … at or below the target': the deepest residual + batch-norm
+    network ends at most half the target, and so does the one at depth ~4."""
+    settings, result = preset
+    g = exp.degradation(result)
+    _mostly(g["residual_deep"] <= settings.target_loss / 2, "residual deep below target", g["residual_deep"])
+    _mostly(g["residual_shallow"] <= settings.target_loss / 2, "residual shallow below target",
+            g["residual_shallow"])
+
+
+def test_summaries_state_numbers_from_the_result_for_people(preset):
+    settings, result = preset
+    text = exp.summary(result)
+    hit = result.steps_to_target[3, -1]
+    hit = hit[np.isfinite(hit)]
+    span = str(int(hit.min())) if hit.min() == hit.max() else f"{int(hit.min())}–{int(hit.max())}"
+    assert f"reached it in {span} steps on {len(hit)} of {SEEDS} seeds" in text
+    assert f"for {settings.steps} full-batch Adam steps" in text
+    degradation = exp.degradation_summary(result)
+    assert f"given the same {result.long_steps} steps" in degradation
+    for part in (text, degradation):
+        assert not COMPUTER_NOTATION.search(part), part
+        assert "He et al.'s degradation" not in part or "not He et al.'s degradation" in part
