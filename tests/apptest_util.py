@@ -3,11 +3,27 @@
 import pathlib
 import re
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "streamlit_app.py")
 PAGES = re.findall(r'st\.Page\("([^"]+)"', (ROOT / "streamlit_app.py").read_text())
+
+
+_pages_manager_init = PagesManager.__init__
+
+
+def _init_without_old_pages_mode(self, *args, **kwargs):
+    """AppTest resets Streamlit's old pages/ mode flag before every run, so each run after
+    `switch_page` would run the page file alone; a real server leaves that mode for good on
+    its first run (ui.ensure_app_shell). Here every run goes through the app shell, as on
+    a server, instead of restarting itself (which would drop a click)."""
+    _pages_manager_init(self, *args, **kwargs)
+    PagesManager.uses_pages_directory = False
+
+
+PagesManager.__init__ = _init_without_old_pages_mode
 
 
 def open_page(page: str, query: dict[str, str] | None = None, timeout: float = 180) -> AppTest:
