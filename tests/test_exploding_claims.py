@@ -1,9 +1,15 @@
-"""The exploding-gradients page's claims, each over 10 seeds with at most one miss.
+"""The exploding-gradients page's claims, at the page's own settings, each over 10 seeds with at
+most one miss.
 
-Runs are built with the experiment's own builders (problem_model, fixed_model_and_train,
-data_settings, phase, repeated_product) and trained together with train_many, so the
-tests check the networks the page trains without paying for ten full page runs.
+Settings come from the page's own objects (ExplodingSettings defaults and PRESETS); networks are
+built with the experiment's builders (problem_model, fixed_model_and_train, data_settings, phase,
+batch_norm_ratios, repeated_product) and trained together with train_many, so the tests check the
+networks the page trains without paying for ten full page runs each. The default page's clipped
+network is the "Clipped" preset's network stopped after the default's 200 steps: the two settings
+differ only in the number of steps (asserted), and training does not depend on the step count.
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -13,6 +19,11 @@ from depthkit.experiments import exploding as exp
 
 SEEDS = range(10)
 MISSES = 1  # the issue allows one seed in ten to miss
+DEFAULT = exp.ExplodingSettings()
+
+
+def _preset(label: str, seed: int) -> exp.ExplodingSettings:
+    return exp.ExplodingSettings(seed=seed).replace(**exp.PRESETS[label])
 
 
 def _train(settings_list, fixed: bool):
@@ -28,81 +39,230 @@ def _misses(flags) -> int:
     return int(np.sum(~np.asarray(list(flags), dtype=bool)))
 
 
+def _mostly(flags, what: str, values=None) -> None:
+    flags = list(flags)
+    assert _misses(flags) <= MISSES, f"{what}: {flags} {values if values is not None else ''}"
+
+
+def _learned(r) -> bool:
+    """The headline's "learned": finite, final loss below LEARNED_LOSS (0.5, ln 2 is 0.69); and the
+    validation accuracy it quotes is above 85%."""
+    return r.diverged_step is None and r.final_train_loss < exp.LEARNED_LOSS and r.final_val_acc > 0.85
+
+
+def _ends(runs) -> list[tuple[float, float]]:
+    return [(round(r.final_train_loss, 2), round(r.final_val_acc, 2)) for r in runs]
+
+
+def _signal_ratio(settings: exp.ExplodingSettings) -> float:
+    data = make_dataset(exp.data_settings(settings))
+    probe = exp.probe_at_init([exp.problem_model(settings)], [settings.seed], data,
+                              n_points=exp.PROBE_POINTS)[0]
+    return probe.signal_ratio
+
+
+# --- the default page and the "Clipped" preset (the same network, 200 and 300 steps) ----------
 @pytest.fixture(scope="module")
-def default_runs():
-    settings = [exp.ExplodingSettings(seed=s) for s in SEEDS]
-    return _train(settings, fixed=False), _train(settings, fixed=True)
-
-
-def test_default_problem_explodes_or_diverges(default_runs):
-    problem, _ = default_runs
-    ok = []
-    for r in problem:
-        non_finite = r.diverged_step is not None and r.diverged_step < exp.ExplodingSettings().steps
-        grew = np.nanmax(r.grad_norm) >= 100 * r.grad_norm[0]
-        ok.append(non_finite or grew)
-    assert _misses(ok) <= MISSES
-
-
-def test_default_clipped_run_stays_finite_and_lowers_its_loss(default_runs):
-    _, fixed = default_runs
-    assert exp.ExplodingSettings().fix == "clipping"
-    ok = [r.diverged_step is None and np.all(np.isfinite(r.loss)) and np.all(np.isfinite(r.grad_norm))
-          and r.loss[-1] < 0.5 * r.loss[0] for r in fixed]
-    assert _misses(ok) <= MISSES
-
-
-@pytest.fixture(scope="module")
-def reference():
-    """The issue's reference: ReLU, depth 20, width 32, gain 2, SGD 0.05, full batch, 1,000 moons."""
-    settings = [exp.ExplodingSettings(seed=s).replace(**exp.PRESETS["Clipped"]) for s in SEEDS]
+def clipped():
+    """Problem and clipped runs of the "Clipped" preset, seeds 0-9."""
+    settings = [_preset("Clipped", s) for s in SEEDS]
     s0 = settings[0]
     model, ts = exp.problem_model(s0), exp.problem_train(s0)
+    # the issue's reference: ReLU, depth 20, width 32, gain 2, SGD 0.05, full batch, 1,000 moons
     assert (model.depth, model.width, model.activation, model.init, model.init_gain) == (20, 32, "relu",
                                                                                           "normal", 2.0)
     assert (ts.optimizer, ts.lr, ts.batch_size, ts.steps, s0.clip_norm) == ("sgd", 0.05, 0, 300, 1.0)
     assert exp.data_settings(s0).n_samples == 1000 and exp.data_settings(s0).name == "moons"
+    # the default page differs only in its step count, so its runs are these runs' first 200 steps
+    assert s0.replace(steps=DEFAULT.steps) == DEFAULT and s0.steps > DEFAULT.steps
     return _train(settings, fixed=False), _train(settings, fixed=True)
 
 
-def test_reference_unclipped_loss_is_non_finite_by_step_3(reference):
-    problem, _ = reference
-    ok = [r.diverged_step is not None and r.diverged_step <= 3 and not np.isfinite(r.loss[r.diverged_step])
-          and r.grad_norm[0] > 100 for r in problem]
-    assert _misses(ok) <= MISSES
+def test_default_problem_diverges_within_3_steps_from_a_huge_gradient(clipped):
+    problem, _ = clipped
+    _mostly((r.diverged_step is not None and r.diverged_step <= 3 and r.grad_norm[0] > 100
+             and not np.isfinite(r.loss[r.diverged_step]) for r in problem),
+            "loss non-finite by step 3, from a gradient norm above 100")
+    for r in problem:
+        assert r.diverged_step is None or exp.divergence_parts(r.divergence)[0] in ("loss", "gradient norm")
 
 
-def test_reference_clipped_loss_falls_below_0_4_within_300_steps(reference):
-    _, fixed = reference
-    ok = [r.diverged_step is None and r.loss[0] > 10 and np.nanmin(r.loss) < 0.4 for r in fixed]
-    assert _misses(ok) <= MISSES
+def test_default_clipped_network_stays_finite_and_learns_something(clipped):
+    """At the default 200 steps: finite, clipping acts, loss 10x below its start, validation
+    accuracy above 65% (a coin flip gets 50%). Whether the loss ends clearly below ln 2 varies
+    by seed, so the page computes that sentence from the run."""
+    _, fixed = clipped
+    n = DEFAULT.steps
+    ok = []
+    for r in fixed:
+        finite = r.diverged_step is None and np.all(np.isfinite(r.loss[:n + 1]))
+        # loss[n] is the loss after n updates: the default page's final loss
+        ok.append(finite and r.clipped[:n].mean() > 0.9 and r.loss[n] < 0.1 * r.loss[0]
+                  and r.val_acc[n] > 0.65)
+    _mostly(ok, "finite, clipped on >90% of steps, loss 10x lower, val acc > 0.65",
+            [(round(float(r.loss[n]), 2), round(float(r.val_acc[n]), 2)) for r in fixed])
 
 
-def _phase_at(activation: str, depth: int = 30):
+def test_reference_clipped_loss_falls_below_0_4_within_300_steps(clipped):
+    _, fixed = clipped
+    _mostly((r.diverged_step is None and r.loss[0] > 10 and np.nanmin(r.loss) < 0.4 for r in fixed),
+            "clipped: min loss < 0.4 in 300 steps")
+    # the page states the final loss and the validation accuracy: above 70% on 9 of 10 seeds
+    _mostly((r.final_val_acc > 0.7 and r.final_train_loss < 1.0 for r in fixed),
+            "clipped, 300 steps: val acc > 0.7, final loss < 1",
+            [(round(r.final_train_loss, 2), round(r.final_val_acc, 2)) for r in fixed])
+
+
+def test_default_signal_ratio_is_exploding():
+    """"a ratio of ...: it grew on its way back to the input (exploding)": above 10, with a 3x margin."""
+    ratios = [_signal_ratio(exp.ExplodingSettings(seed=s)) for s in SEEDS]
+    _mostly((r > 30 for r in ratios), "signal ratio > 30", ratios)
+
+
+# --- "Gain 3, 30 layers": clipping alone does not rescue it --------------------------------------
+@pytest.fixture(scope="module")
+def gain3():
+    settings = [_preset("Gain 3, 30 layers", s) for s in SEEDS]
+    assert (settings[0].fix, settings[0].depth, settings[0].init_gain) == ("clipping", 30, 3.0)
+    return _train(settings, fixed=False), _train(settings, fixed=True)
+
+
+def test_gain3_problem_diverges_at_once_and_clipping_alone_does_not_rescue_it(gain3):
+    problem, fixed = gain3
+    _mostly((r.diverged_step is not None and r.diverged_step <= 3 for r in problem), "problem diverged")
+    # the headline: "kept the compared network finite, but ... above a coin flip's ...: clipping
+    # at 1 alone did not rescue it" -- measured 7.5e5 to 1.9e7; 1,000 leaves a wide margin
+    _mostly((r.diverged_step is None and r.final_train_loss > 1000 for r in fixed),
+            "clipped: finite, final loss > 1000", [r.final_train_loss for r in fixed])
+    assert all(not exp.LEARNED_LOSS > r.final_train_loss for r in fixed if r.diverged_step is None)
+
+
+# --- "Step too large": He-scaled weights, lr 1 -------------------------------------------------
+@pytest.fixture(scope="module")
+def step_too_large():
+    settings = [_preset(exp.STEP_TOO_LARGE, s) for s in SEEDS]
+    assert (settings[0].init_gain, settings[0].lr, settings[0].fix) == (1.41, 1.0, "smaller lr")
+    return settings, _train(settings, fixed=False), _train(settings, fixed=True)
+
+
+def test_step_too_large_is_not_the_layers(step_too_large):
+    """The page's "a different cause" line is shown (signal ratio within 10x of 1), the start is
+    calm (gradient norm below 10), and the gradient still grows >= 100x before the run diverges."""
+    settings, problem, _ = step_too_large
+    ratios = [_signal_ratio(s) for s in settings]
+    _mostly((0.1 < r < 10 for r in ratios), "signal ratio within 10x of 1", ratios)
+    ok = [r.grad_norm[0] < 10 and r.diverged_step is not None and r.diverged_step < settings[0].steps
+          and np.nanmax(r.grad_norm) > 100 * r.grad_norm[0] for r in problem]
+    _mostly(ok, "calm start, grows >= 100x, diverges")
+
+
+def test_step_too_large_a_smaller_step_learns(step_too_large):
+    _, _, fixed = step_too_large
+    _mostly((_learned(r) for r in fixed), "lr / 10 learns", _ends(fixed))
+
+
+# --- "He init" ---------------------------------------------------------------------------------
+def test_he_init_learns():
+    settings = [_preset("He init", s) for s in SEEDS]
+    fixed = _train(settings, fixed=True)
+    _mostly((_learned(r) for r in fixed), "He init learns", _ends(fixed))
+
+
+def test_xavier_on_relu_vanishes():
+    """The Xavier line's "swaps explosion for vanishing": signal ratio below 0.1 at the default shape."""
+    ratios = []
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(fix="Xavier init", seed=seed)
+        model, _ = exp.fixed_model_and_train(s)
+        data = make_dataset(exp.data_settings(s))
+        ratios.append(exp.probe_at_init([model], [seed], data, n_points=exp.PROBE_POINTS)[0].signal_ratio)
+    _mostly((r < 0.1 / 3 for r in ratios), "Xavier ReLU ratio < 0.1 (3x margin)", ratios)
+
+
+# --- the gain x depth map -----------------------------------------------------------------------
+def _map_at(activation: str, depth: int):
     rows = []
     for seed in SEEDS:
-        s = exp.ExplodingSettings(activation=activation, depth=depth, width=32, seed=seed)
+        s = exp.ExplodingSettings(activation=activation, depth=depth, seed=seed)
         data = make_dataset(exp.data_settings(s))
         log_ratio, crossings, _ = exp.phase(exp.problem_model(s), (depth,), data, seed, contrast=False)
         rows.append((log_ratio[0], crossings[0]))
     return rows
 
 
-def test_relu_phase_diagram_at_depth_30():
+@pytest.mark.parametrize("depth", sorted({DEFAULT.depth} | {p.get("depth", DEFAULT.depth)
+                                                            for p in exp.PRESETS.values()}))
+def test_relu_crossing_sits_a_little_above_root_2_and_gain_only_rescales(depth):
     gains = list(exp.PHASE_GAINS)
+    ok, seen = [], []
+    for log_ratio, cross in _map_at("relu", depth):
+        change = log_ratio[gains.index(2.0)] - log_ratio[gains.index(1.0)]
+        seen.append((round(cross, 2), round(change - (depth - 1) * math.log10(2), 2)))
+        # "a little above √2": the page says so for crossings in (1.414, 1.8]
+        ok.append(math.sqrt(2) < cross <= 1.8 and log_ratio[gains.index(1.0)] < -3
+                  and log_ratio[gains.index(2.0)] > 2
+                  # "doubling g multiplied the ratio by about 2^(L-1)": within a factor of 3
+                  and abs(change - (depth - 1) * math.log10(2)) < math.log10(3))
+    _mostly(ok, f"ReLU depth {depth}: crossing, rescaling", seen)
+
+
+def test_tanh_crossing_is_near_1():
+    """The tanh sentence (edge of chaos) is shown when the crossing is within 0.5 of g = 1."""
+    ok = [1.0 <= cross <= 1.5 for _, cross in _map_at("tanh", 30)]
+    assert _misses(ok) <= MISSES
+
+
+def test_the_balanced_band_narrows_with_depth():
+    depths = exp.phase_depths(DEFAULT)
     ok = []
-    for log_ratio, cross in _phase_at("relu"):
-        closest = gains[int(np.nanargmin(np.abs(log_ratio)))]
-        ok.append(log_ratio[gains.index(1.0)] < -3 and log_ratio[gains.index(2.0)] > 2
-                  and 1.2 <= closest <= 1.7 and 1.2 <= cross <= 1.7)
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(seed=seed)
+        data = make_dataset(exp.data_settings(s))
+        log_ratio, _, _ = exp.phase(exp.problem_model(s), (depths[0], depths[-1]), data, seed,
+                                    contrast=False)
+        ok.append(exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
     assert _misses(ok) <= MISSES
 
 
-def test_tanh_phase_crossing_between_1_and_1_5():
-    ok = [1.0 <= cross <= 1.5 for _, cross in _phase_at("tanh")]
-    assert _misses(ok) <= MISSES
+# --- batch norm at depth (Yang et al. 2019) ------------------------------------------------------
+@pytest.fixture(scope="module")
+def batch_norm():
+    """Ratios for seeds 0-11: 0-9 for the 10-seed claims, and the page's windows of 3 seeds."""
+    seeds = tuple(range(len(SEEDS) + exp.BN_SEEDS - 1))
+    return exp.batch_norm_ratios(DEFAULT, make_dataset(exp.data_settings(DEFAULT)), seeds)
 
 
+def test_batch_norm_without_skips_grows_with_depth_and_residual_does_not(batch_norm):
+    depths = list(exp.BN_DEPTHS)
+    plain, res = batch_norm[0][:len(SEEDS)], batch_norm[1][:len(SEEDS)]
+    median = np.median(plain, axis=0)
+    assert np.all(np.diff(median) > 0), median  # the median rises with depth
+    at30 = depths.index(30)
+    _mostly(plain[:, at30] > 10, "no skips, depth 30: ratio > 10", plain[:, at30])
+    _mostly((res[:, at30] > 0.1) & (res[:, at30] < 10), "residual, depth 30: within 10x of 1", res[:, at30])
+
+
+def test_the_page_says_batch_norm_gradients_grow(batch_norm):
+    """The page's own windows of BN_SEEDS initializations (seed, seed + 1, ...) for page seeds 0-9:
+    the median at the deepest depth is above 10 and 10x the shallowest ("grow toward the input")."""
+    ok = []
+    for seed in SEEDS:
+        med = np.median(batch_norm[0][seed:seed + exp.BN_SEEDS], axis=0)
+        ok.append(med[-1] > 10 * 10 and med[-1] > 10 * 10 * med[0])  # 10x margin on both
+    _mostly(ok, "grows")
+
+
+def test_batch_norm_ratio_does_not_depend_on_the_gain():
+    """"Batch norm removes the gain's scale": the probe uses He init; with gain 2 the ratio is the same."""
+    s = exp.ExplodingSettings()
+    data = make_dataset(exp.data_settings(s))
+    he = exp.batch_norm_model(s, 20, False)
+    gain2 = he.replace(init="normal", init_gain=2.0)
+    a, b = exp.probe_at_init([he, gain2], [0, 0], data, n_points=700)
+    assert a.weight_grad_ratio == pytest.approx(b.weight_grad_ratio, rel=1e-3)
+
+
+# --- the other statements -------------------------------------------------------------------------
 def test_relu_weight_gradients_stay_balanced_while_sigmoid_collapses():
     """The page's statement: in ReLU what explodes is the scale, not the ratio between layers."""
     ok = []
@@ -136,13 +296,3 @@ def test_crossing_interpolates_the_sign_change():
 def test_probe_model_matches_the_issue_definition():
     m = exp.problem_model(exp.ExplodingSettings(init_gain=2.5))
     assert m == ModelSettings(depth=20, width=32, activation="relu", init="normal", init_gain=2.5)
-
-
-def test_the_balanced_band_narrows_with_depth():
-    ok = []
-    for seed in SEEDS:
-        s = exp.ExplodingSettings(seed=seed)
-        data = make_dataset(exp.data_settings(s))
-        log_ratio, _, _ = exp.phase(exp.problem_model(s), (5, 50), data, seed, contrast=False)
-        ok.append(exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
-    assert _misses(ok) <= MISSES
