@@ -83,7 +83,7 @@ def test_clipping_marks_and_threshold(both_diverge):
     assert r.fix.clipped.any()
     text = _texts(charts.grad_norms(r))
     assert f"clipping acted ({int(r.fix.clipped.sum())} of {r.fix.steps} steps)" in text
-    assert "clip threshold 1" in text
+    assert f"clip threshold {fmt.num(r.settings.clip_norm)}" in text
     assert "acts on training, not on the network" in _texts(charts.signal_per_layer(r))
 
 

@@ -4,18 +4,18 @@ most one miss.
 Settings come from the page's own objects (ExplodingSettings defaults and PRESETS); networks are
 built with the experiment's builders (problem_model, fixed_model_and_train, data_settings, phase,
 batch_norm_ratios, repeated_product) and trained together with train_many, so the tests check the
-networks the page trains without paying for ten full page runs each. The default page's clipped
-network is the "Clipped" preset's network stopped after the default's 200 steps: the two settings
-differ only in the number of steps (asserted), and training does not depend on the step count.
+networks the page trains without paying for ten full page runs each.
 """
 
 import math
 
 import numpy as np
 import pytest
+import torch
 
 from depthkit import ModelSettings, make_dataset, train_many
 from depthkit.experiments import exploding as exp
+from depthkit.models import forward, init_params
 
 SEEDS = range(10)
 MISSES = 1  # the issue allows one seed in ten to miss
@@ -44,10 +44,10 @@ def _mostly(flags, what: str, values=None) -> None:
     assert _misses(flags) <= MISSES, f"{what}: {flags} {values if values is not None else ''}"
 
 
-def _learned(r) -> bool:
+def _learned(r, accuracy: float = 0.85) -> bool:
     """The headline's "learned": finite, final loss below LEARNED_LOSS (0.5, ln 2 is 0.69); and the
-    validation accuracy it quotes is above 85%."""
-    return r.diverged_step is None and r.final_train_loss < exp.LEARNED_LOSS and r.final_val_acc > 0.85
+    validation accuracy it quotes is above `accuracy` (a coin flip gets 50%)."""
+    return r.diverged_step is None and r.final_train_loss < exp.LEARNED_LOSS and r.final_val_acc > accuracy
 
 
 def _ends(runs) -> list[tuple[float, float]]:
@@ -61,25 +61,15 @@ def _signal_ratio(settings: exp.ExplodingSettings) -> float:
     return probe.signal_ratio
 
 
-# --- the default page and the "Clipped" preset (the same network, 200 and 300 steps) ----------
+# --- the default page -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def clipped():
-    """Problem and clipped runs of the "Clipped" preset, seeds 0-9."""
-    settings = [_preset("Clipped", s) for s in SEEDS]
-    s0 = settings[0]
-    model, ts = exp.problem_model(s0), exp.problem_train(s0)
-    # the issue's reference: ReLU, depth 20, width 32, gain 2, SGD 0.05, full batch, 1,000 moons
-    assert (model.depth, model.width, model.activation, model.init, model.init_gain) == (20, 32, "relu",
-                                                                                          "normal", 2.0)
-    assert (ts.optimizer, ts.lr, ts.batch_size, ts.steps, s0.clip_norm) == ("sgd", 0.05, 0, 300, 1.0)
-    assert exp.data_settings(s0).n_samples == 1000 and exp.data_settings(s0).name == "moons"
-    # the default page differs only in its step count, so its runs are these runs' first 200 steps
-    assert s0.replace(steps=DEFAULT.steps) == DEFAULT and s0.steps > DEFAULT.steps
+def default_runs():
+    settings = [exp.ExplodingSettings(seed=s) for s in SEEDS]
     return _train(settings, fixed=False), _train(settings, fixed=True)
 
 
-def test_default_problem_diverges_within_3_steps_from_a_huge_gradient(clipped):
-    problem, _ = clipped
+def test_default_problem_diverges_within_3_steps_from_a_huge_gradient(default_runs):
+    problem, _ = default_runs
     _mostly((r.diverged_step is not None and r.diverged_step <= 3 and r.grad_norm[0] > 100
              and not np.isfinite(r.loss[r.diverged_step]) for r in problem),
             "loss non-finite by step 3, from a gradient norm above 100")
@@ -87,30 +77,44 @@ def test_default_problem_diverges_within_3_steps_from_a_huge_gradient(clipped):
         assert r.diverged_step is None or exp.divergence_parts(r.divergence)[0] in ("loss", "gradient norm")
 
 
-def test_default_clipped_network_stays_finite_and_learns_something(clipped):
-    """At the default 200 steps: finite, clipping acts, loss 10x below its start, validation
-    accuracy above 65% (a coin flip gets 50%). Whether the loss ends clearly below ln 2 varies
-    by seed, so the page computes that sentence from the run."""
-    _, fixed = clipped
-    n = DEFAULT.steps
-    ok = []
-    for r in fixed:
-        finite = r.diverged_step is None and np.all(np.isfinite(r.loss[:n + 1]))
-        # loss[n] is the loss after n updates: the default page's final loss
-        ok.append(finite and r.clipped[:n].mean() > 0.9 and r.loss[n] < 0.1 * r.loss[0]
-                  and r.val_acc[n] > 0.65)
-    _mostly(ok, "finite, clipped on >90% of steps, loss 10x lower, val acc > 0.65",
-            [(round(float(r.loss[n]), 2), round(float(r.val_acc[n]), 2)) for r in fixed])
+def test_default_clipped_network_stays_finite_and_learns(default_runs):
+    """The headline's "With clipping at 3 the network stayed finite and learned": finite at every
+    step, final loss below 0.5 (ln 2 is 0.69), validation accuracy above 75%; clipping acted."""
+    _, fixed = default_runs
+    assert exp.ExplodingSettings().fix == "clipping"
+    _mostly((_learned(r, accuracy=0.75) and np.all(np.isfinite(r.loss)) and r.clipped.any() for r in fixed),
+            "clipped default learns", _ends(fixed))
 
 
-def test_reference_clipped_loss_falls_below_0_4_within_300_steps(clipped):
+# --- "Clipped at 1": the issue's reference setting, 300 steps --------------------------------------
+@pytest.fixture(scope="module")
+def clipped():
+    """Problem and clipped runs of the "Clipped at 1" preset, seeds 0-9."""
+    settings = [_preset("Clipped at 1", s) for s in SEEDS]
+    s0 = settings[0]
+    model, ts = exp.problem_model(s0), exp.problem_train(s0)
+    # the issue's reference: ReLU, depth 20, width 32, gain 2, SGD 0.05, full batch, 1,000 moons
+    assert (model.depth, model.width, model.activation, model.init, model.init_gain) == (20, 32, "relu",
+                                                                                          "normal", 2.0)
+    assert (ts.optimizer, ts.lr, ts.batch_size, ts.steps, s0.clip_norm) == ("sgd", 0.05, 0, 300, 1.0)
+    assert exp.data_settings(s0).n_samples == 1000 and exp.data_settings(s0).name == "moons"
+    return _train(settings, fixed=False), _train(settings, fixed=True)
+
+
+def test_reference_unclipped_loss_is_non_finite_by_step_3(clipped):
+    problem, _ = clipped
+    _mostly((r.diverged_step is not None and r.diverged_step <= 3 and not np.isfinite(r.loss[r.diverged_step])
+             and r.grad_norm[0] > 100 for r in problem), "reference diverged by step 3")
+
+
+def test_reference_clipped_stays_finite_and_reaches_a_low_loss(clipped):
+    """Finite on every step, its lowest loss below 0.4 within 300 steps, validation accuracy above
+    70%. Its final loss is not reliably below 0.5 (the page computes that sentence from the run)."""
     _, fixed = clipped
     _mostly((r.diverged_step is None and r.loss[0] > 10 and np.nanmin(r.loss) < 0.4 for r in fixed),
             "clipped: min loss < 0.4 in 300 steps")
-    # the page states the final loss and the validation accuracy: above 70% on 9 of 10 seeds
-    _mostly((r.final_val_acc > 0.7 and r.final_train_loss < 1.0 for r in fixed),
-            "clipped, 300 steps: val acc > 0.7, final loss < 1",
-            [(round(r.final_train_loss, 2), round(r.final_val_acc, 2)) for r in fixed])
+    _mostly((r.final_val_acc > 0.7 and r.clipped.any() for r in fixed),
+            "clipped, 300 steps: val acc > 0.7, clipping acted", _ends(fixed))
 
 
 def test_default_signal_ratio_is_exploding():
@@ -199,8 +203,9 @@ def test_relu_crossing_sits_a_little_above_root_2_and_gain_only_rescales(depth):
         change = log_ratio[gains.index(2.0)] - log_ratio[gains.index(1.0)]
         seen.append((round(cross, 2), round(change - (depth - 1) * math.log10(2), 2)))
         # "a little above √2": the page says so for crossings in (1.414, 1.8]
-        ok.append(math.sqrt(2) < cross <= 1.8 and log_ratio[gains.index(1.0)] < -3
-                  and log_ratio[gains.index(2.0)] > 2
+        ok.append(math.sqrt(2) < cross <= 1.8
+                  # at depth 30 (the "Gain 3" preset): vanishing at g = 1, exploding at g = 2
+                  and (depth < 30 or (log_ratio[gains.index(1.0)] < -3 and log_ratio[gains.index(2.0)] > 2))
                   # "doubling g multiplied the ratio by about 2^(L-1)": within a factor of 3
                   and abs(change - (depth - 1) * math.log10(2)) < math.log10(3))
     _mostly(ok, f"ReLU depth {depth}: crossing, rescaling", seen)
@@ -227,14 +232,19 @@ def test_the_balanced_band_narrows_with_depth():
 # --- batch norm at depth (Yang et al. 2019) ------------------------------------------------------
 @pytest.fixture(scope="module")
 def batch_norm():
-    """Ratios for seeds 0-11: 0-9 for the 10-seed claims, and the page's windows of 3 seeds."""
-    seeds = tuple(range(len(SEEDS) + exp.BN_SEEDS - 1))
-    return exp.batch_norm_ratios(DEFAULT, make_dataset(exp.data_settings(DEFAULT)), seeds)
+    """The page's probe for page seeds 0-9: [seed, 2, BN_SEEDS, depths]. Initialization `seed` on
+    data `seed` (index 0 of each window) gives the 10-seed claims."""
+    out = []
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(seed=seed)
+        window = tuple(seed + i for i in range(exp.BN_SEEDS))
+        out.append(exp.batch_norm_ratios(s, make_dataset(exp.data_settings(s)), window))
+    return np.array(out)
 
 
 def test_batch_norm_without_skips_grows_with_depth_and_residual_does_not(batch_norm):
     depths = list(exp.BN_DEPTHS)
-    plain, res = batch_norm[0][:len(SEEDS)], batch_norm[1][:len(SEEDS)]
+    plain, res = batch_norm[:, 0, 0], batch_norm[:, 1, 0]  # [seed, depth]
     median = np.median(plain, axis=0)
     assert np.all(np.diff(median) > 0), median  # the median rises with depth
     at30 = depths.index(30)
@@ -243,23 +253,32 @@ def test_batch_norm_without_skips_grows_with_depth_and_residual_does_not(batch_n
 
 
 def test_the_page_says_batch_norm_gradients_grow(batch_norm):
-    """The page's own windows of BN_SEEDS initializations (seed, seed + 1, ...) for page seeds 0-9:
-    the median at the deepest depth is above 10 and 10x the shallowest ("grow toward the input")."""
+    """The page's median of BN_SEEDS initializations: at the deepest depth above 10 and 10x the
+    shallowest ("the weight gradients grow toward the input"), each with a 10x margin."""
     ok = []
-    for seed in SEEDS:
-        med = np.median(batch_norm[0][seed:seed + exp.BN_SEEDS], axis=0)
-        ok.append(med[-1] > 10 * 10 and med[-1] > 10 * 10 * med[0])  # 10x margin on both
+    for window in batch_norm:
+        med = np.median(window[0], axis=0)
+        ok.append(med[-1] > 10 * 10 and med[-1] > 10 * 10 * med[0])
     _mostly(ok, "grows")
 
 
-def test_batch_norm_ratio_does_not_depend_on_the_gain():
-    """"Batch norm removes the gain's scale": the probe uses He init; with gain 2 the ratio is the same."""
+def test_batch_norm_layers_do_not_depend_on_the_gain():
+    """"Batch norm removes the gain's scale (at initialization a batch-norm layer's output does not
+    depend on g)": every hidden layer's output is the same with He init and with gain 2 (only the
+    plain output layer still scales, so the chart's He-init ratio moves by less than 1.5x)."""
     s = exp.ExplodingSettings()
     data = make_dataset(exp.data_settings(s))
     he = exp.batch_norm_model(s, 20, False)
     gain2 = he.replace(init="normal", init_gain=2.0)
-    a, b = exp.probe_at_init([he, gain2], [0, 0], data, n_points=700)
-    assert a.weight_grad_ratio == pytest.approx(b.weight_grad_ratio, rel=1e-3)
+    # float64: a deep batch-norm stack amplifies float32 rounding differences (up to 1e-3 here);
+    # what remains is batch norm's eps (1e-5) added to variances that differ by g²
+    x = torch.as_tensor(data.X_train, dtype=torch.float64)[None]
+    hidden = [forward(init_params([m], [0], 2, torch.float64), x, m, {}, training=True,
+                      update_stats=False, keep_hidden=True)[1] for m in (he, gain2)]
+    for a, b in zip(*hidden):
+        assert float(torch.linalg.vector_norm(a - b) / torch.linalg.vector_norm(a)) < 1e-3
+    ra, rb = (p.weight_grad_ratio for p in exp.probe_at_init([he, gain2], [0, 0], data, n_points=700))
+    assert 1 / 1.5 < ra / rb < 1.5
 
 
 # --- the other statements -------------------------------------------------------------------------

@@ -78,8 +78,10 @@ class ExplodingSettings(Settings):
                           "batch norm: normalize every hidden layer (removes the gain's scale, but "
                           "without skip connections its gradients still grow with depth). "
                           "Everything else stays the same.")
-    # rescale the whole gradient to this norm when it is larger (the "clipping" fix)
-    clip_norm: float = param(1.0, lo=0.01, hi=100.0, options=(0.1, 0.3, 1.0, 3.0, 10.0),
+    # rescale the whole gradient to this norm when it is larger (the "clipping" fix). 3, not 1:
+    # at 1 each step moves the weights by only lr × 1 and in 200 steps the clipped network ended
+    # below a loss of 0.5 on 4 of 10 seeds (20-29, seeds no test uses); at 3 on 9 of 10
+    clip_norm: float = param(3.0, lo=0.01, hi=100.0, options=(0.1, 0.3, 1.0, 3.0, 10.0),
                              label="Clip gradient norm at")
     # 200 keeps the default view near 2 s on a small CPU; the reference setting uses 300
     steps: int = param(200, lo=10, hi=2000, options=(50, 100, 200, 300, 500, 1000, 2000),
@@ -91,12 +93,12 @@ class ExplodingSettings(Settings):
 STEP_TOO_LARGE = "Step too large: lr 1 (another cause)"
 PRESETS = {
     # clipping alone does not rescue this one: the page's headline says so
-    "Gain 3, 30 layers": {"depth": 30, "init_gain": 3.0},
+    "Gain 3, 30 layers": {"depth": 30, "init_gain": 3.0, "clip_norm": 1.0},
     # He init, so the layers do not amplify the backward signal: the step itself is too
     # large for the curvature of the loss (step-size instability, not exploding layers)
     STEP_TOO_LARGE: {"init_gain": 1.41, "lr": 1.0, "fix": "smaller lr"},
-    # the default with 300 steps: clipped at 1.0, more steps to climb down from its start
-    "Clipped": {"init_gain": 2.0, "depth": 20, "lr": 0.05, "fix": "clipping", "clip_norm": 1.0,
+    # the reference setting: clipped at 1.0, 300 steps to climb down from its start
+    "Clipped at 1": {"init_gain": 2.0, "depth": 20, "lr": 0.05, "fix": "clipping", "clip_norm": 1.0,
                 "steps": 300},
     "He init": {"fix": "He init"},
 }
