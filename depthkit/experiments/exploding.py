@@ -353,12 +353,6 @@ def run(s: ExplodingSettings) -> Result:
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _sup(n: int) -> str:
-    """An exponent in superscript digits: 19 -> ¹⁹."""
-    return str(int(n)).translate(_SUPERSCRIPT)
 
 
 def divergence_parts(divergence: str) -> tuple[str, str]:
@@ -517,8 +511,8 @@ def _xavier_line(r: Result) -> str:
                  "and here the ratio stays within 10× of 1")
     return (f"Xavier initialization on ReLU: its variance 2/(fan_in + fan_out) is half of He's 2/fan_in "
             f"(fan-in equals fan-out here), so each ReLU layer scales the backward signal by about "
-            f"1/√2: over {s.depth - 1} layers (1/√2){_sup(s.depth - 1)} = {fmt.num(predicted)}, and the "
-            f"measured ratio at initialization is {fmt.num(ratio)}, {direction}. He et al. (2015) "
+            f"1/√2: {s.depth - 1} layers, {s.depth - 1} factors of 1/√2, give {fmt.num(predicted)}, and "
+            f"the measured ratio at initialization is {fmt.num(ratio)}, {direction}. He et al. (2015) "
             "report a 30-layer ReLU network with Xavier init that fails to converge.")
 
 
@@ -540,8 +534,8 @@ def _map_line(r: Result) -> str:
                  "at finite width the typical network needs a slightly larger g. A ReLU network has "
                  "no chaotic phase: with zero biases the gain only rescales the backward signal, by "
                  "about (g/√2)^(L−1) against He init. Here doubling g from 1 to 2 multiplied the "
-                 f"ratio by {fmt.num(change)}; "
-                 f"2{_sup(s.depth - 1)} = {fmt.num(2.0 ** (s.depth - 1))}.")
+                 f"ratio by {fmt.num(change)}; the rule predicts {s.depth - 1} factors of 2: "
+                 f"{fmt.num(2.0 ** (s.depth - 1))}.")
     elif s.activation == "tanh" and abs(r.crossing_gain - 1) <= 0.5:
         text += (", near g = 1: for tanh this is the edge of chaos (Poole et al. 2016, Schoenholz et "
                  "al. 2017) between the ordered phase (smaller g: signals converge and gradients "
