@@ -467,7 +467,7 @@ def _signal_line(r: Result) -> str:
     elif ratio < 0.1:
         verdict = "it shrank on its way back to the input (vanishing)"
     else:
-        verdict = "within 10× of 1: the layers neither amplify nor shrink it much"
+        verdict = "within 10× of 1, so the layers neither amplify nor shrink it much"
     return (f"At initialization the backward signal ||dL/dh|| of the problem network is "
             f"{fmt.num(signal[-1])} at the last hidden layer and {fmt.num(signal[0])} at the first: "
             f"a ratio of {fmt.num(ratio)}: {verdict}.")
@@ -490,8 +490,10 @@ def _step_size_line(r: Result) -> str:
     grew = (f"its gradient norm grew {fmt.times(growth)} (from {fmt.num(p.grad_norm[0])} to "
             f"{fmt.num(top)}) before it {what}" if growth > 1.05 else
             f"its gradient norm never rose above its start of {fmt.num(p.grad_norm[0])}, and it {what}")
+    ratio = p.signal_norms[0] / p.signal_norms[-1]
     return (f"**A different cause: the step is too large.** These layers do not amplify the backward "
-            f"signal (the ratio above is within 10× of 1), yet with lr {fmt.num(s.lr)} {grew}. This is "
+            f"signal (its first/last ratio above is {fmt.num(ratio)}, not above 10), yet with lr "
+            f"{fmt.num(s.lr)} {grew}. This is "
             "step-size instability: each step is longer than the curvature of the loss allows (on a "
             "quadratic, a step beyond 2 / curvature overshoots the minimum and lands higher), so the "
             "loss and the gradient feed each other. The fix is a smaller step, not a different scale "
@@ -525,8 +527,9 @@ def _map_line(r: Result) -> str:
     cross = fmt.num(r.crossing_gain)
     text = f"{name}: for {s.activation} at depth {s.depth} the ratio crosses 1 at g ≈ {cross}"
     if s.activation == "relu":
-        side = ("a little above" if 1.414 < r.crossing_gain <= 1.8 else
-                "a little below" if 1.0 <= r.crossing_gain <= 1.414 else "far from")
+        c = r.crossing_gain
+        side = ("a little above" if 1.43 < c <= 1.8 else "at" if 1.39 <= c <= 1.43 else
+                "a little below" if 1.25 <= c < 1.39 else "far from")
         gains = list(np.round(r.phase_gains, 2))
         row = r.phase_log_ratio[list(r.phase_depths).index(s.depth)]
         change = 10 ** (row[gains.index(2.0)] - row[gains.index(1.0)])
