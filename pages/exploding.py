@@ -1,4 +1,4 @@
-"""Exploding gradients: a deep net with too large an init gain beside the same net with a fix."""
+"""Exploding gradients: a deep net with too large an init gain beside the same net with one change."""
 
 import streamlit as st
 
@@ -12,11 +12,12 @@ ui.page_header("Exploding gradients",
 settings = ui.controls(exp.ExplodingSettings, presets=exp.PRESETS, groups={
     "Network": ["depth", "width", "activation", "init_gain"],
     "Training": ["lr", "steps", "seed"],
-    "Fix": ["fix", "clip_norm"],
+    "Compare with": ["fix", "clip_norm"],
 })
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
-    for run, role in ((result.problem, "problem"), (result.fix, "fix")):
+    st.info(exp.headline(result))
+    for run, role in ((result.problem, "problem"), (result.fix, "compared")):
         if run.diverged_step is not None:
             st.warning(f"The {charts.divergence_note(run, role + ' run')}. The charts stop there "
                        "and mark the step.")
@@ -35,8 +36,14 @@ if result is not None:
         ui.chart_cached(charts.weight_norms, settings, result, key="exploding.weight_norms")
     with right:
         ui.chart_cached(charts.repeated_product, settings, result, key="exploding.product")
-    ui.chart_cached(charts.phase_diagram, settings, result, key="exploding.phase")
+    left, right = st.columns(2)
+    with left:
+        ui.chart_cached(charts.gain_depth_map, settings, result, key="exploding.gain_depth_map")
+    with right:
+        ui.chart_cached(charts.batch_norm_depth, settings, result, key="exploding.batch_norm")
     ui.explain(exp.summary(result))
+    ui.sources("pascanu2013", "glorot2010", "he2015", "ioffe2015", "yang2019", "poole2016",
+               "schoenholz2017")
     ui.download_tables(exp.tables(result), "exploding")
     ui.pytorch_code(exp.problem_model(settings), label="PyTorch code for the problem network")
     st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

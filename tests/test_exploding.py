@@ -2,18 +2,22 @@
 that stay readable when a run diverges."""
 
 import dataclasses
+import json
 import pickle
+import re
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from depthkit import MAX_FLOPS, BudgetError
+from depthkit import MAX_FLOPS, BudgetError, fmt
 from depthkit.charts import exploding as charts
 from depthkit.experiments import exploding as exp
 
 CHARTS = (charts.grad_norms, charts.losses, charts.signal_per_layer, charts.weight_grad_per_layer,
-          charts.weight_norms, charts.repeated_product, charts.phase_diagram)
+          charts.weight_norms, charts.repeated_product, charts.gain_depth_map, charts.batch_norm_depth)
+CAUSES = ("loss became inf", "loss became nan", "gradient norm became inf", "gradient norm became nan")
+COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
 SMALL = dict(depth=12, steps=20)
 
 
@@ -50,8 +54,8 @@ def test_every_chart_renders_and_marks_divergence(both_diverge):
         fig.to_json()
     for build in (charts.grad_norms, charts.losses, charts.weight_norms):
         text = _texts(build(both_diverge))
-        for role, run in (("problem", both_diverge.problem), ("fix", both_diverge.fix)):
-            assert f"{role} diverged at step {run.diverged_step}: {run.divergence}" in text
+        for role, run in (("problem", both_diverge.problem), ("compared", both_diverge.fix)):
+            assert f"{role} diverged at step {run.diverged_step}: {exp.divergence_cause(run)}" in text
         crosses = [t for t in build(both_diverge).data if t.marker.symbol == "x"]
         assert len(crosses) == 2 and all(np.isfinite(c.y[0]) for c in crosses)
 
@@ -64,7 +68,7 @@ def test_a_run_non_finite_from_the_start_still_renders(both_diverge):
     for build in CHARTS:
         build(r).to_json()
     text = _texts(charts.losses(r))
-    assert "nothing finite to plot" in text and "diverged at step 0: loss became inf" in text
+    assert "nothing finite to plot" in text and "diverged at step 0: loss became infinite" in text
 
 
 def test_calm_runs_have_no_divergence_marks(calm):
@@ -79,19 +83,68 @@ def test_clipping_marks_and_threshold(both_diverge):
     assert r.fix.clipped.any()
     text = _texts(charts.grad_norms(r))
     assert f"clipping acted ({int(r.fix.clipped.sum())} of {r.fix.steps} steps)" in text
-    assert "clip threshold 1" in text
-    assert "changes training, not the network" in _texts(charts.signal_per_layer(r))
+    assert f"clip threshold {fmt.num(r.settings.clip_norm)}" in text
+    assert "acts on training, not on the network" in _texts(charts.signal_per_layer(r))
 
 
 def test_summary_numbers_come_from_the_result(both_diverge, calm):
     text = exp.summary(both_diverge)
     p = both_diverge.problem
-    assert f"at step {p.diverged_step} its {p.divergence}" in text
-    assert exp.fmt(p.grad_norm[0]) in text and exp.fmt(p.signal_norms[0] / p.signal_norms[-1]) in text
-    assert f"g ≈ {both_diverge.crossing_gain:.2f}" in text
+    assert f"at step {p.diverged_step} {exp.divergence_story(p)}" in text
+    assert fmt.num(p.grad_norm[0]) in text and fmt.num(p.signal_norms[0] / p.signal_norms[-1]) in text
+    assert f"g ≈ {fmt.num(both_diverge.crossing_gain)}" in text
+    assert "Gain × depth map of the backward-signal ratio" in text and "phase diagram" not in text.lower()
     calm_text = exp.summary(calm)
-    assert f"ends at a loss of {exp.fmt(calm.fix.loss[-1])}" in calm_text
-    assert "tanh" in calm_text
+    assert f"ends at a loss of {fmt.num(calm.fix.final_loss)}" in calm_text
+    assert "tanh" in calm_text and "edge of chaos" in calm_text
+    assert "edge of chaos" not in text and "no chaotic phase" in text  # relu
+
+
+def _with_cause(run: exp.Run, divergence: str) -> exp.Run:
+    return dataclasses.replace(run, divergence=divergence, diverged_step=2)
+
+
+@pytest.mark.parametrize("cause", CAUSES)
+def test_divergence_wording_follows_the_recorded_cause(both_diverge, cause):
+    run = _with_cause(both_diverge.problem, cause)
+    story, short = exp.divergence_story(run), exp.divergence_cause(run)
+    what, kind = cause.split(" became ")
+    assert short == f"{what} became " + ("infinite" if kind == "inf" else "not a number (NaN)")
+    if what == "loss":
+        assert story.startswith("its loss became") and "loss was still finite" not in story
+    else:  # a gradient that overflowed is not "outputs overflow": the loss was still finite
+        assert story.startswith("its gradient became") and "loss was still finite" in story
+        assert "output" not in story
+    assert ("infinite" in story) == (kind == "inf") and ("not a number" in story) == (kind == "nan")
+    r = dataclasses.replace(both_diverge, problem=run)
+    assert story in exp.summary(r) and short in exp.headline(r)
+    assert short in _texts(charts.losses(r))
+    assert not COMPUTER_NOTATION.search(exp.summary(r) + exp.headline(r) + _texts(charts.losses(r)))
+
+
+def test_headline_says_when_the_change_did_not_rescue_the_network(both_diverge):
+    fix = both_diverge.fix
+    finite = dataclasses.replace(fix, diverged_step=None, divergence="", final_loss=3.0e6, final_val_acc=0.8)
+    r = dataclasses.replace(both_diverge, fix=finite, settings=both_diverge.settings.replace(fix="clipping"))
+    text = exp.headline(r)
+    assert "alone did not rescue it" in text and "3 × 10⁶" in text and "learned" not in text
+    good = dataclasses.replace(finite, final_loss=0.2, final_val_acc=0.9)
+    text = exp.headline(dataclasses.replace(r, fix=good))
+    assert "learned" in text and "did not rescue" not in text and "90%" in text
+    text = exp.headline(both_diverge)  # both diverged
+    assert "did not rescue it: the compared network diverged too" in text
+
+
+def test_no_chart_text_uses_computer_notation(both_diverge, calm):
+    for r in (both_diverge, calm):
+        for build in CHARTS:
+            spec = json.loads(build(r).to_json())
+            texts = [spec["layout"]["title"]["text"]] + [a.get("text", "") for a in
+                                                         spec["layout"].get("annotations", [])]
+            for trace in spec["data"]:
+                texts += [trace.get("name") or "", json.dumps(trace.get("customdata", "")),
+                          json.dumps(trace.get("hovertext", "")), trace.get("hovertemplate") or ""]
+            assert not COMPUTER_NOTATION.search(" ".join(texts)), build.__name__
 
 
 def test_tables_have_equal_columns(both_diverge):
@@ -106,6 +159,7 @@ def test_same_settings_same_result(calm):
     np.testing.assert_array_equal(again.fix.loss, calm.fix.loss)
     np.testing.assert_array_equal(again.phase_log_ratio, calm.phase_log_ratio)
     np.testing.assert_array_equal(again.product_norms, calm.product_norms)
+    np.testing.assert_array_equal(again.bn_ratio, calm.bn_ratio)
     pickle.loads(pickle.dumps(calm))
 
 

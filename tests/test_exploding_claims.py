@@ -1,18 +1,31 @@
-"""The exploding-gradients page's claims, each over 10 seeds with at most one miss.
+"""The exploding-gradients page's claims, at the page's own settings, each over 10 seeds with at
+most one miss.
 
-Runs are built with the experiment's own builders (problem_model, fixed_model_and_train,
-data_settings, phase, repeated_product) and trained together with train_many, so the
-tests check the networks the page trains without paying for ten full page runs.
+Settings come from the page's own objects (ExplodingSettings defaults and PRESETS); networks are
+built with the experiment's builders (problem_model, fixed_model_and_train, data_settings, phase,
+batch_norm_ratios, repeated_product) and trained together with train_many, so the tests check the
+networks the page trains without paying for ten full page runs each. A batched run agrees with
+the page's single run statistically, not bit for bit: some of these runs are chaotic (a float
+rounding difference grows over 200 steps), which is why the thresholds keep a margin.
 """
+
+import math
 
 import numpy as np
 import pytest
+import torch
 
 from depthkit import ModelSettings, make_dataset, train_many
 from depthkit.experiments import exploding as exp
+from depthkit.models import forward, init_params
 
 SEEDS = range(10)
 MISSES = 1  # the issue allows one seed in ten to miss
+DEFAULT = exp.ExplodingSettings()
+
+
+def _preset(label: str, seed: int) -> exp.ExplodingSettings:
+    return exp.ExplodingSettings(seed=seed).replace(**exp.PRESETS[label])
 
 
 def _train(settings_list, fixed: bool):
@@ -28,36 +41,61 @@ def _misses(flags) -> int:
     return int(np.sum(~np.asarray(list(flags), dtype=bool)))
 
 
+def _mostly(flags, what: str, values=None) -> None:
+    flags = list(flags)
+    assert _misses(flags) <= MISSES, f"{what}: {flags} {values if values is not None else ''}"
+
+
+def _learned(r, accuracy: float = 0.75) -> bool:
+    """The headline's "learned": finite, final loss below LEARNED_LOSS (0.5, ln 2 is 0.69); and the
+    validation accuracy it quotes is above `accuracy` (a coin flip gets 50%)."""
+    return r.diverged_step is None and r.final_train_loss < exp.LEARNED_LOSS and r.final_val_acc > accuracy
+
+
+def _ends(runs) -> list[tuple[float, float]]:
+    return [(round(r.final_train_loss, 2), round(r.final_val_acc, 2)) for r in runs]
+
+
+def _signal_ratio(settings: exp.ExplodingSettings) -> float:
+    data = make_dataset(exp.data_settings(settings))
+    probe = exp.probe_at_init([exp.problem_model(settings)], [settings.seed], data,
+                              n_points=exp.PROBE_POINTS)[0]
+    return probe.signal_ratio
+
+
+# --- the default page -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def default_runs():
     settings = [exp.ExplodingSettings(seed=s) for s in SEEDS]
     return _train(settings, fixed=False), _train(settings, fixed=True)
 
 
-def test_default_problem_explodes_or_diverges(default_runs):
+def test_default_problem_diverges_within_3_steps_from_a_huge_gradient(default_runs):
     problem, _ = default_runs
-    ok = []
+    _mostly((r.diverged_step is not None and r.diverged_step <= 3 and r.grad_norm[0] > 100
+             and not np.isfinite(r.loss[r.diverged_step]) for r in problem),
+            "loss non-finite by step 3, from a gradient norm above 100")
     for r in problem:
-        non_finite = r.diverged_step is not None and r.diverged_step < exp.ExplodingSettings().steps
-        grew = np.nanmax(r.grad_norm) >= 100 * r.grad_norm[0]
-        ok.append(non_finite or grew)
-    assert _misses(ok) <= MISSES
+        assert r.diverged_step is None or exp.divergence_parts(r.divergence)[0] in ("loss", "gradient norm")
 
 
-def test_default_clipped_run_stays_finite_and_lowers_its_loss(default_runs):
+def test_default_clipped_network_stays_finite_and_learns(default_runs):
+    """The headline's "With clipping at 3 the network stayed finite and learned": finite at every
+    step, final loss below 0.5 (ln 2 is 0.69), validation accuracy above 75%; clipping acted."""
     _, fixed = default_runs
     assert exp.ExplodingSettings().fix == "clipping"
-    ok = [r.diverged_step is None and np.all(np.isfinite(r.loss)) and np.all(np.isfinite(r.grad_norm))
-          and r.loss[-1] < 0.5 * r.loss[0] for r in fixed]
-    assert _misses(ok) <= MISSES
+    _mostly((_learned(r) and np.all(np.isfinite(r.loss)) and r.clipped.any() for r in fixed),
+            "clipped default learns", _ends(fixed))
 
 
+# --- "Clipped at 1": the issue's reference setting, 300 steps --------------------------------------
 @pytest.fixture(scope="module")
-def reference():
-    """The issue's reference: ReLU, depth 20, width 32, gain 2, SGD 0.05, full batch, 1,000 moons."""
-    settings = [exp.ExplodingSettings(seed=s).replace(**exp.PRESETS["Clipped"]) for s in SEEDS]
+def clipped():
+    """Problem and clipped runs of the "Clipped at 1" preset, seeds 0-9."""
+    settings = [_preset("Clipped at 1", s) for s in SEEDS]
     s0 = settings[0]
     model, ts = exp.problem_model(s0), exp.problem_train(s0)
+    # the issue's reference: ReLU, depth 20, width 32, gain 2, SGD 0.05, full batch, 1,000 moons
     assert (model.depth, model.width, model.activation, model.init, model.init_gain) == (20, 32, "relu",
                                                                                           "normal", 2.0)
     assert (ts.optimizer, ts.lr, ts.batch_size, ts.steps, s0.clip_norm) == ("sgd", 0.05, 0, 300, 1.0)
@@ -65,44 +103,189 @@ def reference():
     return _train(settings, fixed=False), _train(settings, fixed=True)
 
 
-def test_reference_unclipped_loss_is_non_finite_by_step_3(reference):
-    problem, _ = reference
-    ok = [r.diverged_step is not None and r.diverged_step <= 3 and not np.isfinite(r.loss[r.diverged_step])
-          and r.grad_norm[0] > 100 for r in problem]
-    assert _misses(ok) <= MISSES
+def test_reference_unclipped_loss_is_non_finite_by_step_3(clipped):
+    problem, _ = clipped
+    _mostly((r.diverged_step is not None and r.diverged_step <= 3 and not np.isfinite(r.loss[r.diverged_step])
+             and r.grad_norm[0] > 100 for r in problem), "reference diverged by step 3")
 
 
-def test_reference_clipped_loss_falls_below_0_4_within_300_steps(reference):
-    _, fixed = reference
-    ok = [r.diverged_step is None and r.loss[0] > 10 and np.nanmin(r.loss) < 0.4 for r in fixed]
-    assert _misses(ok) <= MISSES
+def test_reference_clipped_stays_finite_and_reaches_a_low_loss(clipped):
+    """Finite on every step, its lowest loss below 0.4 within 300 steps, validation accuracy above
+    70%. Its final loss is not reliably below 0.5 (the page computes that sentence from the run)."""
+    _, fixed = clipped
+    _mostly((r.diverged_step is None and r.loss[0] > 10 and np.nanmin(r.loss) < 0.4 for r in fixed),
+            "clipped: min loss < 0.4 in 300 steps")
+    _mostly((r.final_val_acc > 0.7 and r.clipped.any() for r in fixed),
+            "clipped, 300 steps: val acc > 0.7, clipping acted", _ends(fixed))
 
 
-def _phase_at(activation: str, depth: int = 30):
+def test_default_signal_ratio_is_exploding():
+    """"a ratio of ...: it grew on its way back to the input (exploding)": above 10, with a 3x margin."""
+    ratios = [_signal_ratio(exp.ExplodingSettings(seed=s)) for s in SEEDS]
+    _mostly((r > 30 for r in ratios), "signal ratio > 30", ratios)
+
+
+# --- "Gain 3, 30 layers": clipping alone does not rescue it --------------------------------------
+@pytest.fixture(scope="module")
+def gain3():
+    settings = [_preset("Gain 3, 30 layers", s) for s in SEEDS]
+    assert (settings[0].fix, settings[0].depth, settings[0].init_gain) == ("clipping", 30, 3.0)
+    return _train(settings, fixed=False), _train(settings, fixed=True)
+
+
+def test_gain3_problem_diverges_at_once_and_clipping_alone_does_not_rescue_it(gain3):
+    problem, fixed = gain3
+    _mostly((r.diverged_step is not None and r.diverged_step <= 3 for r in problem), "problem diverged")
+    # the headline: "kept the compared network finite, but ... above a coin flip's ...: clipping
+    # at 1 alone did not rescue it" -- measured 7.5e5 to 1.9e7; 1,000 leaves a wide margin
+    _mostly((r.diverged_step is None and r.final_train_loss > 1000 for r in fixed),
+            "clipped: finite, final loss > 1000", [r.final_train_loss for r in fixed])
+    assert all(not exp.LEARNED_LOSS > r.final_train_loss for r in fixed if r.diverged_step is None)
+
+
+# --- "Step too large": He-scaled weights, lr 1 -------------------------------------------------
+@pytest.fixture(scope="module")
+def step_too_large():
+    settings = [_preset(exp.STEP_TOO_LARGE, s) for s in SEEDS]
+    assert (settings[0].init_gain, settings[0].lr, settings[0].fix) == (1.41, 1.0, "smaller lr")
+    return settings, _train(settings, fixed=False), _train(settings, fixed=True)
+
+
+def test_step_too_large_is_not_the_layers(step_too_large):
+    """The page's "a different cause" line is shown (signal ratio not above 10), the start is calm
+    (gradient norm below 10), and the gradient still grows >= 100x before the run diverges."""
+    settings, problem, _ = step_too_large
+    ratios = [_signal_ratio(s) for s in settings]
+    _mostly((r < 10 / 3 for r in ratios), "signal ratio below 10 (3x margin)", ratios)
+    ok = [r.grad_norm[0] < 10 and r.diverged_step is not None and r.diverged_step < settings[0].steps
+          and np.nanmax(r.grad_norm) > 100 * r.grad_norm[0] for r in problem]
+    _mostly(ok, "calm start, grows >= 100x, diverges")
+
+
+def test_step_too_large_a_smaller_step_learns(step_too_large):
+    _, _, fixed = step_too_large
+    _mostly((_learned(r) for r in fixed), "lr / 10 learns", _ends(fixed))
+
+
+# --- "He init" ---------------------------------------------------------------------------------
+def test_he_init_learns():
+    settings = [_preset("He init", s) for s in SEEDS]
+    fixed = _train(settings, fixed=True)
+    _mostly((_learned(r) for r in fixed), "He init learns", _ends(fixed))
+
+
+def test_xavier_on_relu_vanishes():
+    """The Xavier line's "swaps explosion for vanishing": signal ratio below 0.1 at the default shape."""
+    ratios = []
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(fix="Xavier init", seed=seed)
+        model, _ = exp.fixed_model_and_train(s)
+        data = make_dataset(exp.data_settings(s))
+        ratios.append(exp.probe_at_init([model], [seed], data, n_points=exp.PROBE_POINTS)[0].signal_ratio)
+    _mostly((r < 0.1 / 3 for r in ratios), "Xavier ReLU ratio < 0.1 (3x margin)", ratios)
+
+
+# --- the gain x depth map -----------------------------------------------------------------------
+def _map_at(activation: str, depth: int):
     rows = []
     for seed in SEEDS:
-        s = exp.ExplodingSettings(activation=activation, depth=depth, width=32, seed=seed)
+        s = exp.ExplodingSettings(activation=activation, depth=depth, seed=seed)
         data = make_dataset(exp.data_settings(s))
         log_ratio, crossings, _ = exp.phase(exp.problem_model(s), (depth,), data, seed, contrast=False)
         rows.append((log_ratio[0], crossings[0]))
     return rows
 
 
-def test_relu_phase_diagram_at_depth_30():
+@pytest.mark.parametrize("depth", sorted({DEFAULT.depth} | {p.get("depth", DEFAULT.depth)
+                                                            for p in exp.PRESETS.values()}))
+def test_relu_crossing_sits_a_little_above_root_2_and_gain_only_rescales(depth):
     gains = list(exp.PHASE_GAINS)
+    ok, seen = [], []
+    for log_ratio, cross in _map_at("relu", depth):
+        change = log_ratio[gains.index(2.0)] - log_ratio[gains.index(1.0)]
+        seen.append((round(cross, 2), round(change - (depth - 1) * math.log10(2), 2)))
+        # "at" or "a little above" √2: the page says so for crossings in [1.39, 1.8]
+        ok.append(1.39 <= cross <= 1.8
+                  # at depth 30 (the "Gain 3" preset): vanishing at g = 1, exploding at g = 2
+                  and (depth < 30 or (log_ratio[gains.index(1.0)] < -3 and log_ratio[gains.index(2.0)] > 2))
+                  # "doubling g multiplied the ratio by about 2^(L-1)": within a factor of 3
+                  and abs(change - (depth - 1) * math.log10(2)) < math.log10(3))
+    _mostly(ok, f"ReLU depth {depth}: crossing, rescaling", seen)
+    # "at finite width the typical network needs a slightly larger g"
+    assert np.median([cross for cross, _ in seen]) > math.sqrt(2)
+
+
+def test_tanh_crossing_is_near_1():
+    """The tanh sentence (edge of chaos) is shown when the crossing is within 0.5 of g = 1."""
+    ok = [1.0 <= cross <= 1.5 for _, cross in _map_at("tanh", 30)]
+    assert _misses(ok) <= MISSES
+
+
+def test_the_balanced_band_narrows_with_depth():
+    depths = exp.phase_depths(DEFAULT)
     ok = []
-    for log_ratio, cross in _phase_at("relu"):
-        closest = gains[int(np.nanargmin(np.abs(log_ratio)))]
-        ok.append(log_ratio[gains.index(1.0)] < -3 and log_ratio[gains.index(2.0)] > 2
-                  and 1.2 <= closest <= 1.7 and 1.2 <= cross <= 1.7)
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(seed=seed)
+        data = make_dataset(exp.data_settings(s))
+        log_ratio, _, _ = exp.phase(exp.problem_model(s), (depths[0], depths[-1]), data, seed,
+                                    contrast=False)
+        ok.append(exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
     assert _misses(ok) <= MISSES
 
 
-def test_tanh_phase_crossing_between_1_and_1_5():
-    ok = [1.0 <= cross <= 1.5 for _, cross in _phase_at("tanh")]
-    assert _misses(ok) <= MISSES
+# --- batch norm at depth (Yang et al. 2019) ------------------------------------------------------
+@pytest.fixture(scope="module")
+def batch_norm():
+    """The page's probe for page seeds 0-9: [seed, 2, BN_SEEDS, depths]. Initialization `seed` on
+    data `seed` (index 0 of each window) gives the 10-seed claims."""
+    out = []
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(seed=seed)
+        window = tuple(seed + i for i in range(exp.BN_SEEDS))
+        out.append(exp.batch_norm_ratios(s, make_dataset(exp.data_settings(s)), window))
+    return np.array(out)
 
 
+def test_batch_norm_without_skips_grows_with_depth_and_residual_does_not(batch_norm):
+    depths = list(exp.BN_DEPTHS)
+    plain, res = batch_norm[:, 0, 0], batch_norm[:, 1, 0]  # [seed, depth]
+    median = np.median(plain, axis=0)
+    assert np.all(np.diff(median) > 0), median  # the median rises with depth
+    at30 = depths.index(30)
+    _mostly(plain[:, at30] > 10, "no skips, depth 30: ratio > 10", plain[:, at30])
+    _mostly((res[:, at30] > 0.1) & (res[:, at30] < 10), "residual, depth 30: within 10x of 1", res[:, at30])
+
+
+def test_the_page_says_batch_norm_gradients_grow(batch_norm):
+    """The page's median of BN_SEEDS initializations: at the deepest depth above 10 and 10x the
+    shallowest ("the weight gradients grow toward the input"), each with a 10x margin."""
+    ok = []
+    for window in batch_norm:
+        med = np.median(window[0], axis=0)
+        ok.append(med[-1] > 10 * 10 and med[-1] > 10 * 10 * med[0])
+    _mostly(ok, "grows")
+
+
+def test_batch_norm_layers_do_not_depend_on_the_gain():
+    """"Batch norm removes the gain's scale (at initialization a batch-norm layer's output does not
+    depend on g)": every hidden layer's output is the same with He init and with gain 2 (only the
+    plain output layer still scales, so the chart's He-init ratio moves by less than 1.5x)."""
+    s = exp.ExplodingSettings()
+    data = make_dataset(exp.data_settings(s))
+    he = exp.batch_norm_model(s, 20, False)
+    gain2 = he.replace(init="normal", init_gain=2.0)
+    # float64: a deep batch-norm stack amplifies float32 rounding differences (up to 1e-3 here);
+    # what remains is batch norm's eps (1e-5) added to variances that differ by g²
+    x = torch.as_tensor(data.X_train, dtype=torch.float64)[None]
+    hidden = [forward(init_params([m], [0], 2, torch.float64), x, m, {}, training=True,
+                      update_stats=False, keep_hidden=True)[1] for m in (he, gain2)]
+    for a, b in zip(*hidden):
+        assert float(torch.linalg.vector_norm(a - b) / torch.linalg.vector_norm(a)) < 1e-3
+    ra, rb = (p.weight_grad_ratio for p in exp.probe_at_init([he, gain2], [0, 0], data, n_points=700))
+    assert 1 / 1.5 < ra / rb < 1.5
+
+
+# --- the other statements -------------------------------------------------------------------------
 def test_relu_weight_gradients_stay_balanced_while_sigmoid_collapses():
     """The page's statement: in ReLU what explodes is the scale, not the ratio between layers."""
     ok = []
@@ -136,13 +319,3 @@ def test_crossing_interpolates_the_sign_change():
 def test_probe_model_matches_the_issue_definition():
     m = exp.problem_model(exp.ExplodingSettings(init_gain=2.5))
     assert m == ModelSettings(depth=20, width=32, activation="relu", init="normal", init_gain=2.5)
-
-
-def test_the_balanced_band_narrows_with_depth():
-    ok = []
-    for seed in SEEDS:
-        s = exp.ExplodingSettings(seed=seed)
-        data = make_dataset(exp.data_settings(s))
-        log_ratio, _, _ = exp.phase(exp.problem_model(s), (5, 50), data, seed, contrast=False)
-        ok.append(exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
-    assert _misses(ok) <= MISSES

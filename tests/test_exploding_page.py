@@ -1,14 +1,18 @@
 """The exploding-gradients page through AppTest: defaults, every preset, a control change,
-a bad link, and a diverging run that renders with its note."""
+a bad link, and a diverging run that renders with its note. The headline and the summary of
+the defaults and every preset are written for people (no computer notation)."""
 
 import functools
+import re
 
 import pytest
 
 from depthkit.experiments import exploding as exp
+from depthkit.spec import field_spec
 from tests.apptest_util import open_page, plotly_specs
 
-N_CHARTS = 7
+N_CHARTS = 8
+COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
 
 
 @functools.cache
@@ -26,7 +30,12 @@ def _summary(at) -> str:
 def _check(at, settings: exp.ExplodingSettings) -> None:
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.get("plotly_chart")) == N_CHARTS
-    assert _summary(at) == exp.summary(_run(settings))
+    result = _run(settings)
+    assert _summary(at) == exp.summary(result)
+    assert [i.value for i in at.info][:1] == [exp.headline(result)]
+    assert not COMPUTER_NOTATION.search(exp.summary(result) + exp.headline(result))
+    assert "phase diagram" not in exp.summary(result).lower()
+    assert any(e.label.startswith("Sources") for e in at.expander)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +46,8 @@ def page():
 def test_defaults_render_with_the_divergence_note(page):
     _check(page, exp.ExplodingSettings())
     result = _run(exp.ExplodingSettings())
-    note = f"problem run diverged at step {result.problem.diverged_step}: {result.problem.divergence}"
+    problem = result.problem
+    note = f"problem run diverged at step {problem.diverged_step}: {exp.divergence_cause(problem)}"
     assert any(note in w.value for w in page.warning)
     loss_chart = plotly_specs(page)[1]
     notes = [a.get("text", "") for a in loss_chart["layout"].get("annotations", [])]
@@ -49,6 +59,26 @@ def test_defaults_render_with_the_divergence_note(page):
 def test_every_preset(page, label):
     page.button(key=f"preset.ExplodingSettings.{label}").click().run()
     _check(page, exp.ExplodingSettings(**exp.PRESETS[label]))
+
+
+def test_the_gain3_preset_says_clipping_alone_did_not_rescue_it():
+    result = _run(exp.ExplodingSettings(**exp.PRESETS["Gain 3, 30 layers"]))
+    assert "clipping at 1 alone did not rescue it" in exp.headline(result)
+    assert "fixed network" not in exp.summary(result) + exp.headline(result)
+
+
+def test_the_step_size_preset_names_its_own_mechanism():
+    assert "another cause" in exp.STEP_TOO_LARGE
+    result = _run(exp.ExplodingSettings(**exp.PRESETS[exp.STEP_TOO_LARGE]))
+    text = exp.summary(result)
+    assert "A different cause: the step is too large" in text and "step-size instability" in text
+
+
+def test_xavier_says_it_swaps_explosion_for_vanishing():
+    result = _run(exp.ExplodingSettings(fix="Xavier init"))
+    assert "swaps explosion for vanishing" in exp.summary(result)
+    assert "30-layer ReLU network with Xavier init" in exp.summary(result)
+    assert "30-layer ReLU network with Xavier init" in field_spec(exp.ExplodingSettings, "fix").help
 
 
 def test_changing_a_control_reruns_the_experiment(page):

@@ -2,7 +2,8 @@
 
 A run that became non-finite keeps every chart readable: its curve stops at
 the last finite value, a cross marks the step where it diverged, and a dashed
-line carries the note ("problem diverged at step 2: loss became nan").
+line carries the note ("problem diverged at step 2: loss became infinite"), worded from the
+cause the run recorded. Hover labels are preformatted with depthkit.fmt.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from depthkit import fmt
 from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
-from depthkit.experiments.exploding import Result, Run
+from depthkit.experiments.exploding import Result, Run, bn_medians, divergence_cause
 
 # two notes at one step do not overlap: the problem's at the top, the fix's at the bottom
 _NOTE_Y = {PROBLEM: (1.0, "top"), FIX: (0.0, "bottom")}
@@ -42,7 +44,14 @@ def _finish(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bo
 
 
 def divergence_note(run: Run, role: str) -> str:
-    return f"{role} diverged at step {run.diverged_step}: {run.divergence}"
+    """"problem diverged at step 2: loss became infinite", from the cause the run recorded."""
+    return f"{role} diverged at step {run.diverged_step}: {divergence_cause(run)}"
+
+
+def _hover(values: np.ndarray, what: str, x_name: str) -> dict:
+    """customdata and hovertemplate so the hover label shows fmt's numbers, never 2.4e+03."""
+    return dict(customdata=fmt.nums(np.asarray(values, dtype=float)),
+                hovertemplate=f"{x_name} %{{x}}<br>{what} %{{customdata}}<extra>%{{fullData.name}}</extra>")
 
 
 def _finite_top(*series: np.ndarray) -> float:
@@ -67,16 +76,17 @@ def _mark(fig: go.Figure, run: Run, role: str, color: str, y: float) -> None:
                              hovertext=[note], hoverinfo="text"))
 
 
-def _series(fig: go.Figure, run: Run, values: np.ndarray, color: str, log: bool) -> None:
+def _series(fig: go.Figure, run: Run, values: np.ndarray, color: str, log: bool, what: str) -> None:
     fig.add_trace(go.Scatter(x=np.arange(run.steps).tolist(), y=plottable(values, log=log),
-                             mode="lines", name=run.label, line=dict(color=color, width=2)))
+                             mode="lines", name=run.label, line=dict(color=color, width=2),
+                             **_hover(values, what, "step")))
 
 
 def _over_steps(r: Result, field: str, title: str, y_title: str) -> go.Figure:
     fig = go.Figure()
-    runs = ((r.problem, "problem", PROBLEM), (r.fix, "fix", FIX))
+    runs = ((r.problem, "problem", PROBLEM), (r.fix, "compared", FIX))
     for run, _, color in runs:
-        _series(fig, run, getattr(run, field), color, log=True)
+        _series(fig, run, getattr(run, field), color, log=True, what=field.replace("_", " "))
     top = _finite_top(*(getattr(run, field) for run, _, _ in runs))
     for run, role, color in runs:
         _mark(fig, run, role, color, top)
@@ -107,8 +117,8 @@ def grad_norms(r: Result) -> go.Figure:
                                  marker=dict(symbol="line-ns-open", size=8, color=FIX)))
         fig.add_shape(type="line", x0=0, x1=1, y0=clip, y1=clip, xref="paper", yref="y",
                       line=dict(color=NEUTRAL, dash="dot"))
-        fig.add_annotation(text=f"clip threshold {clip:g}", x=0, y=np.log10(clip), xref="paper", yref="y",
-                           showarrow=False, xanchor="left", yanchor="top", font=dict(color=NEUTRAL))
+        fig.add_annotation(text=f"clip threshold {fmt.num(clip)}", x=0, y=np.log10(clip), xref="paper",
+                           yref="y", showarrow=False, xanchor="left", yanchor="top", font=dict(color=NEUTRAL))
     return fig
 
 
@@ -126,10 +136,12 @@ def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
         values = getattr(run, field)
         zeros += zero_count(values)
         fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1).tolist(), y=plottable(values, log=True),
-                                 mode="lines+markers", name=run.label, line=dict(color=color, width=2)))
+                                 mode="lines+markers", name=run.label, line=dict(color=color, width=2),
+                                 **_hover(values, y_title.split(" (")[0], "layer")))
     notes = []
     if not r.fix_changes_init:
-        notes.append(f"the fix ({r.settings.fix}) changes training, not the network at step 0")
+        notes.append(f"the compared change ({r.settings.fix}) acts on training, not on the network at "
+                     "step 0")
     if zeros:
         notes.append(f"{zeros} value(s) are exactly 0 (below float32's range) and not drawn")
     return _finish(fig, title, "hidden layer l (1 = next to the input)", y_title, notes=notes)
@@ -155,39 +167,85 @@ def repeated_product(r: Result) -> go.Figure:
         mine = bool(np.isclose(gain, r.settings.init_gain))
         fig.add_trace(go.Scatter(
             x=k, y=plottable(norms, log=True), mode="lines",
-            name=f"g = {gain:g}" + (" (this page's gain)" if mine else ""),
-            line=dict(width=4 if mine else 1.5, color=PROBLEM if mine else None)))
+            name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""),
+            line=dict(width=4 if mine else 1.5, color=PROBLEM if mine else None),
+            **_hover(norms, "||x||", "matrices")))
     _vline(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", (1.0, "left", "top"),
            dash="dot")
     return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
                    "matrices multiplied (entries ~ N(0, g<sup>2</sup>/width))", "||x|| (log scale)")
 
 
-def phase_diagram(r: Result) -> go.Figure:
-    """log10 ||dL/dh_1|| / ||dL/dh_L|| over gain x depth, the ratio-1 boundary and this setting."""
+def gain_depth_map(r: Result) -> go.Figure:
+    """The gain × depth map of the backward-signal ratio log10 ||dL/dh_1|| / ||dL/dh_L||, the
+    ratio-1 line and this setting. Not a phase diagram: for ReLU there is no chaotic phase,
+    the gain only rescales the ratio."""
     z = np.asarray(r.phase_log_ratio, dtype=float)
     finite = z[np.isfinite(z)]
     zmax = float(np.clip(np.abs(finite).max(), 1.0, 30.0)) if finite.size else 1.0
+    # hover: the ratio itself, written for people ("5.2 × 10⁵"), not its logarithm
+    with np.errstate(over="ignore"):
+        ratio = [[fmt.num(10 ** v) if np.isfinite(v) else "not measurable (under- or overflow)"
+                  for v in row] for row in z]
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         x=r.phase_gains.tolist(), y=r.phase_depths.tolist(),
-        z=[[float(v) if np.isfinite(v) else None for v in row] for row in z],
+        z=[[float(v) if np.isfinite(v) else None for v in row] for row in z], customdata=ratio,
         zmin=-zmax, zmax=zmax, zmid=0, colorscale="RdBu_r",
-        hovertemplate="g = %{x}<br>depth %{y}<br>log10 ratio %{z:.1f}<extra></extra>"))
+        hovertemplate="g = %{x}<br>depth %{y}<br>ratio %{customdata}<extra></extra>"))
     ok = np.isfinite(r.phase_crossing)
     if ok.any():
         fig.add_trace(go.Scatter(x=r.phase_crossing[ok].tolist(), y=r.phase_depths[ok].tolist(),
-                                 mode="lines+markers", name="ratio = 1 (the boundary)",
+                                 customdata=fmt.nums(r.phase_crossing[ok]),
+                                 hovertemplate="ratio 1 at g ≈ %{customdata}, depth %{y}<extra></extra>",
+                                 mode="lines+markers", name="ratio = 1",
                                  line=dict(color="black", width=2)))
     s = r.settings
     fig.add_trace(go.Scatter(x=[s.init_gain], y=[s.depth], mode="markers", name="this setting",
+                             hovertemplate=f"this setting: g = {fmt.num(s.init_gain)}, depth {s.depth}"
+                                           "<extra></extra>",
                              marker=dict(symbol="star", size=16, color="gold",
                                          line=dict(color="black", width=1))))
     missing = int(z.size - finite.size)
     notes = [f"{missing} blank cell(s): a norm under- or overflowed float32"] if missing else []
-    fig.update_traces(colorbar=dict(title="log10 ratio<br>red: exploding<br>blue: vanishing"),
+    if s.activation == "relu":
+        notes.append("ReLU has no chaotic phase: the gain only rescales the ratio, about (g/√2)<sup>L−1</sup>"
+                     " times He init's")
+    elif s.activation == "tanh":
+        notes.append("tanh: the ratio-1 line near g = 1 is the edge of chaos (Poole et al. 2016, "
+                     "Schoenholz et al. 2017)")
+    ticks = list(range(-int(zmax), int(zmax) + 1, max(1, int(zmax) // 4)))
+    fig.update_traces(colorbar=dict(title="ratio<br>red: exploding<br>blue: vanishing",
+                                    tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
                       selector=dict(type="heatmap"))
-    return _finish(fig, f"Phase diagram at initialization ({s.activation}): "
-                        "log10 ||dL/dh_1|| / ||dL/dh_L||",
+    return _finish(fig, f"Gain × depth map of the backward-signal ratio ({s.activation}, at "
+                        "initialization): ||dL/dh<sub>1</sub>|| / ||dL/dh<sub>L</sub>||",
                    "init gain g (weights ~ N(0, g<sup>2</sup>/fan_in))", "depth (hidden layers)",
                    log_y=False, notes=notes, height=480)
+
+
+def batch_norm_depth(r: Result) -> go.Figure:
+    """First/last weight-gradient ratio at initialization against depth, batch norm without and
+    with residual connections: median line, range band over the initializations."""
+    fig = go.Figure()
+    depths = r.bn_depths.tolist()
+    med = bn_medians(r)
+    n = r.bn_ratio.shape[1]
+    for i, (name, color) in enumerate((("batch norm, no skips", PROBLEM),
+                                       ("batch norm + residual connections", FIX))):
+        lo, hi = r.bn_ratio[i].min(axis=0), r.bn_ratio[i].max(axis=0)
+        fig.add_trace(go.Scatter(x=depths + depths[::-1], y=plottable(np.r_[hi, lo[::-1]], log=True),
+                                 fill="toself", fillcolor=color, opacity=0.18, line=dict(width=0),
+                                 hoverinfo="skip", showlegend=False, name=f"{name}: range"))
+        fig.add_trace(go.Scatter(x=depths, y=plottable(med[i], log=True), mode="lines+markers",
+                                 name=f"{name} (median of {n})", line=dict(color=color, width=2),
+                                 customdata=[f"{fmt.num(m)} (range {fmt.num(a)} to {fmt.num(b)})"
+                                             for m, a, b in zip(med[i], lo, hi)],
+                                 hovertemplate="depth %{x}<br>ratio %{customdata}<extra></extra>"))
+    fig.add_shape(type="line", x0=0, x1=1, y0=1, y1=1, xref="paper", yref="y",
+                  line=dict(color=NEUTRAL, dash="dot"))
+    return _finish(fig, f"Batch norm at initialization ({r.settings.activation}): "
+                        "||dL/dW<sub>1</sub>|| / ||dL/dW<sub>L</sub>|| against depth",
+                   "depth (hidden layers)", "first / last layer's weight gradient (log scale)",
+                   notes=["Yang et al. 2019: without skips, a batch-norm network's gradients grow with "
+                          "depth at initialization; the dotted line is a ratio of 1"])
