@@ -211,7 +211,7 @@ BANK: tuple[Question, ...] = (
        "number, and the page marks the step where the run diverged.",
        reads_chart=True),
     _q("exploding-clipped-multi", "exploding",
-       "The Exploding page's 'Clipped' preset trains the same network with the gradient norm clipped "
+       "The Exploding page's 'Clipped at 1' preset trains the same network with the gradient norm clipped "
        "at 1. What does the page show? Tick every statement that is true.",
        ["The clipped run's loss stays finite at every step.",
         "Clipping rescales the gradient on most steps, not only on a few spikes.",

@@ -2,7 +2,7 @@
 
 Each question with `reads_chart=True` is about what a challenge page shows at
 its default settings (or a named preset). Here the settings come from the
-page's experiment module itself (`VanishingSettings()`, `PRESETS["Clipped"]`,
+page's experiment module itself (`VanishingSettings()`, `PRESETS["Clipped at 1"]`,
 `SpeedSettings()` ...) and the models, training and data from that module's
 own builders, so a change of a page default moves these tests with it. Each
 runs over 10 seeds (data seed = model seed); the option marked correct must be
@@ -25,8 +25,8 @@ from sklearn.datasets import make_moons
 
 from depthkit import ModelSettings, budget, make_dataset, probe_at_init, quiz, train_many
 from depthkit.experiments import exploding, overfitting, speed, vanishing
+from tests.seeds import SEEDS
 
-SEEDS = range(10)
 MISSES = 1
 LN2 = math.log(2)
 
@@ -99,7 +99,7 @@ def test_sigmoid_first_layer_updates_round_away_in_float32(vanishing_runs):
     _mostly((r.weight_change[0] == 0 for r in trained), "first-layer weights exactly unchanged")
 
 
-# Exploding page: ExplodingSettings() and PRESETS["Clipped"] --------------------
+# Exploding page: ExplodingSettings() and PRESETS["Clipped at 1"] --------------------
 @pytest.fixture(scope="module")
 def exploding_pages():
     pages = [exploding.ExplodingSettings().replace(seed=s) for s in SEEDS]
@@ -127,7 +127,7 @@ def test_clipped_preset_stays_finite_and_clips_nearly_every_step():
     assert _answer("exploding-clipped-multi") == {
         "The clipped run's loss stays finite at every step.",
         "Clipping rescales the gradient on most steps, not only on a few spikes."}
-    pages = [exploding.ExplodingSettings(**exploding.PRESETS["Clipped"]).replace(seed=s) for s in SEEDS]
+    pages = [exploding.ExplodingSettings(**exploding.PRESETS["Clipped at 1"]).replace(seed=s) for s in SEEDS]
     assert pages[0].fix == "clipping" and pages[0].clip_norm == 1.0
     data = [make_dataset(exploding.data_settings(p)) for p in pages]
     fixed = [exploding.fixed_model_and_train(p) for p in pages]

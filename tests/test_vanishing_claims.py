@@ -12,8 +12,8 @@ import pytest
 
 from depthkit.experiments import vanishing as exp
 from depthkit.optim import ADAM_EPS
+from tests.seeds import SEEDS
 
-SEEDS = range(10)
 MAX_MISSES = 1
 DEFAULTS = "Sigmoid, 20 layers"
 SIGMOID_PROBLEM = ("Sigmoid, 20 layers", "Sigmoid + batch norm", "Residual")
