@@ -277,8 +277,8 @@ def sources(*keys: str) -> None:
         st.markdown("\n".join(f"- {ref}" for ref in refs))
 
 
-def chart(fig: go.Figure, key: str | None = None) -> None:
-    """A plotly chart at full width; taller, with larger fonts, in presenter mode.
+def show(fig: go.Figure, key: str | None = None) -> None:
+    """A ready plotly figure at full width; taller, with larger fonts, in presenter mode.
 
     Plotly's own toolbar keeps its "Download plot as a PNG" button.
     """
@@ -304,23 +304,31 @@ FIGURE_CACHE_ENTRIES = 128  # shared figures; ~11 per page view
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_figure(name: str, settings: Settings, args: tuple, _build: Callable, _result: Any) -> go.Figure:
+def _cached_figure(name: str, fingerprint: str, args: tuple, _build: Callable, _result: Any) -> go.Figure:
     return _build(_result, *args)
 
 
-def chart_cached(build: Callable[..., go.Figure], settings: Settings, result: Any, *args: Any,
-                 key: str | None = None) -> None:
-    """`chart(build(result, *args))` with the figure cached by (builder, settings, args).
+def chart(build: Callable[..., go.Figure], result: Any, *args: Any, key: str | None = None) -> None:
+    """`show(build(result, *args))`, the figure cached by (builder, result fingerprint, args).
 
-    A figure is a pure function of the result, and the result of the settings, so
-    the settings identify it. Building a plotly figure costs 20-40 ms (mostly
+    A chart builder is a pure function of its result, and a Result carries a
+    fingerprint of its content (depthkit.result), so the figure is reused while
+    the result is the same. Building a plotly figure costs 20-40 ms (mostly
     copying the template), which dominates a cached rerun of a page with many
     charts. The cached figure is shared by all sessions, so it is never changed:
     presenter mode restyles a copy.
     """
     name = f"{build.__module__}.{build.__qualname__}"
-    fig = _cached_figure(name, settings, tuple(args), build, result)
-    chart(go.Figure(fig) if presenter_mode() else fig, key=key)
+    fig = _cached_figure(name, result.fingerprint, tuple(args), build, result)
+    show(go.Figure(fig) if presenter_mode() else fig, key=key)
+
+
+def chart_cached(build: Callable[..., go.Figure], settings: Settings, result: Any, *args: Any,
+                 key: str | None = None) -> None:
+    """Deprecated while pages move to `chart(build, result)`: the figure cached by settings."""
+    name = f"{build.__module__}.{build.__qualname__}"
+    fig = _cached_figure(name, repr(settings), tuple(args), build, result)
+    show(go.Figure(fig) if presenter_mode() else fig, key=key)
 
 
 def _csv(table: dict[str, np.ndarray]) -> str:

@@ -276,7 +276,7 @@ def live_counts(db: poll.PollStore, room: poll.Room, key: str, q: quiz.Question)
         st.markdown(f"**{LETTERS[i]}.** {q.option_text(o)}")
     st.metric("Answered this question", f"{counts.answered} of {people}",
               help="Attendees in the room = those who answered any question.")
-    ui.chart(charts.answer_counts(q, order, counts.per_option, counts.answered, is_revealed),
+    ui.show(charts.answer_counts(q, order, counts.per_option, counts.answered, is_revealed),
              key=f"{S}counts.{q.id}")
     if is_revealed:
         right = _sentence(f"{LETTERS[order.index(o)]}. {q.option_text(o)}" for o in order if o in q.correct)

@@ -33,7 +33,7 @@ if result is not None:
         sweep = ui.run_cached(exp.run_sweep, exp.sweep_settings(settings),
                               spinner="Training the capacity sweep…")
         if sweep is not None:
-            ui.chart(charts.capacity(result, sweep), key="overfitting.capacity")
+            ui.show(charts.capacity(result, sweep), key="overfitting.capacity")
     ui.explain(exp.summary(result, sweep))
     ui.download_tables(exp.tables(result, sweep), "overfitting")
     ui.pytorch_code(settings.problem_model(), label="PyTorch code for the network without a remedy")

@@ -54,14 +54,14 @@ if settings:
         st.caption(f"Measured {timing.measured_at} in {took} on {timing.cpu_name}: {where}.")
         left, right = st.columns(2)
         with left:
-            ui.chart(charts.time_per_step(timing), key="speed.time_per_step")
+            ui.show(charts.time_per_step(timing), key="speed.time_per_step")
         with right:
-            ui.chart(charts.compute_per_step(timing), key="speed.compute_per_step")
+            ui.show(charts.compute_per_step(timing), key="speed.compute_per_step")
         left, right = st.columns(2)
         with left:
-            ui.chart(charts.hardware(timing), key="speed.hardware")
+            ui.show(charts.hardware(timing), key="speed.hardware")
         with right:
-            ui.chart(charts.achieved_speed(timing), key="speed.achieved_speed")
+            ui.show(charts.achieved_speed(timing), key="speed.achieved_speed")
         ui.explain(step_timing.timing_summary(timing))
 
     st.subheader("2. Optimization difficulty: the steps a network needs to reach a target loss")

@@ -23,7 +23,7 @@ if result is not None:
     fig = go.Figure(go.Scatter(x=list(range(1, len(result.signal_std) + 1)), y=result.signal_std,
                                mode="lines+markers", name="signal std"))
     fig.update_layout(title="Signal spread per layer", xaxis_title="layer", yaxis_title="std", height=380)
-    ui.chart(fig, key="demo.signal")
+    ui.show(fig, key="demo.signal")
     ui.explain(exp.summary(result))
     st.metric("Final spread", f"{result.final_std:.6g}")
     ui.download_tables({"per_layer": {"layer": range(1, len(result.signal_std) + 1),

@@ -1,0 +1,65 @@
+"""What every experiment's Result shares: the settings it ran, and a fingerprint of its content.
+
+A Result is a dataclass of numpy arrays, plain numbers and nested records
+(never tensors or modules). Its `fingerprint` is computed once, when the
+Result is made, from the settings and every array in it; a chart cache keys on
+it, so a figure follows the result it draws even where the result is not a
+function of the settings alone (a live timing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from depthkit.spec import Settings
+
+
+def digest(obj: Any) -> str:
+    """A short hex digest of arrays, numbers, strings and (nested) dataclasses, lists and dicts."""
+    h = hashlib.blake2b(digest_size=12)
+    _feed(h, obj)
+    return h.hexdigest()
+
+
+def _feed(h: Any, obj: Any) -> None:
+    if isinstance(obj, np.ndarray):
+        h.update(f"array{obj.dtype}{obj.shape}".encode())
+        if obj.dtype == object:
+            h.update(repr(obj.tolist()).encode())
+        else:
+            h.update(np.ascontiguousarray(obj).tobytes())
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        h.update(type(obj).__name__.encode())
+        for f in dataclasses.fields(obj):
+            if f.name != "fingerprint":
+                h.update(f.name.encode())
+                _feed(h, getattr(obj, f.name))
+    elif isinstance(obj, dict):
+        h.update(b"{")
+        for key in sorted(obj, key=repr):
+            _feed(h, key)
+            _feed(h, obj[key])
+        h.update(b"}")
+    elif isinstance(obj, (list, tuple)):
+        h.update(b"[")
+        for item in obj:
+            _feed(h, item)
+        h.update(b"]")
+    else:
+        h.update(repr(obj).encode())
+
+
+@dataclass
+class Result:
+    """Base of every experiment's Result: `settings` first, `fingerprint` filled in on creation."""
+
+    settings: Settings
+    fingerprint: str = field(init=False, default="", repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.fingerprint = digest(self)

@@ -1,0 +1,33 @@
+"""A Result's fingerprint: computed once, follows its content, not only its settings."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from depthkit.models import ModelSettings
+from depthkit.result import Result, digest
+
+
+@dataclass
+class Toy(Result):
+    losses: np.ndarray
+    labels: list[str]
+
+
+def test_fingerprint_follows_content_and_settings():
+    a = Toy(ModelSettings(depth=3), np.array([0.5, 0.25]), ["a"])
+    same = Toy(ModelSettings(depth=3), np.array([0.5, 0.25]), ["a"])
+    other_values = Toy(ModelSettings(depth=3), np.array([0.5, 0.26]), ["a"])
+    other_settings = Toy(ModelSettings(depth=4), np.array([0.5, 0.25]), ["a"])
+    other_label = Toy(ModelSettings(depth=3), np.array([0.5, 0.25]), ["b"])
+    assert a.fingerprint == same.fingerprint and len(a.fingerprint) == 24
+    assert len({a.fingerprint, other_values.fingerprint, other_settings.fingerprint,
+                other_label.fingerprint}) == 4
+
+
+def test_digest_reads_dtype_shape_nan_and_nesting():
+    assert digest(np.zeros(4)) != digest(np.zeros((2, 2)))
+    assert digest(np.zeros(4)) != digest(np.zeros(4, dtype=np.float32))
+    assert digest({"x": [np.array([np.nan])]}) == digest({"x": [np.array([np.nan])]})
+    assert digest({"x": 1, "y": 2}) == digest({"y": 2, "x": 1})
+    assert digest(np.array(["a", "b"], dtype=object)) != digest(np.array(["a", "c"], dtype=object))
