@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from depthkit import ui
+from depthkit import tables, ui
 from depthkit.charts import exploding as charts
 from depthkit.experiments import exploding as exp
 
@@ -44,6 +44,6 @@ if result is not None:
     ui.explain(exp.summary(result))
     ui.sources("pascanu2013", "glorot2010", "he2015", "ioffe2015", "yang2019", "poole2016",
                "schoenholz2017")
-    ui.download_tables(exp.tables(result), "exploding")
+    ui.download_tables(tables.exploding_tables(result), "exploding")
     ui.pytorch_code(exp.problem_model(settings), label="PyTorch code for the problem network")
     st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

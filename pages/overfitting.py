@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from depthkit import ui
+from depthkit import tables, ui
 from depthkit.charts import overfitting as charts
 from depthkit.experiments import overfitting as exp
 
@@ -35,7 +35,7 @@ if result is not None:
         if sweep is not None:
             ui.show(charts.capacity(result, sweep), key="overfitting.capacity")
     ui.explain(exp.summary(result, sweep))
-    ui.download_tables(exp.tables(result, sweep), "overfitting")
+    ui.download_tables(tables.overfitting_tables(result, sweep), "overfitting")
     ui.pytorch_code(settings.problem_model(), label="PyTorch code for the network without a remedy")
     ui.sources("srivastava2014", "loshchilov2019", "zhang2017", "prechelt1998")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from depthkit import fmt, ui
+from depthkit import fmt, tables, ui
 from depthkit.charts import speed as charts
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
@@ -80,10 +80,10 @@ if settings:
         ui.explain(exp.summary(result))
         ui.chart_cached(charts.degradation, settings, result, key="speed.degradation")
         ui.explain(exp.degradation_summary(result))
-        tables = exp.tables(result)
+        csv = tables.speed_tables(result)
         if timing is not None:
-            tables.update(step_timing.timing_tables(timing))
-        ui.download_tables(tables, "speed")
+            csv.update(tables.timing_tables(timing))
+        ui.download_tables(csv, "speed")
         ui.pytorch_code(settings.model(0, settings.max_depth),
                         label="PyTorch code for the deepest plain network")
 ui.sources("he2016", "he2015", "ioffe2015")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from depthkit import ui
+from depthkit import tables, ui
 from depthkit.charts import vanishing as charts
 from depthkit.experiments import vanishing as exp
 
@@ -44,7 +44,7 @@ if result is not None:
                "multiplies the backward signal by Wᵀ·diag(σ′), at most 0.25·‖W_l‖₂, computed here from "
                "the swept networks' own weights. It is not 0.25 per layer, and it is no bound on the "
                "weight-gradient ratio (left), which also carries each layer's input.")
-    ui.download_tables(exp.tables(result), "vanishing")
+    ui.download_tables(tables.vanishing_tables(result), "vanishing")
     ui.pytorch_code(exp.problem_model(settings), "PyTorch code for the problem network")
     ui.pytorch_code(exp.fix_model(settings), "PyTorch code for the fix network")
 ui.sources("glorot2010", "he2015", "ioffe2015", "he2016", "kingma2015", "goldberg1991")

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from depthkit import MAX_FLOPS, BudgetError, fmt
+from depthkit import MAX_FLOPS, BudgetError, fmt, tables
 from depthkit.charts import exploding as charts
 from depthkit.experiments import exploding as exp
 
@@ -148,10 +148,10 @@ def test_no_chart_text_uses_computer_notation(both_diverge, calm):
 
 
 def test_tables_have_equal_columns(both_diverge):
-    for name, table in exp.tables(both_diverge).items():
+    for name, table in tables.exploding_tables(both_diverge).items():
         lengths = {len(np.asarray(v)) for v in table.values()}
         assert len(lengths) == 1, name
-    assert len(exp.tables(both_diverge)["per_step"]["step"]) == SMALL["steps"]
+    assert len(tables.exploding_tables(both_diverge)["per_step"]["step"]) == SMALL["steps"]
 
 
 def test_same_settings_same_result(calm):

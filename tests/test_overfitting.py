@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, fmt, make_dataset, train
+from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, fmt, make_dataset, tables, train
 from depthkit.charts import overfitting as charts
 from depthkit.data import flip_labels
 from depthkit.experiments import overfitting as exp
@@ -300,7 +300,7 @@ def test_weight_decay_text_says_coupled_l2_and_the_decoupled_shrink():
 
 
 def test_tables_have_equal_length_columns():
-    tabs = exp.tables(result_of(**SMALL), sweep_of(**SMALL))
+    tabs = tables.overfitting_tables(result_of(**SMALL), sweep_of(**SMALL))
     assert set(tabs) == {"per_step", "per_seed", "capacity"}
     for name, table in tabs.items():
         lengths = {len(np.asarray(v)) for v in table.values()}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from depthkit import BudgetError, budget, fmt, make_dataset, train_many
+from depthkit import BudgetError, budget, fmt, make_dataset, tables, train_many
 from depthkit.charts import speed as charts
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
@@ -106,7 +106,7 @@ def test_measure_compares_threads_and_restores_them():
     assert fmt.seconds(timing.fit(0).slope) in text
     assert fmt.seconds(timing.extrapolate()) in text
     assert timing.extrapolate() == pytest.approx(timing.fit(0).at(100) * 10_000)
-    for name, table in step_timing.timing_tables(timing).items():
+    for name, table in tables.timing_tables(timing).items():
         assert len({len(col) for col in table.values()}) == 1, name
 
 
@@ -143,9 +143,9 @@ def test_same_settings_same_result():
     assert not np.array_equal(a.losses, c.losses)
     assert a.flops_per_step[0] == budget.train_step_flops(a.n_train, 2, 2, settings.width)
     assert a.params[3, 0] == settings.model(3, 2).n_params()
-    table = exp.tables(a)["steps_to_target"]
+    table = tables.speed_tables(a)["steps_to_target"]
     assert {len(col) for col in table.values()} == {4 * 3 * 2}
-    long = exp.tables(a)["degradation"]
+    long = tables.speed_tables(a)["degradation"]
     assert {len(col) for col in long.values()} == {2 * 2 * 2}
     # the long runs continue the grid's runs: their first `steps` losses are the grid's
     assert list(a.long_depths) == [4, 8] and a.long_steps == settings.long_steps == 60

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import fmt
+from depthkit import fmt, tables
 from depthkit.budget import BudgetError
 from depthkit.charts import vanishing as charts
 from depthkit.experiments import vanishing as exp
@@ -109,7 +109,7 @@ def test_update_sizes_and_float32_spacing(short):
 
 
 def test_tables_have_equal_columns(short):
-    for table in exp.tables(short).values():
+    for table in tables.vanishing_tables(short).values():
         lengths = {len(np.asarray(col)) for col in table.values()}
         assert len(lengths) == 1
         assert all("," not in name for name in table)

@@ -70,7 +70,7 @@ def curves(result, role: str) -> go.Figure:
         fig.add_vline(x=stopped, line_dash="dot", line_color=NEUTRAL, row=2, col=1)
     diverged = int(getattr(result, f"{role}_diverged")[0])
     if diverged >= 0:
-        mark_divergence(fig, diverged, f"non-finite at step {diverged}", color=color, row=1, col=1)
+        mark_divergence(fig, diverged, f"non-finite at step {diverged}", color=color)
         fig.add_vline(x=diverged, line_dash="dash", line_color=color, row=2, col=1)
     fig.update_layout(title=f"{title}: train vs validation (seed {result.seeds[0]})", height=480,
                       margin=dict(l=60, r=20, t=80, b=50),

@@ -615,27 +615,3 @@ def summary(r: Result) -> str:
     return "\n".join(lines)
 
 
-def tables(r: Result) -> dict[str, dict[str, np.ndarray]]:
-    """CSV tables: per step, per layer, the gain × depth map, batch norm at depth, the repeated product."""
-    p, f = r.problem, r.fix
-    per_step = {"step": np.arange(p.steps)}
-    for name, run_ in (("problem", p), ("fix", f)):
-        per_step[f"{name}_loss"] = run_.loss
-        per_step[f"{name}_grad_norm"] = run_.grad_norm
-        per_step[f"{name}_clipped"] = run_.clipped
-        per_step[f"{name}_weight_norm"] = run_.weight_norm
-    per_layer = {"layer": np.arange(1, len(p.signal_norms) + 1)}
-    for name, run_ in (("problem", p), ("fix", f)):
-        per_layer[f"{name}_signal_grad_norm"] = run_.signal_norms
-        per_layer[f"{name}_weight_grad_norm"] = run_.weight_grad_norms
-    depth, gain = np.meshgrid(r.phase_depths, r.phase_gains, indexing="ij")
-    phase = {"depth": depth.ravel(), "gain": gain.ravel(),
-             "log10_signal_ratio": r.phase_log_ratio.ravel()}
-    n = r.bn_ratio.shape[1]
-    bn = {"depth": np.tile(r.bn_depths, n), "initialization": np.repeat(np.arange(n), len(r.bn_depths)),
-          "ratio_no_skips": r.bn_ratio[0].ravel(), "ratio_residual": r.bn_ratio[1].ravel()}
-    product = {"matrices": np.arange(r.product_norms.shape[1])}
-    for i, g in enumerate(r.product_gains):
-        product[f"norm_gain_{g:g}"] = r.product_norms[i]
-    return {"per_step": per_step, "per_layer": per_layer, "gain_depth_map": phase,
-            "batch_norm_depth": bn, "product": product}

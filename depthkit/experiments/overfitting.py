@@ -553,25 +553,3 @@ def summary(r: Result, sweep: SweepResult | None = None) -> str:
     return "\n".join(lines)
 
 
-def tables(r: Result, sweep: SweepResult | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """CSV tables: first seed's curves, every seed's finals, the capacity sweep (if given)."""
-    steps = np.arange(r.problem_train_loss.shape[1])
-    per_step = {"step": steps}
-    for role in ("problem", "remedy"):
-        for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
-            per_step[f"{role}_{name}"] = getattr(r, f"{role}_{name}")[0]
-    per_seed = {"seed": r.seeds}
-    for role in ("problem", "remedy"):
-        per_seed.update({f"{role}_{name}_acc": getattr(r, f"{role}_final_{name}_acc")
-                         for name in ("train", "val", "test")})
-        per_seed[f"{role}_gap_train_minus_test"] = getattr(r, f"{role}_gap")
-        per_seed[f"{role}_memorized_flipped"] = getattr(r, f"{role}_memorized")
-    per_seed.update({"test_gain": r.test_gain, "best_step": r.best_step, "stopped_step": r.stopped_step})
-    out = {"per_step": per_step, "per_seed": per_seed}
-    if sweep is not None:
-        cap = capacity(r, sweep)
-        n_d, n_s = cap.train_acc.shape
-        out["capacity"] = {"depth": np.repeat(cap.depths, n_s), "parameters": np.repeat(cap.params, n_s),
-                           "seed": np.tile(r.seeds, n_d), "train_acc": cap.train_acc.ravel(),
-                           "val_acc": cap.val_acc.ravel(), "test_acc": cap.test_acc.ravel()}
-    return out

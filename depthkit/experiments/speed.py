@@ -449,30 +449,4 @@ def degradation_summary(result: Result) -> str:
         f"{_loss(_median(g['residual_shallow']))}), at or below the target on {below} of {n} seeds.")
 
 
-def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
-    """Per variant x depth x seed rows for CSV download."""
-    V, D, S = result.steps_to_target.shape
-    v, i, j = np.meshgrid(np.arange(V), np.arange(D), np.arange(S), indexing="ij")
-    v, i, j = v.ravel(), i.ravel(), j.ravel()
-    return {"steps_to_target": {
-        "network": np.array(result.variants)[v], "depth": result.depths[i], "seed": result.seeds[j],
-        "steps_to_target": result.steps_to_target[v, i, j],
-        "seconds_to_target": result.seconds_to_target[v, i, j],
-        "final_train_loss": result.final_loss[v, i, j], "diverged": result.diverged[v, i, j],
-        "params": result.params[v, i], "flops_per_step": result.flops_per_step[i]},
-        "degradation": _degradation_table(result)}
-
-
-def _degradation_table(result: Result) -> dict[str, np.ndarray]:
-    """One row per long run: batch-norm network x depth x seed, final and lowest training loss."""
-    L = result.long_losses
-    V, D, S, _ = L.shape
-    v, i, j = (a.ravel() for a in np.meshgrid(np.arange(V), np.arange(D), np.arange(S), indexing="ij"))
-    with np.errstate(all="ignore"):
-        lowest = np.array([np.nanmin(c) if np.isfinite(c).any() else np.nan for c in L[v, i, j]])
-    return {"network": np.array(result.long_variants)[v], "depth": result.long_depths[i],
-            "seed": result.seeds[j], "steps": np.full(len(v), result.long_steps),
-            "final_train_loss": L[v, i, j, -1], "lowest_train_loss": lowest}
-
-
 # ---------------------------------------------------------------- cost per step (live)

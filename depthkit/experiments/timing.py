@@ -44,7 +44,6 @@ THREAD_REPEATS = 3  # repeats of the 1-vs-all-threads comparison
 _MEASURE_LOCK = threading.Lock()
 
 
-
 def measure_cost(settings: SpeedSettings) -> float:
     """FLOPs of the timed steps (warm-up included)."""
     n = settings.time_points
@@ -59,7 +58,6 @@ def measure_cost(settings: SpeedSettings) -> float:
         total += sum(budget.train_step_flops(n, 2, d, settings.time_width) * per_model
                      for d in settings.time_depths)
     return float(total)
-
 
 
 @dataclass
@@ -318,11 +316,3 @@ def timing_summary(timing: Timing) -> str:
     return " ".join(lines)
 
 
-def timing_tables(timing: Timing) -> dict[str, dict[str, np.ndarray]]:
-    """One row per width x depth x repeat."""
-    W, D, R = timing.seconds.shape
-    w, d, r = (a.ravel() for a in np.meshgrid(np.arange(W), np.arange(D), np.arange(R), indexing="ij"))
-    return {"time_per_step": {
-        "width": timing.widths[w], "depth": timing.depths[d], "repeat": r,
-        "seconds_per_step": timing.seconds[w, d, r], "flops_per_step": timing.flops_per_step[w, d],
-        "params": timing.params[w, d]}}

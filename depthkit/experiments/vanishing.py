@@ -524,25 +524,3 @@ def summary(result: Result) -> str:
     return "\n".join(line for line in lines if line is not None and line != "")
 
 
-def _slug(label: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in label.lower()).strip("_").replace("__", "_")
-
-
-def tables(result: Result) -> dict[str, dict[str, np.ndarray]]:
-    """CSV tables: per layer, per step, and the depth sweep."""
-    per_layer: dict[str, np.ndarray] = {"layer": np.arange(1, result.depth + 1)}
-    per_step: dict[str, np.ndarray] = {"step": np.arange(len(result.problem.loss))}
-    for name, net in (("problem", result.problem), ("fix", result.fix)):
-        for field in ("grad_init", "grad_final", "signal_init", "signal_final", "weight_change",
-                      "update_max", "weight_typical", "half_spacing", "saturated_init", "saturated_final"):
-            per_layer[f"{name}_{field}"] = getattr(net, field)
-        per_step[f"{name}_loss"] = net.loss
-        per_step[f"{name}_val_acc"] = net.val_acc
-        per_step[f"{name}_grad_first_layer"] = net.layer_grad_norms[:, 0]
-        per_step[f"{name}_grad_last_layer"] = net.layer_grad_norms[:, -1]
-    sweep: dict[str, np.ndarray] = {"depth": result.sweep_depths}
-    for k, label in enumerate(result.sweep_labels):
-        sweep[f"{_slug(label)}_grad_ratio"] = result.sweep_grad_ratio[k]
-        sweep[f"{_slug(label)}_signal_ratio"] = result.sweep_signal_ratio[k]
-    sweep[f"{_slug(result.sweep_labels[0])}_signal_bound"] = result.sweep_sigmoid_bound
-    return {"per_layer": per_layer, "per_step": per_step, "depth_sweep": sweep}

@@ -1,0 +1,127 @@
+"""Each page's CSV tables: columns of numbers from its Result, for the download buttons.
+
+Pure functions of a Result (no training, no words): `vanishing_tables`,
+`exploding_tables`, `overfitting_tables`, `speed_tables`, `timing_tables`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from depthkit.experiments import exploding, overfitting, speed, timing, vanishing
+
+
+# ---------------------------------------------------------------- vanishing
+def _slug(label: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in label.lower()).strip("_").replace("__", "_")
+
+
+def vanishing_tables(result: vanishing.Result) -> dict[str, dict[str, np.ndarray]]:
+    """CSV tables: per layer, per step, and the depth sweep."""
+    per_layer: dict[str, np.ndarray] = {"layer": np.arange(1, result.depth + 1)}
+    per_step: dict[str, np.ndarray] = {"step": np.arange(len(result.problem.loss))}
+    for name, net in (("problem", result.problem), ("fix", result.fix)):
+        for field in ("grad_init", "grad_final", "signal_init", "signal_final", "weight_change",
+                      "update_max", "weight_typical", "half_spacing", "saturated_init", "saturated_final"):
+            per_layer[f"{name}_{field}"] = getattr(net, field)
+        per_step[f"{name}_loss"] = net.loss
+        per_step[f"{name}_val_acc"] = net.val_acc
+        per_step[f"{name}_grad_first_layer"] = net.layer_grad_norms[:, 0]
+        per_step[f"{name}_grad_last_layer"] = net.layer_grad_norms[:, -1]
+    sweep: dict[str, np.ndarray] = {"depth": result.sweep_depths}
+    for k, label in enumerate(result.sweep_labels):
+        sweep[f"{_slug(label)}_grad_ratio"] = result.sweep_grad_ratio[k]
+        sweep[f"{_slug(label)}_signal_ratio"] = result.sweep_signal_ratio[k]
+    sweep[f"{_slug(result.sweep_labels[0])}_signal_bound"] = result.sweep_sigmoid_bound
+    return {"per_layer": per_layer, "per_step": per_step, "depth_sweep": sweep}
+
+
+# ---------------------------------------------------------------- exploding
+def exploding_tables(r: exploding.Result) -> dict[str, dict[str, np.ndarray]]:
+    """CSV tables: per step, per layer, the gain × depth map, batch norm at depth, the repeated product."""
+    p, f = r.problem, r.fix
+    per_step = {"step": np.arange(p.steps)}
+    for name, run_ in (("problem", p), ("fix", f)):
+        per_step[f"{name}_loss"] = run_.loss
+        per_step[f"{name}_grad_norm"] = run_.grad_norm
+        per_step[f"{name}_clipped"] = run_.clipped
+        per_step[f"{name}_weight_norm"] = run_.weight_norm
+    per_layer = {"layer": np.arange(1, len(p.signal_norms) + 1)}
+    for name, run_ in (("problem", p), ("fix", f)):
+        per_layer[f"{name}_signal_grad_norm"] = run_.signal_norms
+        per_layer[f"{name}_weight_grad_norm"] = run_.weight_grad_norms
+    depth, gain = np.meshgrid(r.phase_depths, r.phase_gains, indexing="ij")
+    phase = {"depth": depth.ravel(), "gain": gain.ravel(),
+             "log10_signal_ratio": r.phase_log_ratio.ravel()}
+    n = r.bn_ratio.shape[1]
+    bn = {"depth": np.tile(r.bn_depths, n), "initialization": np.repeat(np.arange(n), len(r.bn_depths)),
+          "ratio_no_skips": r.bn_ratio[0].ravel(), "ratio_residual": r.bn_ratio[1].ravel()}
+    product = {"matrices": np.arange(r.product_norms.shape[1])}
+    for i, g in enumerate(r.product_gains):
+        product[f"norm_gain_{g:g}"] = r.product_norms[i]
+    return {"per_step": per_step, "per_layer": per_layer, "gain_depth_map": phase,
+            "batch_norm_depth": bn, "product": product}
+
+
+# ---------------------------------------------------------------- overfitting
+def overfitting_tables(r: overfitting.Result, sweep: overfitting.SweepResult | None = None,
+                       ) -> dict[str, dict[str, np.ndarray]]:
+    """CSV tables: first seed's curves, every seed's finals, the capacity sweep (if given)."""
+    steps = np.arange(r.problem_train_loss.shape[1])
+    per_step = {"step": steps}
+    for role in ("problem", "remedy"):
+        for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
+            per_step[f"{role}_{name}"] = getattr(r, f"{role}_{name}")[0]
+    per_seed = {"seed": r.seeds}
+    for role in ("problem", "remedy"):
+        per_seed.update({f"{role}_{name}_acc": getattr(r, f"{role}_final_{name}_acc")
+                         for name in ("train", "val", "test")})
+        per_seed[f"{role}_gap_train_minus_test"] = getattr(r, f"{role}_gap")
+        per_seed[f"{role}_memorized_flipped"] = getattr(r, f"{role}_memorized")
+    per_seed.update({"test_gain": r.test_gain, "best_step": r.best_step, "stopped_step": r.stopped_step})
+    out = {"per_step": per_step, "per_seed": per_seed}
+    if sweep is not None:
+        cap = overfitting.capacity(r, sweep)
+        n_d, n_s = cap.train_acc.shape
+        out["capacity"] = {"depth": np.repeat(cap.depths, n_s), "parameters": np.repeat(cap.params, n_s),
+                           "seed": np.tile(r.seeds, n_d), "train_acc": cap.train_acc.ravel(),
+                           "val_acc": cap.val_acc.ravel(), "test_acc": cap.test_acc.ravel()}
+    return out
+
+
+# ---------------------------------------------------------------- speed
+def speed_tables(result: speed.Result) -> dict[str, dict[str, np.ndarray]]:
+    """Per variant x depth x seed rows for CSV download."""
+    V, D, S = result.steps_to_target.shape
+    v, i, j = np.meshgrid(np.arange(V), np.arange(D), np.arange(S), indexing="ij")
+    v, i, j = v.ravel(), i.ravel(), j.ravel()
+    return {"steps_to_target": {
+        "network": np.array(result.variants)[v], "depth": result.depths[i], "seed": result.seeds[j],
+        "steps_to_target": result.steps_to_target[v, i, j],
+        "seconds_to_target": result.seconds_to_target[v, i, j],
+        "final_train_loss": result.final_loss[v, i, j], "diverged": result.diverged[v, i, j],
+        "params": result.params[v, i], "flops_per_step": result.flops_per_step[i]},
+        "degradation": _degradation_table(result)}
+
+
+def _degradation_table(result: speed.Result) -> dict[str, np.ndarray]:
+    """One row per long run: batch-norm network x depth x seed, final and lowest training loss."""
+    L = result.long_losses
+    V, D, S, _ = L.shape
+    v, i, j = (a.ravel() for a in np.meshgrid(np.arange(V), np.arange(D), np.arange(S), indexing="ij"))
+    with np.errstate(all="ignore"):
+        lowest = np.array([np.nanmin(c) if np.isfinite(c).any() else np.nan for c in L[v, i, j]])
+    return {"network": np.array(result.long_variants)[v], "depth": result.long_depths[i],
+            "seed": result.seeds[j], "steps": np.full(len(v), result.long_steps),
+            "final_train_loss": L[v, i, j, -1], "lowest_train_loss": lowest}
+
+
+# ---------------------------------------------------------------- cost per step (live)
+def timing_tables(timing: timing.Timing) -> dict[str, dict[str, np.ndarray]]:
+    """One row per width x depth x repeat."""
+    W, D, R = timing.seconds.shape
+    w, d, r = (a.ravel() for a in np.meshgrid(np.arange(W), np.arange(D), np.arange(R), indexing="ij"))
+    return {"time_per_step": {
+        "width": timing.widths[w], "depth": timing.depths[d], "repeat": r,
+        "seconds_per_step": timing.seconds[w, d, r], "flops_per_step": timing.flops_per_step[w, d],
+        "params": timing.params[w, d]}}
