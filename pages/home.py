@@ -16,11 +16,13 @@ PROBLEMS = [
      "The gradient shrinks layer by layer on its way back, so the layers near the input "
      "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
     ("pages/exploding.py", "Exploding gradients", ":material/trending_up:",
-     "The gradient grows layer by layer, updates become huge and the loss turns to NaN. "
-     "Fixes: gradient clipping, a smaller learning rate, proper initialization."),
+     "The gradient grows layer by layer, one update throws the weights far away and the loss "
+     "stops being a number. Fixes: proper initialization (He) or batch norm; gradient clipping "
+     "keeps the run finite, though it does not always rescue it. A too-large learning rate is a "
+     "separate cause."),
     ("pages/overfitting.py", "Overfitting", ":material/scatter_plot:",
      "A big network memorizes the noise of a small training set and does worse on new data. "
-     "Fixes: dropout, weight decay, early stopping, augmentation, more data."),
+     "Fixes: dropout, weight decay, early stopping, augmentation, more data, a smaller network."),
     ("pages/speed.py", "Training speed", ":material/speed:",
      "Every extra layer costs compute on every step, and a deep plain network may need far "
      "more steps. Fixes: residual connections and normalization; better hardware."),
@@ -34,5 +36,6 @@ for i, (path, title, icon, sentence) in enumerate(PROBLEMS):
 
 st.page_link("pages/mission.py", label="Then take the Mission: scored questions on all four",
              icon=":material/quiz:")
-st.caption("Every number on these pages comes from the run you are looking at. "
-           "Same settings and seed give the same result.")
+st.caption("Every number on the four problem pages comes from the run you are looking at; "
+           "same settings and seed give the same result. The Mission's explanations quote "
+           "numbers measured at each page's default settings.")
