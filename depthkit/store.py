@@ -1,0 +1,138 @@
+"""Results on disk: they survive a restart, follow the code that made them, and stay bounded.
+
+`ResultStore(folder)` keeps one file per (function, settings) under
+`folder/<code hash>/`. The code hash digests every file of the depthkit
+package, so a result made by older code is never read (its folder is removed
+first when space is needed). Each file carries a checksum of its payload: a
+truncated or corrupt entry is dropped and reported as a miss, to be
+recomputed. Writes go to a temporary file that is renamed into place, so two
+sessions writing the same entry at once leave one whole file. The total size
+is kept under `max_bytes` by removing the least recently used entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parent
+MAGIC = b"depthkit-result-1\n"
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+
+_code_hash: str | None = None
+_lock = threading.Lock()
+
+
+def code_hash(package: Path = PACKAGE) -> str:
+    """A digest of every .py file in the depthkit package (path and content), computed once."""
+    global _code_hash
+    if package == PACKAGE and _code_hash is not None:
+        return _code_hash
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(package.rglob("*.py")):
+        h.update(str(path.relative_to(package)).encode())
+        h.update(path.read_bytes())
+    digest = h.hexdigest()
+    if package == PACKAGE:
+        _code_hash = digest
+    return digest
+
+
+class ResultStore:
+    """A bounded, versioned, crash-safe file cache of picklable results."""
+
+    def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, version: str | None = None):
+        self.folder = Path(folder)
+        self.max_bytes = int(max_bytes)
+        self.version = version or code_hash()
+
+    def _path(self, name: str, settings: Any) -> tuple[Path, bytes]:
+        key = hashlib.blake2b(f"{name}\n{settings!r}".encode(), digest_size=16).hexdigest()
+        return self.folder / self.version / f"{key}.pkl", key.encode()
+
+    def get(self, name: str, settings: Any) -> Any | None:
+        """The stored result of `name(settings)` from this code, or None (missing, corrupt, older code)."""
+        path, key = self._path(name, settings)
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        value = _decode(blob, key)
+        if value is None:
+            path.unlink(missing_ok=True)  # corrupt or foreign: recompute and overwrite
+            return None
+        os.utime(path)  # recently used
+        return value
+
+    def put(self, name: str, settings: Any, value: Any) -> None:
+        """Store `value` atomically, then trim the store to its size bound."""
+        path, key = self._path(name, settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = MAGIC + key + b"\n" + hashlib.blake2b(payload, digest_size=16).hexdigest().encode() + b"\n"
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.trim()
+
+    def entries(self) -> list[Path]:
+        return [p for p in self.folder.glob("*/*.pkl") if p.is_file()]
+
+    def size(self) -> int:
+        return sum(_size(p) for p in self.entries())
+
+    def trim(self) -> None:
+        """Remove other code versions' entries, then the least recently used, until under max_bytes."""
+        with _lock:
+            for old in self.folder.glob("*"):
+                if old.is_dir() and old.name != self.version:
+                    for p in old.glob("*"):
+                        p.unlink(missing_ok=True)
+                    try:
+                        old.rmdir()
+                    except OSError:
+                        pass
+            files = sorted(self.entries(), key=_mtime)
+            total = sum(_size(p) for p in files)
+            for p in files:
+                if total <= self.max_bytes:
+                    break
+                total -= _size(p)
+                p.unlink(missing_ok=True)
+
+
+def _decode(blob: bytes, key: bytes) -> Any | None:
+    header_end = len(MAGIC) + len(key) + 1 + 32 + 1
+    if not blob.startswith(MAGIC + key + b"\n") or len(blob) < header_end:
+        return None
+    checksum, payload = blob[len(MAGIC) + len(key) + 1:header_end - 1], blob[header_end:]
+    if hashlib.blake2b(payload, digest_size=16).hexdigest().encode() != checksum:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # an unpicklable entry (e.g. a class that no longer exists) is a miss
+        return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
