@@ -25,6 +25,8 @@ import csv
 import dataclasses
 import io
 import numbers
+import os
+import pathlib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -38,6 +40,7 @@ from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
 from depthkit.sources import cite
 from depthkit.spec import FieldSpec, Settings, parse_bool, specs
+from depthkit.store import ResultStore
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
 PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
@@ -45,6 +48,7 @@ _PRESENTER_STATE = "_presenter"  # the toggle's session-state key
 COPY_LINK_LABEL = "Copy link to this experiment"
 PRESENTER_SCALE = 1.5  # chart height factor for a projector
 PRESENTER_FONT = 20
+APP_ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def ensure_app_shell() -> None:
@@ -245,9 +249,30 @@ def share_link(container: Any = None) -> None:
     container.code(share_url() or "(this page, default settings)", language=None, wrap_lines=True)
 
 
+@st.cache_resource(show_spinner=False)
+def result_store() -> ResultStore | None:
+    """The process's on-disk result store (see depthkit.store), or None when switched off.
+
+    `DEPTHKIT_RESULTS` names its folder (default data/results beside the app);
+    "off" disables it.
+    """
+    folder = os.environ.get("DEPTHKIT_RESULTS", str(APP_ROOT / "data" / "results"))
+    return None if folder == "off" else ResultStore(folder)
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
-    return _fn(settings)
+    """Memory cache (shared by every session) over the disk store over the computation."""
+    store = result_store()
+    if store is not None and (stored := store.get(fn_name, settings)) is not None:
+        return stored
+    value = _fn(settings)
+    if store is not None:
+        try:
+            store.put(fn_name, settings, value)
+        except OSError:  # a full or read-only disk costs the restart speed-up, never the page
+            pass
+    return value
 
 
 def run_cached(fn: Callable[[Settings], Any], settings: Settings,

@@ -1,11 +1,17 @@
 """Test-wide setup: depthkit first (CPU settings), one torch thread for determinism."""
 
+import os
+import tempfile
+
 import pytest
 import torch
 
 import depthkit  # noqa: F401
 
 torch.set_num_threads(1)
+# Pages run by AppTest keep their results on disk (depthkit.store): in a throwaway folder,
+# never the repository's data/results.
+os.environ.setdefault("DEPTHKIT_RESULTS", tempfile.mkdtemp(prefix="depthkit-results-"))
 
 
 @pytest.fixture(scope="session")

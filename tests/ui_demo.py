@@ -38,8 +38,12 @@ class DemoResult:
     final_std: float
 
 
+CALLS: list[DemoSettings] = []  # every computation, so tests can tell a cache hit from a run
+
+
 def run(s: DemoSettings) -> DemoResult:
     """Push random points through a random MLP and record the signal's spread per layer."""
+    CALLS.append(s)
     rng = np.random.default_rng(s.seed)
     width = 32
     h = rng.normal(size=(256, width)) * (1 + s.noise)
