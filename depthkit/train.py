@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from depthkit import budget
+from depthkit import budget, progress
 from depthkit.data import Dataset
 from depthkit.history import BestWeights, History
 from depthkit.models import ModelSettings, layer_weights, params_to_numpy, per_layer_norms
@@ -173,25 +173,32 @@ def train_many(runs: list[tuple[ModelSettings, TrainSettings, Dataset]],
     for i, (m, t, d) in enumerate(runs):
         groups.setdefault(_group_key(m, t, d), []).append(i)
     results: list[TrainResult | None] = [None] * len(runs)
+    chunks = []
     for indices in groups.values():
         m0, _, d0 = runs[indices[0]]
         size = max_group_size(m0, len(d0.y_train))
-        for start in range(0, len(indices), size):
-            chunk = indices[start:start + size]
-            for i, res in zip(chunk, _train_group([runs[i] for i in chunk], record)):
-                results[i] = res
+        chunks += [indices[start:start + size] for start in range(0, len(indices), size)]
+    tracker = progress.Tracker(sum(runs[c[0]][1].steps for c in chunks),
+                               f"Training {len(runs)} network{'s' if len(runs) > 1 else ''}")
+    for chunk in chunks:
+        for i, res in zip(chunk, _train_group([runs[i] for i in chunk], record, tracker)):
+            results[i] = res
     return results  # type: ignore[return-value]
 
 
 def _train_group(runs: list[tuple[ModelSettings, TrainSettings, Dataset]], record: str,
-                 ) -> list[TrainResult]:
+                 tracker: progress.Tracker | None = None) -> list[TrainResult]:
     loop = _GroupLoop(runs, record)
     t0 = time.perf_counter()
     for t in range(loop.ts.steps):
         loop.step(t)
         loop.elapsed[t] = time.perf_counter() - t0
         loop.steps_run = t + 1
+        if tracker is not None:
+            tracker.advance()
         if not bool(loop.active.any()):
+            if tracker is not None:
+                tracker.advance(loop.ts.steps - t - 1)  # stopped early: its remaining steps are done
             break
     if loop.run.device == "cuda":
         torch.cuda.synchronize()

@@ -35,6 +35,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from depthkit import progress
 from depthkit.budget import BudgetError
 from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
@@ -266,7 +267,16 @@ def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
     store = result_store()
     if store is not None and (stored := store.get(fn_name, settings)) is not None:
         return stored
-    value = _fn(settings)
+    # Created inside the cached function (elements made outside it break cache replay) and
+    # emptied at the end, so a replayed cache hit shows nothing.
+    bar = st.empty()
+
+    def show_progress(fraction: float, line: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=line)
+
+    with progress.reporting(show_progress):
+        value = _fn(settings)
+    bar.empty()
     if store is not None:
         try:
             store.put(fn_name, settings, value)

@@ -26,6 +26,7 @@ def test_a_restarted_server_serves_results_from_disk_and_recomputes_a_corrupt_on
     before = len(ui_demo.CALLS)
     first = _open(query)
     assert not first.exception and len(ui_demo.CALLS) == before + 1
+    assert not first.get("progress")  # the progress bar of a computation is gone once it is done
     (entry,) = list(tmp_path.glob("*/*.pkl"))
     st.cache_data.clear()  # a restart: the memory cache is gone, the disk is not
     second = _open(query)
