@@ -42,6 +42,7 @@ from depthkit.models import ModelSettings
 from depthkit.sources import cite
 from depthkit.spec import FieldSpec, Settings, parse_bool, specs
 from depthkit.store import ResultStore
+from depthkit.warmup import InFlight, Warmup, job_key
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
 PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
@@ -261,6 +262,16 @@ def result_store() -> ResultStore | None:
     return None if folder == "off" else ResultStore(folder)
 
 
+INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own runs
+
+
+@st.cache_resource(show_spinner=False)
+def start_warmup(_jobs: list, label: str = "pages") -> Warmup | None:
+    """Start the background warm-up once per process (see depthkit.warmup); None without a store."""
+    store = result_store()
+    return None if store is None else Warmup(_jobs, store, INFLIGHT).start()
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
     """Memory cache (shared by every session) over the disk store over the computation."""
@@ -274,7 +285,11 @@ def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
     def show_progress(fraction: float, line: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=line)
 
-    with progress.reporting(show_progress):
+    if store is not None and INFLIGHT.wait(job_key(fn_name, settings), show_progress):
+        if (stored := store.get(fn_name, settings)) is not None:  # the warm-up finished it
+            bar.empty()
+            return stored
+    with INFLIGHT.visiting(), progress.reporting(show_progress):
         value = _fn(settings)
     bar.empty()
     if store is not None:

@@ -1,0 +1,142 @@
+"""The warm-up: every page's default view and presets computed once, in the background, onto disk.
+
+A fresh server starts `Warmup(jobs, store).start()` once (the entry script's
+first run; Streamlit has no start hook). A daemon thread at the lowest CPU
+priority works through the jobs — (name, function, settings), named as
+`ui.run_cached` names them — skipping what the disk store already holds,
+pausing while a visitor's own computation runs, and writing each result to
+the store, from which a visitor's session then reads it. A visitor who asks
+for a result the warm-up is computing right now waits for it (`InFlight`),
+with its progress, instead of computing it twice. Progress goes to the log
+("warm-up: 5 of 17 ready") and to `Warmup.status()` for the Home page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from depthkit import progress
+from depthkit.store import ResultStore
+
+log = logging.getLogger("depthkit.warmup")
+Job = tuple[str, Callable[[Any], Any], Any]  # (name, function, settings)
+POLL_SECONDS = 0.2
+
+
+def job_key(name: str, settings: Any) -> str:
+    return f"{name}\n{settings!r}"
+
+
+@dataclass
+class _Flight:
+    done: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    line: str = "Preparing…"
+
+
+class InFlight:
+    """Results being computed right now by someone else, and how far along they are."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+        self.visitors = 0  # visitors' own computations running now (the warm-up waits for them)
+
+    @contextmanager
+    def visiting(self) -> Iterator[None]:
+        """Mark a visitor's own computation as running (the warm-up pauses meanwhile)."""
+        with self._lock:
+            self.visitors += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.visitors -= 1
+
+    def begin(self, key: str) -> Callable[[float, str], None]:
+        with self._lock:
+            flight = self._flights.setdefault(key, _Flight())
+
+        def update(fraction: float, line: str) -> None:
+            flight.fraction, flight.line = fraction, line
+
+        return update
+
+    def end(self, key: str) -> None:
+        with self._lock:
+            flight = self._flights.pop(key, None)
+        if flight is not None:
+            flight.done.set()
+
+    def wait(self, key: str, on_progress: Callable[[float, str], None], timeout: float = 600) -> bool:
+        """Wait until `key` is done, passing on its progress; False if it was not in flight."""
+        with self._lock:
+            flight = self._flights.get(key)
+        if flight is None:
+            return False
+        deadline = time.monotonic() + timeout
+        while not flight.done.wait(POLL_SECONDS) and time.monotonic() < deadline:
+            on_progress(flight.fraction, f"Prepared in the background: {flight.line}")
+        return True
+
+
+def _lowest_priority() -> None:
+    """This thread only (Linux threads have their own nice value): visitors come first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
+
+
+class Warmup:
+    """Computes `jobs` into `store` on a background thread; see the module docstring."""
+
+    def __init__(self, jobs: list[Job], store: ResultStore, inflight: InFlight):
+        self.jobs, self.store, self.inflight = list(jobs), store, inflight
+        self.ready = 0
+        self.seconds = 0.0
+        self.finished = threading.Event()
+        self.errors: list[str] = []
+
+    def status(self) -> str:
+        if self.finished.is_set():
+            return f"All {len(self.jobs)} default views and presets are ready."
+        return f"Preparing the default views and presets: {self.ready} of {len(self.jobs)} ready…"
+
+    def start(self) -> Warmup:
+        threading.Thread(target=self.run, name="depthkit-warmup", daemon=True).start()
+        return self
+
+    def run(self) -> None:
+        _lowest_priority()
+        start = time.perf_counter()
+        for name, fn, settings in self.jobs:
+            while self.inflight.visitors > 0:  # yield to visitors' runs
+                time.sleep(POLL_SECONDS)
+            if self.store.get(name, settings) is None:
+                self._compute(name, fn, settings)
+            self.ready += 1
+            log.info("warm-up: %d of %d ready", self.ready, len(self.jobs))
+        self.seconds = time.perf_counter() - start
+        log.info("warm-up: done in %.1f s", self.seconds)
+        self.finished.set()
+
+    def _compute(self, name: str, fn: Callable, settings: Any) -> None:
+        key = job_key(name, settings)
+        update = self.inflight.begin(key)
+        try:
+            with progress.reporting(update):
+                value = fn(settings)
+            self.store.put(name, settings, value)
+        except Exception as err:  # a failing preset must not stop the others; the page will say why
+            self.errors.append(f"{name}({settings!r}): {err}")
+            log.warning("warm-up: %s failed: %s", name, err)
+        finally:
+            self.inflight.end(key)

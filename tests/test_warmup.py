@@ -1,0 +1,77 @@
+"""The background warm-up: fills the disk store, skips what is there, yields to visitors, shares work."""
+
+import threading
+import time
+
+from depthkit import progress
+from depthkit.store import ResultStore
+from depthkit.warmup import InFlight, Warmup, job_key
+
+
+def _slow_square(x):
+    tracker = progress.Tracker(5, "Squaring")
+    for _ in range(5):
+        time.sleep(0.01)
+        tracker.advance()
+    return x * x
+
+
+def test_fills_the_store_and_skips_what_is_there(tmp_path):
+    store = ResultStore(tmp_path, version="v")
+    store.put("square", 3, 9)
+    calls = []
+
+    def square(x):
+        calls.append(x)
+        return x * x
+
+    warm = Warmup([("square", square, x) for x in (1, 2, 3)], store, InFlight()).start()
+    assert warm.finished.wait(10)
+    assert calls == [1, 2] and [store.get("square", x) for x in (1, 2, 3)] == [1, 4, 9]
+    assert warm.ready == 3 and "All 3" in warm.status()
+
+
+def test_a_failing_job_does_not_stop_the_others(tmp_path):
+    store = ResultStore(tmp_path, version="v")
+
+    def picky(x):
+        if x == 2:
+            raise ValueError("no twos")
+        return x
+
+    warm = Warmup([("picky", picky, x) for x in (1, 2, 3)], store, InFlight()).start()
+    assert warm.finished.wait(10)
+    assert store.get("picky", 3) == 3 and store.get("picky", 2) is None
+    assert len(warm.errors) == 1 and "no twos" in warm.errors[0]
+
+
+def test_waits_while_a_visitor_computes(tmp_path):
+    inflight = InFlight()
+    store = ResultStore(tmp_path, version="v")
+    with inflight.visiting():
+        warm = Warmup([("square", _slow_square, 4)], store, inflight).start()
+        time.sleep(0.5)
+        assert warm.ready == 0 and store.get("square", 4) is None
+    assert warm.finished.wait(10) and store.get("square", 4) == 16
+
+
+def test_a_visitor_waits_for_the_result_in_flight_and_sees_its_progress(tmp_path):
+    inflight = InFlight()
+    store = ResultStore(tmp_path, version="v")
+    release = threading.Event()
+
+    def blocked(x):
+        tracker = progress.Tracker(2, "Blocked")
+        tracker.advance()
+        release.wait(10)
+        tracker.advance()
+        return x + 1
+
+    warm = Warmup([("blocked", blocked, 1)], store, inflight).start()
+    time.sleep(0.3)
+    seen = []
+    threading.Timer(0.6, release.set).start()
+    assert inflight.wait(job_key("blocked", 1), lambda f, line: seen.append(line))
+    assert store.get("blocked", 1) == 2 and warm.finished.wait(10)
+    assert seen and seen[0].startswith("Prepared in the background")
+    assert not inflight.wait(job_key("blocked", 1), lambda f, line: None)  # nothing in flight now
