@@ -122,6 +122,53 @@ def test_summary_has_no_computer_notation(label):
     assert "label-blurring" not in text
 
 
+@pytest.mark.parametrize("label", ["defaults", *exp.PRESETS])
+def test_first_seed_sentences_say_what_the_first_seed_shows(label):
+    # the curves and boundaries are seed 0's: "it has fitted their noise" only where seed 0 memorized
+    # most flipped labels and scored higher on train than on test (the "Memorize the noise" preset's
+    # seed 0 did not: 50% memorized, train below test)
+    r = result_of(**({} if label == "defaults" else exp.PRESETS[label]))
+    text, mem, gap = exp.summary(r), r.problem_memorized[0], r.problem_gap[0]
+    fitted = mem > 0.5 and gap > 0
+    assert ("it has fitted their noise" in text) == fitted, (mem, gap)
+    assert ("did not memorize the flipped labels" in text) == (mem <= 0.5), mem
+    assert f"predicts the flipped label for {'only ' if mem <= 0.5 else ''}{fmt.percent(mem)}" in text
+    if mem <= 0.5:
+        assert f"over the seeds, {fmt.percent(r.problem_memorized.mean())} on average" in text
+
+
+def test_first_seed_sentences_follow_the_numbers():
+    r = result_of(**SMALL)
+    kept = _with(r, problem_memorized=np.array([0.4, 0.9, 1.0]))
+    text = exp.first_seed_fit(kept)
+    assert "did not memorize" in text and "only 40%" in text and "this seed is an exception" in text
+    assert "fitted their noise" not in text
+    odd = _with(r, problem_memorized=np.array([0.9, 0.9, 0.9]),
+                problem_final_train_acc=np.array([0.8, 1.0, 1.0]),
+                problem_final_test_acc=np.array([0.85, 0.7, 0.7]))
+    assert "not above its test accuracy" in exp.first_seed_fit(odd)
+    assert "fitted their noise" not in exp.first_seed_fit(odd)
+    fit = _with(r, problem_memorized=np.array([0.9, 0.9, 0.9]),
+                problem_final_train_acc=np.array([1.0, 1.0, 1.0]),
+                problem_final_test_acc=np.array([0.7, 0.7, 0.7]))
+    assert "predicts the flipped label for 90%" in exp.first_seed_fit(fit)
+    assert "it has fitted their noise" in exp.first_seed_fit(fit)
+
+
+def test_test_set_text_owns_up_to_the_tuning_seeds():
+    assert list(exp.TUNING_SEEDS) == list(range(100, 120))
+    fresh = exp.test_set_text(result_of(**SMALL))
+    assert "never used to choose a step or a setting" in fresh and "none of them in this run" in fresh
+    tuned = exp.summary(exp.run(exp.OverfittingSettings(**SMALL, seed=118)))  # seeds 118, 119, 120
+    assert "chosen on seeds 100–119, 2 of which are in this run" in tuned
+    assert "did help choose the settings" in tuned and "or a setting" not in tuned
+
+
+def test_noise_setting_says_it_moves_points_and_flips_no_label():
+    noise_help = exp.OverfittingSettings.__dataclass_fields__["noise"].metadata["depthkit_spec"].help
+    assert noise_help == "Gaussian noise of this std moves each point; it flips no label."
+
+
 def test_sweep_does_not_depend_on_the_remedy():
     s = exp.OverfittingSettings(remedy="smaller network", small_depth=2, small_width=8, l2=0.1)
     assert exp.sweep_settings(s) == exp.OverfittingSettings()
@@ -262,6 +309,10 @@ def test_summary_numbers_come_from_the_result():
     assert "Capacity" not in exp.summary(r)  # no sweep, no capacity sentence
     clean = exp.run(exp.OverfittingSettings(**SMALL, label_flip=0.0))
     assert "flipped" not in exp.summary(clean) and np.isnan(clean.problem_memorized).all()
+
+
+def _with(r: exp.Result, **fields) -> exp.Result:
+    return exp.Result(**{**r.__dict__, **fields})
 
 
 def _with_test_accs(r: exp.Result, problem, remedy, remedy_train=None) -> exp.Result:
