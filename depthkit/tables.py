@@ -64,28 +64,35 @@ def exploding_tables(r: exploding.Result) -> dict[str, dict[str, np.ndarray]]:
 
 
 # ---------------------------------------------------------------- overfitting
+def _overfitting_steps(networks, name: str) -> np.ndarray:
+    """A step of every network's training (e.g. "stopped_step"), -1 where there is none."""
+    steps = [getattr(n.training, name) for n in networks]
+    return np.array([-1 if step is None else int(step) for step in steps])
+
+
 def overfitting_tables(r: overfitting.Result, sweep: overfitting.SweepResult | None = None,
                        ) -> dict[str, dict[str, np.ndarray]]:
     """CSV tables: first seed's curves, every seed's finals, the capacity sweep (if given)."""
-    steps = np.arange(r.problem_train_loss.shape[1])
-    per_step = {"step": steps}
-    for role in ("problem", "remedy"):
-        for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
-            per_step[f"{role}_{name}"] = getattr(r, f"{role}_{name}")[0]
+    per_step = {"step": np.arange(len(r.problem[0].training.train_loss))}
     per_seed = {"seed": r.seeds}
-    for role in ("problem", "remedy"):
-        per_seed.update({f"{role}_{name}_acc": getattr(r, f"{role}_final_{name}_acc")
-                         for name in ("train", "val", "test")})
-        per_seed[f"{role}_gap_train_minus_test"] = getattr(r, f"{role}_gap")
-        per_seed[f"{role}_memorized_flipped"] = getattr(r, f"{role}_memorized")
-    per_seed.update({"test_gain": r.test_gain, "best_step": r.best_step, "stopped_step": r.stopped_step})
+    for role in overfitting.ROLES:
+        first = getattr(r, role)[0].training
+        for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
+            per_step[f"{role}_{name}"] = getattr(first, name)
+        for name in ("train", "val"):
+            per_seed[f"{role}_{name}_acc"] = r.stack(role, f"final_{name}_acc")
+        per_seed[f"{role}_test_acc"] = r.stack(role, "test_acc")
+        per_seed[f"{role}_gap_train_minus_test"] = r.gap(role)
+        per_seed[f"{role}_memorized_flipped"] = r.stack(role, "memorized")
+    per_seed.update({"test_gain": r.test_gain,  # a best step only with early stopping (patience)
+                     "best_step": _overfitting_steps(r.remedy, "best_step"),
+                     "stopped_step": _overfitting_steps(r.remedy, "stopped_step")})
     out = {"per_step": per_step, "per_seed": per_seed}
     if sweep is not None:
-        cap = overfitting.capacity(r, sweep)
-        n_d, n_s = cap.train_acc.shape
-        out["capacity"] = {"depth": np.repeat(cap.depths, n_s), "parameters": np.repeat(cap.params, n_s),
-                           "seed": np.tile(r.seeds, n_d), "train_acc": cap.train_acc.ravel(),
-                           "val_acc": cap.val_acc.ravel(), "test_acc": cap.test_acc.ravel()}
+        n_d, n_s = len(sweep.depths), len(sweep.seeds)
+        out["capacity"] = {"depth": np.repeat(sweep.depths, n_s), "parameters": np.repeat(sweep.params, n_s),
+                           "seed": np.tile(sweep.seeds, n_d), "train_acc": sweep.acc("train").ravel(),
+                           "val_acc": sweep.acc("val").ravel(), "test_acc": sweep.acc("test").ravel()}
     return out
 
 

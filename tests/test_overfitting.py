@@ -1,5 +1,6 @@
 """Overfitting page claims (the real experiment at the page's settings, seeds 0-9 and 10-19) and contracts."""
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -8,11 +9,14 @@ import numpy as np
 import pytest
 
 from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, fmt, make_dataset, tables, train
+from depthkit import result as base
 from depthkit.charts import overfitting as charts
 from depthkit.data import flip_labels
 from depthkit.experiments import overfitting as exp
 from depthkit.models import init_params, params_to_numpy
+from depthkit.record import Network
 from depthkit.reference import build_module, load_params, train_plain
+from depthkit.text import overfitting as text
 from tests.seeds import SEEDS
 
 SEED_SETS = (SEEDS.start, SEEDS.start + 10)  # 10 seeds each: 0-9 (the page's default) and 10-19
@@ -41,23 +45,31 @@ def preset_result(label: str, seed: int = 0) -> exp.Result:
 
 # ---- the claims (every sentence of the summary that gives a direction) ---
 
+def _p(r: exp.Result, name: str) -> np.ndarray:
+    return r.stack("problem", name)
+
+
+def _r(r: exp.Result, name: str) -> np.ndarray:
+    return r.stack("remedy", name)
+
+
 @pytest.mark.parametrize("seed", SEED_SETS)
 def test_unregularized_default_memorizes_the_flipped_labels_and_does_worse_on_test(seed):
     r = result_of(seed=seed)
-    assert len(r.seeds) == 10 and r.label_flip == exp.OverfittingSettings().label_flip > 0
-    assert r.problem_final_train_acc.mean() >= 0.90
-    assert r.problem_gap.mean() >= 0.10  # train minus test
+    assert len(r.seeds) == 10 and r.settings.label_flip == exp.OverfittingSettings().label_flip > 0
+    assert _p(r, "final_train_acc").mean() >= 0.90
+    assert r.gap("problem").mean() >= 0.10  # train minus test
     # "it has memorized most of them": the mean share, with a margin over one half
-    assert r.problem_memorized.mean() >= 0.7, r.problem_memorized
-    assert "it has memorized most of them" in exp.summary(r)
+    assert _p(r, "memorized").mean() >= 0.7, _p(r, "memorized")
+    assert "it has memorized most of them" in text.summary(r)
 
 
 def test_memorize_the_noise_preset_memorizes_and_scores_lower_on_test():
     r, default = preset_result("Memorize the noise"), result_of()
-    assert r.problem_final_train_acc.mean() >= 0.95
-    assert r.problem_memorized.mean() >= 0.8
-    assert r.problem_final_test_acc.mean() <= default.problem_final_test_acc.mean() - 0.03
-    gap = exp.capacity(r, sweep_of(**exp.PRESETS["Memorize the noise"])).gap.mean(axis=1)
+    assert _p(r, "final_train_acc").mean() >= 0.95
+    assert _p(r, "memorized").mean() >= 0.8
+    assert _p(r, "test_acc").mean() <= _p(default, "test_acc").mean() - 0.03
+    gap = sweep_of(**exp.PRESETS["Memorize the noise"]).gap.mean(axis=1)
     assert gap[-1] > gap[0] + 0.05, gap  # the summary's "the mean train−test gap grows"
 
 
@@ -65,50 +77,52 @@ def test_memorize_the_noise_preset_memorizes_and_scores_lower_on_test():
 @pytest.mark.parametrize("label", REMEDY_PRESETS)
 def test_each_remedy_preset_raises_test_accuracy_on_8_of_10_seeds(label, seed):
     r = preset_result(label, seed)
-    base = result_of(seed=seed)
+    base_r = result_of(seed=seed)
+    remedy = text.remedy_label(r.settings)
     # the problem side does not depend on the remedy: same data, same seeds, same weights
-    np.testing.assert_array_equal(r.problem_final_test_acc, base.problem_final_test_acc)
+    np.testing.assert_array_equal(_p(r, "test_acc"), _p(base_r, "test_acc"))
     gain = r.test_gain
-    assert gain.mean() >= 0.02, (r.remedy, gain)
-    assert np.sum(gain >= 0) >= 8, (r.remedy, gain)
-    assert f"**Here {r.remedy} helped:**" in exp.summary(r)
+    assert gain.mean() >= 0.02, (remedy, gain)
+    assert np.sum(gain >= 0) >= 8, (remedy, gain)
+    assert f"**Here {remedy} helped:**" in text.summary(r)
     # it also fits fewer flipped labels and narrows the train-test gap (not the verdict, but true)
-    assert r.remedy_memorized.mean() < r.problem_memorized.mean() - 0.2
-    assert r.remedy_gap.mean() <= (2 / 3) * r.problem_gap.mean(), (r.remedy, r.remedy_gap, r.problem_gap)
+    assert _r(r, "memorized").mean() < _p(r, "memorized").mean() - 0.2
+    assert r.gap("remedy").mean() <= (2 / 3) * r.gap("problem").mean(), (remedy, r.gap("remedy"))
 
 
 @pytest.mark.parametrize("seed", SEED_SETS)
 def test_early_stopping_restores_best_weights_and_stops_when_patience_runs_out(seed):
     r = preset_result("Early stopping", seed)
     patience = exp.OverfittingSettings().patience
-    for j in range(len(r.seeds)):
-        best, stopped = int(r.best_step[j]), int(r.stopped_step[j])
-        val_loss = r.remedy_val_loss[j]
-        assert stopped >= 0, "patience ran out within the default steps"
+    for net in r.remedy:
+        run = net.training
+        best, stopped = run.best_step, run.stopped_step
+        assert stopped is not None, "patience ran out within the default steps"
         assert stopped - best == patience
         # the recorded curve ends at the stop step
-        assert np.isfinite(val_loss[:stopped + 1]).all() and np.isnan(val_loss[stopped + 1:]).all()
+        assert np.isfinite(run.val_loss[:stopped + 1]).all() and np.isnan(run.val_loss[stopped + 1:]).all()
         # best is the lowest validation loss seen, and no later step beat it
-        assert best == int(np.argmin(val_loss[:stopped + 1]))
+        assert best == int(np.argmin(run.val_loss[:stopped + 1]))
         # the final weights are those of the best step
-        np.testing.assert_allclose(r.remedy_final_val_loss[j], val_loss[best], rtol=1e-6)
-        np.testing.assert_allclose(r.remedy_final_train_acc[j], r.remedy_train_acc[j, best], rtol=1e-9)
-    bias = np.mean(r.remedy_final_val_acc - r.remedy_final_test_acc)
+        np.testing.assert_allclose(run.final_val_loss, run.val_loss[best], rtol=1e-6)
+        np.testing.assert_allclose(run.final_train_acc, run.train_acc[best], rtol=1e-9)
+    bias = np.mean(_r(r, "final_val_acc") - _r(r, "test_acc"))
     word = "higher" if bias > 0 else "lower"
-    assert f"validation accuracy was {exp._size(bias)} {word} than test accuracy" in exp.summary(r)
+    assert f"validation accuracy was {text.size(bias)} {word} than test accuracy" in text.summary(r)
 
 
 @pytest.mark.parametrize("seed", SEED_SETS)
 def test_capacity_sweep_gap_grows_from_smallest_to_largest(seed):
-    r = result_of(seed=seed)
-    cap = exp.capacity(r, sweep_of(seed=seed))
-    assert list(cap.depths) == [1, 2, 4]
-    gap = cap.gap.mean(axis=1)
+    r, sweep = result_of(seed=seed), sweep_of(seed=seed)
+    assert list(sweep.depths) == [1, 2, 4]
+    gap = sweep.gap.mean(axis=1)
     assert gap[-1] > gap[0] + 0.05, gap
-    assert "train−test gap grows from depth 1" in exp.summary(r, sweep_of(seed=seed))
-    # the largest point of the sweep is the problem network itself
-    np.testing.assert_array_equal(cap.train_acc[-1], r.problem_final_train_acc)
-    np.testing.assert_array_equal(cap.test_acc[-1], r.problem_final_test_acc)
+    assert "train−test gap grows from depth 1" in text.summary(r, sweep)
+    # the largest point of the sweep is the problem network itself, trained again bit for bit
+    np.testing.assert_array_equal(sweep.seeds, r.seeds)
+    np.testing.assert_array_equal(sweep.acc("train")[-1], _p(r, "final_train_acc"))
+    np.testing.assert_array_equal(sweep.acc("val")[-1], _p(r, "final_val_acc"))
+    np.testing.assert_array_equal(sweep.acc("test")[-1], _p(r, "test_acc"))
 
 
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b", re.IGNORECASE)
@@ -117,9 +131,24 @@ COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b", re.IGNORECASE)
 @pytest.mark.parametrize("label", ["defaults", *exp.PRESETS])
 def test_summary_has_no_computer_notation(label):
     overrides = {} if label == "defaults" else exp.PRESETS[label]
-    text = exp.summary(result_of(**overrides), sweep_of(**overrides))
-    assert not COMPUTER_NOTATION.search(text), COMPUTER_NOTATION.search(text)
-    assert "label-blurring" not in text
+    summary = text.summary(result_of(**overrides), sweep_of(**overrides))
+    assert not COMPUTER_NOTATION.search(summary), COMPUTER_NOTATION.search(summary)
+    assert "label-blurring" not in summary
+
+
+@pytest.mark.parametrize("label", ["defaults", *exp.PRESETS])
+def test_first_seed_sentences_say_what_the_first_seed_shows(label):
+    # the curves and boundaries are seed 0's: "it has fitted their noise" only where seed 0 memorized
+    # most flipped labels and scored higher on train than on test (the "Memorize the noise" preset's
+    # seed 0 did not: 50% memorized, train below test)
+    r = result_of(**({} if label == "defaults" else exp.PRESETS[label]))
+    summary, mem, gap = text.summary(r), _p(r, "memorized")[0], r.gap("problem")[0]
+    fitted = mem > 0.5 and gap > 0
+    assert ("it has fitted their noise" in summary) == fitted, (mem, gap)
+    assert ("did not memorize the flipped labels" in summary) == (mem <= 0.5), mem
+    assert f"predicts the flipped label for {'only ' if mem <= 0.5 else ''}{fmt.percent(mem)}" in summary
+    if mem <= 0.5:
+        assert f"over the seeds, {fmt.percent(_p(r, 'memorized').mean())} on average" in summary
 
 
 def test_sweep_does_not_depend_on_the_remedy():
@@ -184,35 +213,75 @@ def test_make_dataset_is_bit_for_bit_what_it_was_before_label_flipping(settings,
 SMALL = dict(n_seeds=3, steps=40)
 
 
+def test_result_is_a_result_of_networks_with_its_settings():
+    s = exp.OverfittingSettings(**SMALL)
+    r, sweep = result_of(**SMALL), sweep_of(**SMALL)
+    assert isinstance(r, base.Result) and isinstance(sweep, base.Result)
+    assert r.settings == s and sweep.settings == exp.sweep_settings(s) and r.fingerprint and sweep.fingerprint
+    for role in exp.ROLES:
+        nets = getattr(r, role)
+        assert len(nets) == 3 and all(isinstance(n, Network) for n in nets)
+        assert [n.model for n in nets] == [s.model(role)] * 3
+        assert set(nets[0].scores) == {"test_acc", "memorized"}
+        # a boundary on the first seed only, on the Result's grid
+        assert nets[0].boundary.shape == (exp.GRID, exp.GRID) and all(n.boundary is None for n in nets[1:])
+    assert len(r.grid.x) == len(r.grid.y) == exp.GRID
+    assert [len(nets) for nets in sweep.networks] == [3, 3, 3]
+    # no settings copied into the Result, no flattened per-role fields
+    names = {f for f in r.__dataclass_fields__}
+    assert names == {"settings", "fingerprint", "problem", "remedy", "grid", "points", "flipped"}
+
+
+def test_settings_methods_derive_every_network():
+    s = exp.OverfittingSettings()
+    assert s.model("problem") == ModelSettings(depth=4, width=32, activation="relu")
+    assert s.model("remedy") == s.model("problem").replace(dropout=0.3)
+    assert s.replace(remedy="smaller network").model("remedy") == ModelSettings(depth=2, width=16,
+                                                                                 activation="relu")
+    assert s.training("problem", seed=7) == TrainSettings(optimizer="adam", lr=0.01, steps=150, seed=7)
+    assert s.replace(remedy="weight decay").training("remedy").l2 == s.l2
+    stop = s.replace(remedy="early stopping").training("remedy")
+    assert stop.patience == s.patience and stop.restore_best
+    assert s.replace(remedy="augmentation").training("remedy").input_noise == s.jitter
+    assert s.training("remedy") == s.training("problem")  # dropout lives in the model
+    assert s.replace(remedy="more data").train_points("remedy") == 600 and s.train_points("remedy") == 60
+    assert s.data(5).seed == 5 and s.data().n_samples == exp.N_VAL + exp.N_TEST + 600
+    with pytest.raises(ValueError, match="role"):
+        s.model("fix")
+
+
 def test_same_settings_same_result():
     s = exp.OverfittingSettings(**SMALL, remedy="augmentation")
     a, b = exp.run(s), exp.run(s)
-    np.testing.assert_array_equal(a.remedy_train_loss, b.remedy_train_loss)
-    np.testing.assert_array_equal(a.problem_proba, b.problem_proba)
-    assert exp.summary(a) == exp.summary(b)
+    np.testing.assert_array_equal(a.stack("remedy", "train_loss"), b.stack("remedy", "train_loss"))
+    np.testing.assert_array_equal(a.problem[0].boundary, b.problem[0].boundary)
+    assert text.summary(a) == text.summary(b)  # (fingerprints differ: TrainResult records wall time)
     c = exp.run(s.replace(seed=5))
-    assert not np.array_equal(a.problem_train_loss, c.problem_train_loss)
+    assert not np.array_equal(a.stack("problem", "train_loss"), c.stack("problem", "train_loss"))
+    assert c.fingerprint != a.fingerprint
 
 
 @pytest.mark.parametrize("remedy, batch", [("dropout", 3), ("augmentation", 6)])
 def test_seeds_train_together_in_one_batch(remedy, batch):
     # dropout runs form their own batch; jitter runs share the problem's
-    assert result_of(**SMALL, remedy=remedy).batch_models == batch
+    assert result_of(**SMALL, remedy=remedy).problem[0].training.batch_size_models == batch
 
 
 @pytest.mark.parametrize("dataset", ["circles", "spirals", "xor"])
 def test_every_dataset_runs(dataset):
     r = exp.run(exp.OverfittingSettings(dataset=dataset, n_train=20, n_seeds=3, steps=20))
-    assert np.isfinite(r.problem_final_val_acc).all() and r.X_train.shape == (20, 2)
+    assert np.isfinite(_p(r, "final_val_acc")).all() and r.first_points("problem")[0].shape == (20, 2)
 
 
 def test_more_data_keeps_the_validation_set_and_adds_training_points():
     r = exp.run(exp.OverfittingSettings(**SMALL, remedy="more data", data_factor=3))
-    assert r.remedy_n_train == 180 and len(r.y_train_remedy) == 180
-    np.testing.assert_array_equal(r.X_train_remedy[:60], r.X_train)
-    np.testing.assert_array_equal(r.flipped_remedy[:60], r.flipped)
-    assert r.flipped_remedy.sum() == 36  # the same 20% share of the added points too
-    assert len(r.y_val) == exp.N_VAL
+    X, y, flipped = r.first_points("problem")
+    X_more, y_more, flipped_more = r.first_points("remedy")
+    assert r.settings.train_points("remedy") == 180 and len(y_more) == 180 and len(y) == 60
+    np.testing.assert_array_equal(X_more[:60], X)
+    np.testing.assert_array_equal(flipped_more[:60], flipped)
+    assert flipped_more.sum() == 36  # the same 20% share of the added points too
+    assert len(r.points.y_val) == exp.N_VAL
 
 
 def test_smaller_network_must_be_smaller():
@@ -237,6 +306,7 @@ def test_too_big_a_run_is_refused_before_training():
 
 def test_default_cost_is_small():
     assert exp.cost(exp.OverfittingSettings()) < 2e10
+    assert exp.sweep_cost(exp.OverfittingSettings()) < 2e10
 
 
 def test_sweep_depths():
@@ -248,96 +318,208 @@ def test_sweep_depths():
 def test_summary_numbers_come_from_the_result():
     r = result_of(**SMALL)
     sweep = sweep_of(**SMALL)
-    text = exp.summary(r, sweep)
+    summary = text.summary(r, sweep)
     k = int(np.sum(r.test_gain >= 0))
-    assert exp.verdict(r) in text
+    assert text.verdict(r) in summary
     shaky = k < 0.8 * 3 and r.test_gain.mean() > 0  # then it counts the seeds where it was worse
-    assert (f"on {3 - k} of 3 seeds" if shaky else f"on {k} of 3 seeds") in text
-    assert f"test accuracy {fmt.percent(r.problem_final_test_acc[0])} on seed 0" in text
-    assert f"mean test accuracy {fmt.percent(r.problem_final_test_acc.mean())} without a remedy" in text
-    assert f"went from {exp._gap(r.problem_gap.mean())} to {exp._gap(r.remedy_gap.mean())}" in text
-    assert f"{int(r.flipped.sum())} of them with a flipped label" in text
-    gap = exp.capacity(r, sweep).gap.mean(axis=1)
-    assert f"{exp._gap(gap[0])}, then {exp._gap(gap[-1])}" in text
-    assert "Capacity" not in exp.summary(r)  # no sweep, no capacity sentence
+    assert (f"on {3 - k} of 3 seeds" if shaky else f"on {k} of 3 seeds") in summary
+    assert f"test accuracy {fmt.percent(_p(r, 'test_acc')[0])} on seed 0" in summary
+    assert f"mean test accuracy {fmt.percent(_p(r, 'test_acc').mean())} without a remedy" in summary
+    assert f"went from {text.gap(r.gap('problem').mean())} to {text.gap(r.gap('remedy').mean())}" in summary
+    assert f"{int(r.first_points('problem')[2].sum())} of them with a flipped label" in summary
+    gap = sweep.gap.mean(axis=1)
+    assert f"{text.gap(gap[0])}, then {text.gap(gap[-1])}" in summary
+    assert "Capacity" not in text.summary(r)  # no sweep, no capacity sentence
     clean = exp.run(exp.OverfittingSettings(**SMALL, label_flip=0.0))
-    assert "flipped" not in exp.summary(clean) and np.isnan(clean.problem_memorized).all()
+    assert "flipped" not in text.summary(clean) and np.isnan(_p(clean, "memorized")).all()
+
+
+def _with(r: exp.Result, changes: dict[tuple[str, str], list]) -> exp.Result:
+    """`r` with some per-seed numbers replaced: {(role, score or TrainResult field): [S values]}."""
+    roles = {}
+    for role in exp.ROLES:
+        nets = []
+        for j, net in enumerate(getattr(r, role)):
+            scores, training = dict(net.scores), net.training
+            for (which, name), values in changes.items():
+                if which != role:
+                    continue
+                if name in scores:
+                    scores[name] = float(values[j])
+                else:
+                    training = dataclasses.replace(training, **{name: values[j]})
+            nets.append(dataclasses.replace(net, scores=scores, training=training))
+        roles[role] = tuple(nets)
+    return dataclasses.replace(r, **roles)
 
 
 def _with_test_accs(r: exp.Result, problem, remedy, remedy_train=None) -> exp.Result:
-    out = exp.Result(**{**r.__dict__})
-    out.problem_final_test_acc = np.array(problem, dtype=float)
-    out.remedy_final_test_acc = np.array(remedy, dtype=float)
+    changes = {("problem", "test_acc"): problem, ("remedy", "test_acc"): remedy}
     if remedy_train is not None:
-        out.remedy_final_train_acc = np.array(remedy_train, dtype=float)
-    return out
+        changes[("remedy", "final_train_acc")] = remedy_train
+    return _with(r, changes)
 
 
 def test_the_verdict_is_read_from_test_accuracy_not_from_the_gap():
     r = result_of(**SMALL)
     helped = _with_test_accs(r, [0.7, 0.7, 0.7], [0.8, 0.75, 0.7])
-    assert "helped:** mean test accuracy rose by 5.0 points" in exp.verdict(helped)
-    assert "3 of 3 seeds" in exp.verdict(helped)
+    assert "helped:** mean test accuracy rose by 5.0 points" in text.verdict(helped)
+    assert "3 of 3 seeds" in text.verdict(helped)
     shaky = _with_test_accs(r, [0.7, 0.7, 0.7], [0.9, 0.75, 0.65])
-    assert "helped on average but not reliably" in exp.verdict(shaky)
-    assert "worse than no remedy on 1 of 3 seeds" in exp.verdict(shaky)
+    assert "helped on average but not reliably" in text.verdict(shaky)
+    assert "worse than no remedy on 1 of 3 seeds" in text.verdict(shaky)
     # train falls to test level: the gap closes, yet test accuracy falls: an underfit, said as such
     under = _with_test_accs(r, [0.8, 0.8, 0.8], [0.7, 0.7, 0.72], remedy_train=[0.7, 0.7, 0.7])
-    assert "did not help:** mean test accuracy fell by 9.3 points" in exp.verdict(under)
-    assert "the gap narrowed because the network underfit" in exp.summary(under)
+    assert "did not help:** mean test accuracy fell by 9.3 points" in text.verdict(under)
+    assert "the gap narrowed because the network underfit" in text.summary(under)
     flat = _with_test_accs(r, [0.8, 0.8, 0.8], [0.8, 0.8, 0.8])
-    assert "did not help:** mean test accuracy did not change" in exp.verdict(flat)
+    assert "did not help:** mean test accuracy did not change" in text.verdict(flat)
+
+
+def test_first_seed_sentences_follow_the_numbers():
+    r = result_of(**SMALL)
+    kept = _with(r, {("problem", "memorized"): [0.4, 0.9, 1.0]})
+    said = text.first_seed_fit(kept)
+    assert "did not memorize" in said and "only 40%" in said and "this seed is an exception" in said
+    assert "fitted their noise" not in said
+    odd = _with(r, {("problem", "memorized"): [0.9, 0.9, 0.9], ("problem", "final_train_acc"): [0.8, 1, 1],
+                    ("problem", "test_acc"): [0.85, 0.7, 0.7]})
+    assert "not above its test accuracy" in text.first_seed_fit(odd)
+    assert "fitted their noise" not in text.first_seed_fit(odd)
+    fit = _with(r, {("problem", "memorized"): [0.9, 0.9, 0.9], ("problem", "final_train_acc"): [1, 1, 1],
+                    ("problem", "test_acc"): [0.7, 0.7, 0.7]})
+    assert "predicts the flipped label for 90%" in text.first_seed_fit(fit)
+    assert "it has fitted their noise" in text.first_seed_fit(fit)
+
+
+def test_test_set_text_owns_up_to_the_tuning_seeds():
+    assert list(exp.TUNING_SEEDS) == list(range(100, 120))
+    fresh = text.test_set_text(result_of(**SMALL))
+    assert "never used to choose a step or a setting" in fresh and "none of them in this run" in fresh
+    tuned = text.summary(exp.run(exp.OverfittingSettings(**SMALL, seed=118)))  # seeds 118, 119, 120
+    assert "chosen on seeds 100–119, 2 of which are in this run" in tuned
+    assert "did help choose the settings" in tuned and "or a setting" not in tuned
+
+
+def test_noise_setting_says_it_moves_points_and_flips_no_label():
+    noise_help = exp.OverfittingSettings.__dataclass_fields__["noise"].metadata["depthkit_spec"].help
+    assert noise_help == "Gaussian noise of this std moves each point; it flips no label."
 
 
 def test_weight_decay_text_says_coupled_l2_and_the_decoupled_shrink():
     r = exp.run(exp.OverfittingSettings(**SMALL, remedy="weight decay", l2=0.02))
-    text = exp.summary(r)
-    assert "divides it by √v̂" in text
+    summary = text.summary(r)
+    assert "divides it by √v̂" in summary
     shrink = 1 - (1 - 0.01 * 0.02) ** SMALL["steps"]
-    assert f"learning rate × λ = {fmt.num(0.01 * 0.02)}" in text and fmt.percent(shrink) in text
+    assert f"learning rate × λ = {fmt.num(0.01 * 0.02)}" in summary and fmt.percent(shrink) in summary
     l2_help = exp.OverfittingSettings.__dataclass_fields__["l2"].metadata["depthkit_spec"].help
     assert "Coupled L2" in l2_help and "√v̂" in l2_help and "lr · λ" in l2_help
 
 
 def test_tables_have_equal_length_columns():
-    tabs = tables.overfitting_tables(result_of(**SMALL), sweep_of(**SMALL))
+    r, sweep = result_of(**SMALL), sweep_of(**SMALL)
+    tabs = tables.overfitting_tables(r, sweep)
     assert set(tabs) == {"per_step", "per_seed", "capacity"}
     for name, table in tabs.items():
         lengths = {len(np.asarray(v)) for v in table.values()}
         assert len(lengths) == 1, name
+    np.testing.assert_array_equal(tabs["per_seed"]["remedy_test_acc"], _r(r, "test_acc"))
+    np.testing.assert_array_equal(tabs["per_step"]["problem_val_loss"], r.problem[0].training.val_loss)
+    np.testing.assert_array_equal(tabs["capacity"]["test_acc"], sweep.acc("test").ravel())
+    assert (tabs["per_seed"]["best_step"] == -1).all()  # no early stopping: no best step
 
 
-def test_capacity_title_is_neutral_and_boundary_marks_flipped_labels():
+# ---- the charts show what the Result holds ------------------------------
+
+def test_curves_plot_the_first_seeds_curves_with_a_log_loss_axis():
     r = result_of(**SMALL)
-    title = charts.capacity(r, sweep_of(**SMALL)).layout.title.text
-    assert "opens" not in title and "gap" not in title  # says what is plotted, not a result
+    fig = charts.curves(r, "problem")
+    run = r.problem[0].training
+    assert [t.name for t in fig.data] == ["validation", "train (gap shaded)"] * 2
+    np.testing.assert_allclose(np.array(fig.data[0].y, dtype=float), run.val_acc)
+    np.testing.assert_allclose(np.array(fig.data[1].y, dtype=float), run.train_acc)
+    np.testing.assert_allclose(np.array(fig.data[3].y, dtype=float), run.train_loss)
+    assert fig.data[3].yaxis == "y2" and fig.layout.yaxis2.type == "log"
+    assert fig.data[3].fill == "tonexty"  # the gap is shaded between train and validation
+    assert "seed 0" in fig.layout.title.text and not fig.layout.shapes  # nothing to mark here
+
+
+def test_early_stopping_curves_mark_the_restored_and_the_stop_step():
+    r = exp.run(exp.OverfittingSettings(**SMALL, remedy="early stopping", patience=5))
+    run = r.remedy[0].training
+    fig = charts.curves(r, "remedy")
+    assert sorted(shape.x0 for shape in fig.layout.shapes) == sorted([run.best_step, run.stopped_step])
+    notes = [a.text for a in fig.layout.annotations]
+    assert f"best val. loss: step {run.best_step} (restored)" in notes
+    assert f"stopped: step {run.stopped_step}" in notes
+    assert f"the weights of step {run.best_step} were restored" in text.summary(r)
+
+
+def test_boundary_draws_the_first_seeds_probabilities_and_marks_flipped_labels():
+    r = result_of(**SMALL)
     fig = charts.boundary(r, "problem")
+    contour = fig.data[0]
+    np.testing.assert_array_equal(np.array(contour.z), r.problem[0].boundary)
+    np.testing.assert_array_equal(np.array(contour.x), r.grid.x)
+    X, y, flipped = r.first_points("problem")
+    training = [t for t in fig.data if (t.name or "").startswith("training")]
+    assert sum(len(t.x) for t in training) == len(y) == 60
+    validation = [t for t in fig.data if (t.name or "").startswith("validation")]
+    assert sum(len(t.x) for t in validation) == exp.N_VAL
     crosses = [t for t in fig.data if (t.name or "").startswith("flipped label")]
-    assert len(crosses) == 1 and len(crosses[0].x) == int(r.flipped.sum()) > 0
-    assert "test" in charts.spread(r).layout.xaxis.ticktext[1]
+    assert len(crosses) == 1 and len(crosses[0].x) == int(flipped.sum()) > 0
+    np.testing.assert_array_equal(np.array(crosses[0].x), X[flipped, 0])
+
+
+def test_spread_bars_are_the_seed_means_and_the_dots_every_seed():
+    r = result_of(**SMALL)
+    fig = charts.spread(r)
+    assert "test" in fig.layout.xaxis.ticktext[1]
+    bars = [t for t in fig.data if t.type == "bar"]
+    dots = [t for t in fig.data if t.type == "scatter"]
+    assert len(bars) == len(dots) == 2
+    for role, bar, dot in zip(exp.ROLES, bars, dots):
+        values = charts.spread_values(r, role)
+        np.testing.assert_allclose(bar.y, [v.mean() for v in values])
+        np.testing.assert_allclose(bar.error_y.array, [v.max() - v.mean() for v in values])
+        np.testing.assert_allclose(dot.y, np.concatenate(values))
+    np.testing.assert_allclose(charts.spread_values(r, "remedy")[1], _r(r, "test_acc"))
+
+
+def test_capacity_plots_mean_accuracy_against_depth_with_a_neutral_title():
+    sweep = sweep_of(**SMALL)
+    fig = charts.capacity(sweep)
+    title = fig.layout.title.text
+    assert "opens" not in title and "gap" not in title  # says what is plotted, not a result
+    test, train = fig.data
+    assert list(test.x) == list(train.x) == [1, 2, 4]
+    np.testing.assert_allclose(test.y, sweep.acc("test").mean(axis=1))
+    np.testing.assert_allclose(train.y, sweep.acc("train").mean(axis=1))
+    np.testing.assert_allclose(train.error_y.arrayminus, train.y - sweep.acc("train").min(axis=1))
 
 
 def test_charts_render_a_diverged_run_with_a_marker():
     r = result_of(**SMALL)
-    bad = exp.Result(**{**r.__dict__})
-    bad.remedy_train_loss = r.remedy_train_loss.copy()
-    bad.remedy_train_loss[0, 10] = np.inf
-    bad.remedy_train_loss[0, 11:] = np.nan
-    bad.remedy_val_loss = bad.remedy_train_loss.copy()
-    bad.remedy_diverged = np.array([10, -1, -1])
-    bad.remedy_proba = np.full_like(r.remedy_proba, np.nan)
+    net = r.remedy[0]
+    loss = net.training.train_loss.copy()
+    loss[10], loss[11:] = np.inf, np.nan
+    training = dataclasses.replace(net.training, train_loss=loss, val_loss=loss.copy(), diverged_step=10)
+    bad_net = dataclasses.replace(net, training=training, boundary=np.full_like(net.boundary, np.nan))
+    bad = dataclasses.replace(r, remedy=(bad_net, *r.remedy[1:]))
     fig = charts.curves(bad, "remedy")
     assert any("non-finite at step 10" in (a.text or "") for a in fig.layout.annotations)
+    assert [shape.x0 for shape in fig.layout.shapes] == [10]
     loss_train = [t for t in fig.data if t.name.startswith("train")][1]
     assert loss_train.y[10] is None and loss_train.y[5] is not None
     note = charts.boundary(bad, "remedy")
     assert any("not finite" in (a.text or "") for a in note.layout.annotations)
-    for fig in (charts.curves(r, "problem"), charts.spread(r), charts.capacity(r, sweep_of(**SMALL))):
+    for fig in (charts.curves(r, "problem"), charts.spread(r), charts.capacity(sweep_of(**SMALL))):
         assert fig.layout.title.text and len(fig.data) >= 2
         for trace in fig.data:  # hover labels are preformatted for people
-            for text in trace.customdata if trace.customdata is not None else ():
-                assert not COMPUTER_NOTATION.search(str(text)), text
-    assert "Some runs diverged" in exp.summary(bad)
+            for label in trace.customdata if trace.customdata is not None else ():
+                assert not COMPUTER_NOTATION.search(str(label)), label
+    said = text.summary(bad)
+    assert "Some runs diverged" in said and "seed 0 with the remedy: step 10" in said
 
 
 # ---- the L2 penalty added to the shared trainer for this page ----------

@@ -3,6 +3,7 @@
 import pytest
 
 from depthkit.experiments import overfitting as exp
+from depthkit.text import overfitting as text
 from tests.apptest_util import open_page, plotly_specs
 from tests.test_overfitting import result_of, sweep_of
 
@@ -19,7 +20,7 @@ def _check(at, **overrides) -> None:
     specs = plotly_specs(at)
     assert len(specs) == N_CHARTS
     assert all(s["layout"]["title"]["text"] for s in specs)
-    assert exp.summary(result_of(**overrides), sweep_of(**overrides)) in _markdown(at)
+    assert text.summary(result_of(**overrides), sweep_of(**overrides)) in _markdown(at)
 
 
 def test_default_view():
