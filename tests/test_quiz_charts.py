@@ -185,12 +185,13 @@ def test_default_network_memorizes_its_small_noisy_training_set():
         "Training accuracy is near 100%, validation accuracy clearly lower."}
     page = overfitting.OverfittingSettings().replace(seed=SEEDS[0], n_seeds=len(SEEDS))
     r = overfitting.run(page)
-    train, val = r.problem_final_train_acc, r.problem_final_val_acc
+    train, val = r.stack("problem", "final_train_acc"), r.stack("problem", "final_val_acc")
     assert list(r.seeds) == list(SEEDS)
     _mostly((t >= 0.95 and t - v >= 0.05 for t, v in zip(train, val)), "train >= 95% with a gap >= 5 points")
     assert np.all(val < train)  # never the other way round
     assert np.all(val > 0.6) and np.all(val < 0.97)  # it learned something, but not the true boundary
-    assert page.problem_model().n_params() > 1_000 and len(r.y_train) < 100  # "thousands", "a few dozen"
+    # "thousands" of weights, "a few dozen" points
+    assert page.model("problem").n_params() > 1_000 and len(r.first_points("problem")[1]) < 100
 
 
 # Speed page: SpeedSettings() --------------------------------------------------
