@@ -355,7 +355,8 @@ FIGURE_CACHE_ENTRIES = 128  # shared figures; ~11 per page view
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
 def _cached_figure(name: str, fingerprint: str, args: tuple, _build: Callable, _result: Any) -> go.Figure:
-    return _build(_result, *args)
+    """`_build(_result)`, cached by (name, fingerprint, args): the underscored ones are not hashed."""
+    return _build(_result)
 
 
 def chart(build: Callable[..., go.Figure], result: Any, *args: Any, key: str | None = None) -> None:
@@ -369,7 +370,9 @@ def chart(build: Callable[..., go.Figure], result: Any, *args: Any, key: str | N
     presenter mode restyles a copy.
     """
     name = f"{build.__module__}.{build.__qualname__}"
-    fig = _cached_figure(name, result.fingerprint, tuple(args), build, result)
+    # another Result among the args (e.g. a second cached run) is keyed by its fingerprint too
+    arg_key = tuple(getattr(a, "fingerprint", a) for a in args)
+    fig = _cached_figure(name, result.fingerprint, arg_key, lambda r: build(r, *args), result)
     show(go.Figure(fig) if presenter_mode() else fig, key=key)
 
 
@@ -377,7 +380,7 @@ def chart_cached(build: Callable[..., go.Figure], settings: Settings, result: An
                  key: str | None = None) -> None:
     """Deprecated while pages move to `chart(build, result)`: the figure cached by settings."""
     name = f"{build.__module__}.{build.__qualname__}"
-    fig = _cached_figure(name, repr(settings), tuple(args), build, result)
+    fig = _cached_figure(name, repr(settings), tuple(args), lambda r: build(r, *args), result)
     show(go.Figure(fig) if presenter_mode() else fig, key=key)
 
 

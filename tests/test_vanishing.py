@@ -230,24 +230,6 @@ def test_page_link_with_bad_values_shows_a_notice():
     assert any("not usable" in w.value for w in at.warning)
 
 
-def test_cached_figures_are_built_once_per_settings_and_args():
-    import plotly.graph_objects as go
-
-    from depthkit import ui
-    calls = []
-
-    def build(result, which):
-        calls.append(which)
-        return go.Figure()
-
-    a = ui._cached_figure("test.build", SHORT, ("x",), build, None)
-    b = ui._cached_figure("test.build", SHORT, ("x",), build, None)
-    c = ui._cached_figure("test.build", SHORT.replace(seed=3), ("x",), build, None)
-    d = ui._cached_figure("test.build", SHORT, ("y",), build, None)
-    assert a is b and c is not a and d is not a
-    assert calls == ["x", "x", "y"]
-
-
 def test_presenter_mode_restyles_a_copy_not_the_shared_figure():
     big = plotly_specs(open_page("pages/vanishing.py", query={"presenter": "1"}))
     normal = plotly_specs(open_page("pages/vanishing.py"))
