@@ -135,6 +135,13 @@ def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
     assert not np.allclose(short.sweep_sigmoid_bound, 0.25 ** (short.sweep_depths - 1))
 
 
+def test_saturation_title_names_the_bands_the_probe_counts(short):
+    from depthkit.probes import SIGMOID_BAND, TANH_BAND
+    title = charts.saturation(short).layout.title.text
+    assert (SIGMOID_BAND, TANH_BAND) == (0.05, 0.95)
+    assert "sigmoid outside 0.05–0.95, tanh beyond ±0.95" in title, title
+
+
 def test_weight_change_chart_shows_the_step_next_to_float32s(short):
     fig = charts.weight_change(short)
     names = [t.name for t in fig.data]

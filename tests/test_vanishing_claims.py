@@ -171,6 +171,21 @@ def test_adam_cannot_rescue_gradients_far_below_epsilon(adam):
                    for n in nets) <= MAX_MISSES
     texts = [exp.summary(r) for r in adam]
     assert _misses("so even Adam does not move it" in t for t in texts) <= MAX_MISSES
+    # ε acts per entry; the text compares the norm with ε and says the entries are smaller still
+    assert _misses("the entries are smaller still" in t for t in texts) <= MAX_MISSES
+
+
+def test_readme_magnitudes_of_the_default_sigmoid(runs):
+    # README: "over seeds 0-9, between about 10^14 and 10^17 times" smaller; "largest update in one
+    # step is about 10^-19"; "first-layer gradients (norm about 10^-18)". Each within its decade, with
+    # rounding: the log10 lies within half a decade of the words' ends.
+    nets = [r.problem for r in runs[DEFAULTS]]
+    smaller = [-np.log10(n.grad_ratio) for n in nets]
+    assert _misses(13.5 <= x <= 17.5 for x in smaller) <= MAX_MISSES, smaller
+    step = [np.log10(n.update_max[0]) for n in nets]
+    assert _misses(-20 <= x <= -18 for x in step) <= MAX_MISSES, step
+    grad = [np.log10(n.first_grad_max) for n in nets]
+    assert _misses(-19 <= x <= -17 for x in grad) <= MAX_MISSES, grad
 
 
 def test_summaries_are_written_for_people(runs, adam):

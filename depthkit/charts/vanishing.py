@@ -18,6 +18,7 @@ from depthkit.charts.common import (
     zero_count,
 )
 from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, NetworkResult, Result, per_layer
+from depthkit.probes import SIGMOID_BAND, TANH_BAND
 
 SWEEP_COLORS = ("#d1495b", "#edae49", "#8e6c8a", "#66a182", "#2e86ab")
 
@@ -162,7 +163,9 @@ def saturation(result: Result) -> go.Figure:
                                      customdata=[fmt.percent(v) for v in values],
                                      hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
                                      + "</extra>"))
-    layout(fig, "Saturated units (sigmoid/tanh beyond 5%/95%; Glorot & Bengio 2010) or dead ReLUs",
+    bands = (f"sigmoid outside {fmt.num(SIGMOID_BAND)}–{fmt.num(1 - SIGMOID_BAND)}, "
+             f"tanh beyond ±{fmt.num(TANH_BAND)}")
+    layout(fig, f"Saturated units ({bands}; Glorot & Bengio 2010) or dead ReLUs",
            "hidden layer (1 = next to the input)", "share of units")
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
     return fig

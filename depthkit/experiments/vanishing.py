@@ -434,8 +434,10 @@ def _adam_text(net: NetworkResult, lr: float) -> str:
     if not (np.isfinite(g) and np.isfinite(step)):
         return text
     side = "below" if g < ADAM_EPS else "above"
+    entries = "smaller still" if g < ADAM_EPS else "no larger than the norm"
     text += (f"Here the problem network's first-layer gradient norm was at most {fmt.num(g)}, "
-             f"{fmt.times(g / ADAM_EPS)} than ε ({side} it), and its largest step was "
+             f"{fmt.times(g / ADAM_EPS)} than ε ({side} it); ε acts on each entry, and the entries "
+             f"are {entries}. Its largest step was "
              f"{fmt.num(step)} (lr = {fmt.num(lr)}): ")
     if step < half:
         return text + ("still under half a float32 step, so even Adam does not move it. "
