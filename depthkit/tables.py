@@ -18,21 +18,26 @@ def _slug(label: str) -> str:
 
 def vanishing_tables(result: vanishing.Result) -> dict[str, dict[str, np.ndarray]]:
     """CSV tables: per layer, per step, and the depth sweep."""
-    per_layer: dict[str, np.ndarray] = {"layer": np.arange(1, result.depth + 1)}
-    per_step: dict[str, np.ndarray] = {"step": np.arange(len(result.problem.loss))}
+    per_layer: dict[str, np.ndarray] = {"layer": np.arange(1, result.settings.depth + 1)}
+    per_step: dict[str, np.ndarray] = {"step": np.arange(len(result.problem.training.loss))}
     for name, net in (("problem", result.problem), ("fix", result.fix)):
-        for field in ("grad_init", "grad_final", "signal_init", "signal_final", "weight_change",
-                      "update_max", "weight_typical", "half_spacing", "saturated_init", "saturated_final"):
-            per_layer[f"{name}_{field}"] = getattr(net, field)
-        per_step[f"{name}_loss"] = net.loss
-        per_step[f"{name}_val_acc"] = net.val_acc
-        per_step[f"{name}_grad_first_layer"] = net.layer_grad_norms[:, 0]
-        per_step[f"{name}_grad_last_layer"] = net.layer_grad_norms[:, -1]
-    sweep: dict[str, np.ndarray] = {"depth": result.sweep_depths}
-    for k, label in enumerate(result.sweep_labels):
-        sweep[f"{_slug(label)}_grad_ratio"] = result.sweep_grad_ratio[k]
-        sweep[f"{_slug(label)}_signal_ratio"] = result.sweep_signal_ratio[k]
-    sweep[f"{_slug(result.sweep_labels[0])}_signal_bound"] = result.sweep_sigmoid_bound
+        t, start, end = net.training, net.at_init, net.at_end
+        per_layer.update({
+            f"{name}_grad_init": start.weight_grad_norms, f"{name}_grad_final": end.weight_grad_norms,
+            f"{name}_signal_init": start.signal_grad_norms, f"{name}_signal_final": end.signal_grad_norms,
+            f"{name}_weight_change": t.weight_change, f"{name}_update_max": vanishing.update_max(net),
+            f"{name}_weight_typical": vanishing.weight_typical(net),
+            f"{name}_half_spacing": vanishing.half_spacing(net),
+            f"{name}_saturated_init": start.saturated, f"{name}_saturated_final": end.saturated})
+        per_step.update({f"{name}_loss": t.loss, f"{name}_val_acc": t.val_acc,
+                         f"{name}_grad_first_layer": t.layer_grad_norms[:, 0],
+                         f"{name}_grad_last_layer": t.layer_grad_norms[:, -1]})
+    sw = result.sweep
+    sweep: dict[str, np.ndarray] = {"depth": sw.depths}
+    for k, label in enumerate(sw.labels):
+        sweep[f"{_slug(label)}_grad_ratio"] = sw.grad_ratio[k]
+        sweep[f"{_slug(label)}_signal_ratio"] = sw.signal_ratio[k]
+    sweep[f"{_slug(sw.labels[0])}_signal_bound"] = sw.sigmoid_bound
     return {"per_layer": per_layer, "per_step": per_step, "depth_sweep": sweep}
 
 

@@ -54,10 +54,10 @@ def test_every_chart_question_is_checked_here():
 def vanishing_runs():
     """Per seed: the page's settings, probes of both networks at init, the problem network trained."""
     pages = [vanishing.VanishingSettings().replace(seed=s) for s in SEEDS]
-    data = [make_dataset(vanishing.data_settings(p)) for p in pages]
-    probes = [probe_at_init([vanishing.problem_model(p), vanishing.fix_model(p)], [p.seed, p.seed], d,
+    data = [make_dataset(p.data()) for p in pages]
+    probes = [probe_at_init([p.model("problem"), p.model("fix")], [p.seed, p.seed], d,
                             n_points=len(d.y_train)) for p, d in zip(pages, data)]
-    trained = train_many([(vanishing.problem_model(p), vanishing.train_settings(p), d)
+    trained = train_many([(p.model("problem"), p.training("problem"), d)
                           for p, d in zip(pages, data)])
     return pages, probes, trained
 
@@ -240,8 +240,8 @@ def test_sigmoid_per_layer_factor_bound_and_typical_value():
     pages = [vanishing.VanishingSettings().replace(width=32, seed=s) for s in SEEDS]
     typical, whole = [], []
     for p in pages:
-        data = make_dataset(vanishing.data_settings(p))
-        pr = probe_at_init([vanishing.problem_model(p)], [p.seed], data, n_points=len(data.y_train),
+        data = make_dataset(p.data())
+        pr = probe_at_init([p.model("problem")], [p.seed], data, n_points=len(data.y_train),
                            dtype="float64")[0]
         sig = pr.signal_grad_norms
         typical.append(float(np.median(sig[:-1] / sig[1:])))

@@ -10,6 +10,7 @@ from depthkit import fmt, tables
 from depthkit.budget import BudgetError
 from depthkit.charts import vanishing as charts
 from depthkit.experiments import vanishing as exp
+from depthkit.text import vanishing as page_text
 from tests.apptest_util import open_page, plotly_specs
 
 N_CHARTS = 11
@@ -20,6 +21,31 @@ SHORT = exp.VanishingSettings(steps=20, n_samples=200, depth=8)
 @pytest.fixture(scope="module")
 def short():
     return exp.run(SHORT)
+
+
+def test_result_carries_its_settings_and_copies_none_of_them(short):
+    from dataclasses import fields
+
+    from depthkit.record import Network
+    from depthkit.result import Result as BaseResult
+    from depthkit.spec import specs
+    assert isinstance(short, BaseResult) and short.settings == SHORT
+    names = {f.name for f in fields(short)} - {"settings", "fingerprint"}
+    assert not names & set(specs(exp.VanishingSettings)), names & set(specs(exp.VanishingSettings))
+    assert isinstance(short.problem, Network) and isinstance(short.fix, Network)
+    assert short.problem.model == SHORT.model("problem") and short.fix.model == SHORT.model("fix")
+
+
+def test_settings_derive_the_models_training_and_data():
+    s = exp.VanishingSettings(**exp.PRESETS["Sigmoid + batch norm"])
+    fix = s.model("fix")
+    assert (fix.activation, fix.norm, fix.depth, fix.width) == ("sigmoid", "batch", s.depth, s.width)
+    assert s.model("problem").norm == "none" and not s.model("problem").residual
+    assert s.training("problem") == s.training("fix")
+    assert (s.training("fix").lr, s.training("fix").steps) == (1.0, 200)
+    assert (s.data().name, s.data().n_samples, s.data().seed) == (s.dataset, s.n_samples, s.seed)
+    with pytest.raises(ValueError, match="role"):
+        s.model("remedy")
 
 
 def test_settings_are_validated():
@@ -46,48 +72,50 @@ def test_budget_refuses_big_runs_before_training():
 
 def test_same_settings_same_result(short):
     again = exp.run(SHORT)
-    np.testing.assert_array_equal(short.problem.loss, again.problem.loss)
-    np.testing.assert_array_equal(short.fix.layer_grad_norms, again.fix.layer_grad_norms)
-    np.testing.assert_array_equal(short.sweep_signal_ratio, again.sweep_signal_ratio)
+    np.testing.assert_array_equal(short.problem.training.loss, again.problem.training.loss)
+    np.testing.assert_array_equal(short.fix.training.layer_grad_norms, again.fix.training.layer_grad_norms)
+    np.testing.assert_array_equal(short.sweep.signal_ratio, again.sweep.signal_ratio)
     other = exp.run(SHORT.replace(seed=1))
-    assert not np.array_equal(short.fix.loss, other.fix.loss)
+    assert not np.array_equal(short.fix.training.loss, other.fix.training.loss)
 
 
 def test_result_shapes_and_plain_types(short):
     d, t = SHORT.depth, SHORT.steps
     for net in (short.problem, short.fix):
-        assert net.grad_init.shape == net.grad_final.shape == net.weight_change.shape == (d,)
-        assert net.layer_grad_norms.shape == (t, d)
+        assert net.at_init.weight_grad_norms.shape == net.at_end.weight_grad_norms.shape == (d,)
+        assert net.training.weight_change.shape == (d,)
+        assert net.training.layer_grad_norms.shape == (t, d)
         assert net.boundary.shape == (exp.GRID, exp.GRID)
         assert np.all((net.boundary >= 0) & (net.boundary <= 1))
-    assert short.sweep_grad_ratio.shape == (len(exp.SWEEP), len(short.sweep_depths))
-    assert SHORT.depth in short.sweep_depths
+    assert short.sweep.grad_ratio.shape == (len(exp.SWEEP), len(short.sweep.depths))
+    assert SHORT.depth in short.sweep.depths
     back = pickle.loads(pickle.dumps(short))
-    np.testing.assert_array_equal(back.fix.grad_init, short.fix.grad_init)
+    np.testing.assert_array_equal(back.fix.at_init.weight_grad_norms, short.fix.at_init.weight_grad_norms)
 
 
 def test_summary_numbers_come_from_the_result(short):
-    text = exp.summary(short)
+    text = page_text.summary(short)
     p = short.problem
-    assert f"({fmt.num(p.grad_init[0])} vs {fmt.num(p.grad_init[-1])};" in text
-    assert exp.ratio_words(p.grad_ratio) in text
-    assert fmt.percent(short.fix.final_val_acc) in text
-    i = list(short.sweep_depths).index(8)
-    assert fmt.num(short.sweep_signal_ratio[exp.SUBTLE][i]) in text
-    assert fmt.num(short.sweep_sigmoid_bound[i]) in text
-    assert fmt.num(p.update_max[0]) in text and fmt.num(p.half_spacing[0]) in text
+    grads = p.at_init.weight_grad_norms
+    assert f"({fmt.num(grads[0])} vs {fmt.num(grads[-1])};" in text
+    assert page_text.ratio_words(exp.grad_ratio(p)) in text
+    assert fmt.percent(short.fix.training.final_val_acc) in text
+    i = list(short.sweep.depths).index(8)
+    assert fmt.num(short.sweep.signal_ratio[exp.SUBTLE][i]) in text
+    assert fmt.num(short.sweep.sigmoid_bound[i]) in text
+    assert fmt.num(exp.update_max(p)[0]) in text and fmt.num(exp.half_spacing(p)[0]) in text
     assert COMPUTER_NOTATION.search(text) is None, text
 
 
 def test_number_words():
-    assert exp.ratio_words(1 / 4300) == "4,300 times smaller"
-    assert exp.ratio_words(0.0).startswith("infinitely smaller: it underflowed")
-    assert exp.ratio_words(1.0) == "about the same"
-    assert exp.ratio_words(float("nan")).startswith("not measurable")
-    assert exp.moved(0.0).startswith("exactly 0") and exp.moved(0.31) == "31%"
-    assert exp.share(np.array([0.001, 0.002])) == "under 1%"
-    assert exp._divergence_words("gradient norm became inf") == "gradient norm became infinite"
-    assert exp._divergence_words("loss became nan") == "loss became not a number"
+    assert page_text.ratio_words(1 / 4300) == "4,300 times smaller"
+    assert page_text.ratio_words(0.0).startswith("infinitely smaller: it underflowed")
+    assert page_text.ratio_words(1.0) == "about the same"
+    assert page_text.ratio_words(float("nan")).startswith("not measurable")
+    assert page_text.moved(0.0).startswith("exactly 0") and page_text.moved(0.31) == "31%"
+    assert page_text.share(np.array([0.001, 0.002])) == "under 1%"
+    assert page_text.divergence_words("gradient norm became inf") == "gradient norm became infinite"
+    assert page_text.divergence_words("loss became nan") == "loss became not a number"
 
 
 def test_sigmoid_bound_is_the_product_of_quarter_spectral_norms():
@@ -101,11 +129,12 @@ def test_sigmoid_bound_is_the_product_of_quarter_spectral_norms():
 
 def test_update_sizes_and_float32_spacing(short):
     for net in (short.problem, short.fix):
-        assert net.update_max.shape == net.half_spacing.shape == net.weight_typical.shape == (SHORT.depth,)
+        sizes = [f(net) for f in (exp.update_max, exp.half_spacing, exp.weight_typical, exp.update_ratio_max)]
+        assert all(a.shape == (SHORT.depth,) for a in sizes)
         # half a float32 step at |w| lies between 2^-25 and 2^-24 of |w|
-        rel = net.half_spacing / net.weight_typical
+        rel = exp.half_spacing(net) / exp.weight_typical(net)
         assert np.all((rel > 2.0 ** -25 * 0.999) & (rel <= 2.0 ** -24 * 1.001)), rel
-        assert np.all(net.update_ratio_max >= 0)
+        assert np.all(exp.update_ratio_max(net) >= 0)
 
 
 def test_tables_have_equal_columns(short):
@@ -126,13 +155,91 @@ def test_every_chart_builds_with_titles(short):
         assert fig.layout.title.text and fig.data
 
 
+def _trace(fig, name):
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def _same(plotted, values):
+    """Plotted y values equal the Result's array (a gap where a value cannot be drawn on a log axis)."""
+    values = np.asarray(values, dtype=float)
+    drawn = np.array([np.nan if v is None else v for v in plotted], dtype=float)
+    ok = np.isfinite(values) & (values > 0)
+    np.testing.assert_allclose(drawn[ok], values[ok], rtol=1e-6)
+    assert np.all(np.isnan(drawn[~ok]))
+
+
+def test_per_layer_charts_plot_the_results_arrays(short):
+    layers = list(range(1, SHORT.depth + 1))
+    flow = charts.gradient_flow(short)
+    assert len(flow.data) == 4 and flow.layout.yaxis.type == "log"
+    for name, net in (("Problem", short.problem), ("Fix", short.fix)):
+        assert list(_trace(flow, f"{name} at init").x) == layers
+        _same(_trace(flow, f"{name} at init").y, net.at_init.weight_grad_norms)
+        _same(_trace(flow, f"{name} after training").y, net.at_end.weight_grad_norms)
+    change = charts.weight_change(short)
+    assert change.layout.yaxis.type == "log"
+    for name, net in (("Problem", short.problem), ("Fix", short.fix)):
+        _same(_trace(change, f"{name}: total change").y, net.training.weight_change)
+        _same(_trace(change, f"{name}: largest single step").y, exp.update_ratio_max(net))
+    sat = charts.saturation(short)
+    for name, net in (("Problem", short.problem), ("Fix", short.fix)):
+        np.testing.assert_allclose(_trace(sat, f"{name} at init").y, net.at_init.saturated)
+        np.testing.assert_allclose(_trace(sat, f"{name} after training").y, net.at_end.saturated)
+
+
+def test_step_charts_plot_the_training_curves(short):
+    loss, acc = charts.loss_curves(short), charts.accuracy_curves(short)
+    assert len(loss.data) == len(acc.data) == 2 and loss.layout.yaxis.type == "log"
+    for trace_loss, trace_acc, net in zip(loss.data, acc.data, (short.problem, short.fix)):
+        assert net.label in trace_loss.name
+        _same(trace_loss.y, net.training.loss)
+        np.testing.assert_allclose(trace_acc.y, net.training.val_acc)
+    for which, net in (("problem", short.problem), ("fix", short.fix)):
+        heat = charts.grad_heatmap(short, which).data[0]
+        z = np.array([[np.nan if v is None else v for v in row] for row in heat.z], dtype=float)
+        assert z.shape == (SHORT.depth, SHORT.steps)
+        np.testing.assert_allclose(10 ** z, net.training.layer_grad_norms.T, rtol=1e-6)
+
+
+def test_boundary_chart_draws_the_networks_probabilities_and_the_points(short):
+    for which, net in (("problem", short.problem), ("fix", short.fix)):
+        fig = charts.boundary(short, which)
+        contour = fig.data[0]
+        np.testing.assert_allclose(np.asarray(contour.z), net.boundary)
+        np.testing.assert_allclose(contour.x, short.grid.x)
+        np.testing.assert_allclose(contour.y, short.grid.y)
+        points = [t for t in fig.data if t.type == "scatter"]
+        assert sum(len(t.x) for t in points) == len(short.y_train)
+        assert fmt.percent(net.training.final_val_acc) in fig.layout.title.text
+
+
+def test_sweep_charts_plot_the_sweep(short):
+    sw = short.sweep
+    for kind, values in (("grad", sw.grad_ratio), ("signal", sw.signal_ratio)):
+        fig = charts.depth_sweep(short, kind)
+        assert fig.layout.yaxis.type == "log"
+        for k, label in enumerate(sw.labels):
+            trace = _trace(fig, label)
+            assert list(trace.x) == sw.depths.tolist()
+            _same(trace.y, values[k])
+
+
 def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
     grad, signal = charts.depth_sweep(short, "grad"), charts.depth_sweep(short, "signal")
     assert not any("bound" in (t.name or "") or "0.25 per layer" in (t.name or "") for t in grad.data)
     bounds = [t for t in signal.data if "upper bound" in (t.name or "")]
     assert len(bounds) == 1
-    np.testing.assert_allclose(bounds[0].y, short.sweep_sigmoid_bound)
-    assert not np.allclose(short.sweep_sigmoid_bound, 0.25 ** (short.sweep_depths - 1))
+    np.testing.assert_allclose(bounds[0].y, short.sweep.sigmoid_bound)
+    assert not np.allclose(short.sweep.sigmoid_bound, 0.25 ** (short.sweep.depths - 1))
+
+
+def test_saturation_title_names_the_bands_the_probe_counts(short):
+    from depthkit.probes import SIGMOID_BAND, TANH_BAND
+    title = charts.saturation(short).layout.title.text
+    assert (SIGMOID_BAND, TANH_BAND) == (0.05, 0.95)
+    assert "sigmoid outside 0.05–0.95, tanh beyond ±0.95" in title, title
 
 
 def test_weight_change_chart_shows_the_step_next_to_float32s(short):
@@ -142,7 +249,8 @@ def test_weight_change_chart_shows_the_step_next_to_float32s(short):
     line = [t for t in fig.data if (t.name or "").startswith("float32")]
     assert line and line[0].y[0] == exp.FLOAT32_ROUNDS_AWAY
     title = fig.layout.title.text
-    assert fmt.num(short.problem.update_max[0]) in title and fmt.num(short.problem.half_spacing[0]) in title
+    p = short.problem
+    assert fmt.num(exp.update_max(p)[0]) in title and fmt.num(exp.half_spacing(p)[0]) in title
 
 
 def test_hover_labels_and_titles_are_written_for_people(short):
@@ -172,7 +280,7 @@ def test_a_diverging_run_renders_with_a_marker_and_a_note():
                               n_samples=200)
     r = exp.run(s)
     assert r.fix.diverged_step is not None
-    assert f"diverged at step {r.fix.diverged_step}" in exp.summary(r)
+    assert f"diverged at step {r.fix.diverged_step}" in page_text.summary(r)
     heat = charts.grad_heatmap(r, "fix")
     assert any(a.text.startswith("diverged") for a in heat.layout.annotations)
     assert any("diverged" in a.text for a in charts.loss_curves(r).layout.annotations)
@@ -182,10 +290,10 @@ def test_a_diverging_run_renders_with_a_marker_and_a_note():
 
 def test_gradients_below_float32_range_are_named_not_plotted():
     r = exp.run(exp.VanishingSettings(depth=50, steps=10, n_samples=200))
-    assert np.sum(r.problem.grad_init == 0) > 0  # float32 underflow, as the design notes
+    assert np.sum(r.problem.at_init.weight_grad_norms == 0) > 0  # float32 underflow, as the design notes
     notes = [a.text for a in charts.gradient_flow(r).layout.annotations]
     assert any("exactly 0 in float32" in n for n in notes)
-    assert np.all(r.sweep_signal_ratio[0] > 0)  # the float64 sweep still has numbers
+    assert np.all(r.sweep.signal_ratio[0] > 0)  # the float64 sweep still has numbers
 
 
 # ------------------------------------------------------------------ the page
@@ -194,7 +302,7 @@ def _assert_page_shows(at, settings):
     assert not at.exception, [e.message for e in at.exception]
     specs = plotly_specs(at)
     assert len(specs) == N_CHARTS
-    text = exp.summary(exp.run(settings))
+    text = page_text.summary(exp.run(settings))
     assert text in [m.value for m in at.markdown]
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from depthkit.experiments import vanishing as exp
 from depthkit.optim import ADAM_EPS
+from depthkit.text import vanishing as page_text
 from tests.seeds import SEEDS
 
 MAX_MISSES = 1
@@ -48,21 +49,21 @@ def test_defaults_are_the_networks_the_claims_name():
 
 
 def test_sigmoid_first_layer_gradient_at_least_100x_smaller_at_init(runs):
-    ratios = [r.problem.grad_ratio for r in runs[DEFAULTS]]
+    ratios = [exp.grad_ratio(r.problem) for r in runs[DEFAULTS]]
     # margin: 1e-4 is 100x beyond the claim's 1/100
     assert _misses(r <= 1e-4 for r in ratios) <= MAX_MISSES, ratios
 
 
 def test_sigmoid_first_layer_moves_at_least_10x_less_than_the_last(runs):
     defaults = runs[DEFAULTS]
-    assert all(r.problem.weight_change[-1] > 0 for r in defaults), "the last layer must move at all"
-    ratios = [r.problem.change_ratio for r in defaults]
+    assert all(r.problem.training.weight_change[-1] > 0 for r in defaults), "the last layer must move at all"
+    ratios = [exp.change_ratio(r.problem) for r in defaults]
     # margin: 1/100 is 10x beyond the claim's 1/10
     assert _misses(r <= 1e-2 for r in ratios) <= MAX_MISSES, ratios
 
 
 def test_relu_he_gradient_ratio_within_10x(runs):
-    ratios = [r.fix.grad_ratio for r in runs[DEFAULTS]]
+    ratios = [exp.grad_ratio(r.fix) for r in runs[DEFAULTS]]
     # margin: within 8x, inside the claim's 10x
     assert _misses(1 / 8 <= r <= 8 for r in ratios) <= MAX_MISSES, ratios
 
@@ -71,10 +72,10 @@ def test_relu_he_gradient_ratio_within_10x(runs):
 def test_the_fix_reaches_higher_validation_accuracy(runs, preset):
     # "Result: the fix network reaches the higher validation accuracy"
     results = runs[preset]
-    pairs = [(r.fix.final_val_acc, r.problem.final_val_acc) for r in results]
+    pairs = [(r.fix.training.final_val_acc, r.problem.training.final_val_acc) for r in results]
     # margin: at least 10 points higher, where the sentence needs half a point
     assert _misses(fix >= problem + 0.10 for fix, problem in pairs) <= MAX_MISSES, pairs
-    texts = [exp.summary(r) for r in results]
+    texts = [page_text.summary(r) for r in results]
     assert _misses("the fix network reaches the higher validation accuracy" in t for t in texts) <= MAX_MISSES
 
 
@@ -82,14 +83,14 @@ def test_probe_at_init_matches_the_trainers_first_step(runs):
     # the probe and the trainer's step 0 see the same weights and the same full batch
     for r in runs[DEFAULTS][:2]:
         for net in (r.problem, r.fix):
-            assert net.layer_grad_norms[0] == pytest.approx(net.grad_init, rel=1e-4)
+            assert net.training.layer_grad_norms[0] == pytest.approx(net.at_init.weight_grad_norms, rel=1e-4)
 
 
 @pytest.mark.parametrize("preset", ["Sigmoid + batch norm", "Residual"])
 def test_batch_norm_and_residual_shrink_the_ratio_at_least_10x(runs, preset):
     results = runs[preset]
     assert all(r.fix.label.startswith("sigmoid") and r.problem.label.startswith("sigmoid") for r in results)
-    shrink = [r.fix.grad_ratio / r.problem.grad_ratio for r in results]
+    shrink = [exp.grad_ratio(r.fix) / exp.grad_ratio(r.problem) for r in results]
     # margin: 1000x, 100x beyond the claim's 10x
     assert _misses(x >= 1000 for x in shrink) <= MAX_MISSES, shrink
 
@@ -100,12 +101,13 @@ def test_the_problem_first_layer_step_rounds_away_in_float32(runs, preset):
     # Indeed not one first-layer weight changed."
     results = runs[preset]
     nets = [r.problem for r in results]
-    assert all(n.grad_init[0] > 0 for n in nets), "the gradient is not zero"
-    margins = [n.half_spacing[0] / n.update_max[0] for n in nets]
+    assert all(n.at_init.weight_grad_norms[0] > 0 for n in nets), "the gradient is not zero"
+    margins = [exp.half_spacing(n)[0] / exp.update_max(n)[0] for n in nets]
     # margin: the step is at least 10x under half a float32 step, not just under it
     assert _misses(m >= 10 for m in margins) <= MAX_MISSES, margins
-    assert _misses(n.weight_change[0] == 0 for n in nets) <= MAX_MISSES, [n.weight_change[0] for n in nets]
-    texts = [exp.summary(r) for r in results]
+    moved = [n.training.weight_change[0] for n in nets]
+    assert _misses(m == 0 for m in moved) <= MAX_MISSES, moved
+    texts = [page_text.summary(r) for r in results]
     assert _misses("rounds away" in t and "Indeed not one first-layer weight changed" in t
                    for t in texts) <= MAX_MISSES
 
@@ -115,13 +117,18 @@ def test_sigmoid_factor_is_bounded_by_a_quarter_of_the_spectral_norm(runs, prese
     nets = [r.problem for r in runs[preset]]
     assert all(n.label.startswith("sigmoid") for n in nets)
     # "at most 0.25·‖W_l‖₂, here between ... : the signal must shrink at every one of the 19 layers"
-    largest = [float(exp.SIGMOID_SLOPE * n.spectral_init.max()) for n in nets]
+    # the scores are the spectral norms of the network's own initial weights
+    first = runs[preset][0]
+    norms = exp.spectral_norms(first.problem.model, first.settings.seed)
+    assert first.problem.scores["spectral_max"] == pytest.approx(norms.max())
+    assert first.problem.scores["sigmoid_bound"] == pytest.approx(exp.sigmoid_bound(norms))
+    largest = [float(exp.SIGMOID_SLOPE * n.scores["spectral_max"]) for n in nets]
     assert _misses(x <= 0.5 for x in largest) <= MAX_MISSES, largest  # margin: 2x under 1
     # the bound is a bound: the measured signal ratio lies under it (margin 10x), every seed
-    assert all(n.signal_ratio <= exp.sigmoid_bound(n.spectral_init) / 10 for n in nets)
+    assert all(exp.signal_ratio(n) <= n.scores["sigmoid_bound"] / 10 for n in nets)
     # "almost no unit is saturated": under 1% where the text needs under 5%
-    assert _misses(float(np.mean(n.saturated_init)) < 0.01 for n in nets) <= MAX_MISSES
-    texts = [exp.summary(r) for r in runs[preset]]
+    assert _misses(float(np.mean(n.at_init.saturated)) < 0.01 for n in nets) <= MAX_MISSES
+    texts = [page_text.summary(r) for r in runs[preset]]
     assert _misses("must shrink at every one of the 19 layers" in t and "typical, not a bound" in t
                    and "saturation is not the cause" in t for t in texts) <= MAX_MISSES
 
@@ -135,9 +142,9 @@ def test_the_presets_share_the_defaults_depth_sweep():
 def test_sigmoid_signal_ratio_lies_under_its_bound_at_every_depth(runs):
     for r in runs[DEFAULTS]:
         # a theorem, not a statistic: no miss allowed, a little float room
-        assert np.all(r.sweep_signal_ratio[0] <= r.sweep_sigmoid_bound * (1 + 1e-9)), r.sweep_signal_ratio[0]
+        assert np.all(r.sweep.signal_ratio[0] <= r.sweep.sigmoid_bound * (1 + 1e-9)), r.sweep.signal_ratio[0]
         # and the bound is not 0.25 per layer
-        assert np.any(r.sweep_sigmoid_bound > 0.25 ** (r.sweep_depths - 1))
+        assert np.any(r.sweep.sigmoid_bound > 0.25 ** (r.sweep.depths - 1))
 
 
 def test_the_weight_gradient_ratio_hides_a_vanishing_signal(runs):
@@ -145,36 +152,51 @@ def test_the_weight_gradient_ratio_hides_a_vanishing_signal(runs):
     # output as the signal shrinks toward the input, so every layer's weight gradient shrinks together"
     flags, values = [], []
     for r in runs[DEFAULTS]:
-        i = list(r.sweep_depths).index(r.depth)
-        grad, signal = r.sweep_grad_ratio[exp.SUBTLE, i], r.sweep_signal_ratio[exp.SUBTLE, i]
-        act = r.sweep_act_ratio[exp.SUBTLE, i]
+        i = list(r.sweep.depths).index(r.settings.depth)
+        grad, signal = r.sweep.grad_ratio[exp.SUBTLE, i], r.sweep.signal_ratio[exp.SUBTLE, i]
+        act = r.sweep.act_ratio[exp.SUBTLE, i]
         values.append((grad, signal, act))
         # margins: 3x inside the text's conditions (1/30..30, signal < grad/30, outputs < 1/30)
         flags.append(0.1 <= grad <= 10 and signal < grad / 100 and act < 0.01)
     assert _misses(flags) <= MAX_MISSES, values
-    texts = [exp.summary(r) for r in runs[DEFAULTS]]
+    texts = [page_text.summary(r) for r in runs[DEFAULTS]]
     assert _misses("every layer's weight gradient shrinks together" in t for t in texts) <= MAX_MISSES
 
 
 def test_adam_cannot_rescue_gradients_far_below_epsilon(adam):
     nets = [r.problem for r in adam]
     lr = exp.VanishingSettings().lr
-    g = [n.first_grad_max for n in nets]
+    g = [exp.first_grad_max(n) for n in nets]
     # "a gradient far below ε": at least 1000x below
     assert _misses(x < ADAM_EPS / 1000 for x in g) <= MAX_MISSES, g
     # "gets only about lr·g/ε": never more, and not less than a fifth of it
-    rel = [n.update_max[0] / (lr * n.first_grad_max / ADAM_EPS) for n in nets]
+    rel = [exp.update_max(n)[0] / (lr * exp.first_grad_max(n) / ADAM_EPS) for n in nets]
     assert all(x <= 1.01 for x in rel), rel
     assert _misses(x >= 0.2 for x in rel) <= MAX_MISSES, rel
     # "still under half a float32 step, so even Adam does not move it": 10x under, and no weight moved
-    assert _misses(n.update_max[0] * 10 < n.half_spacing[0] and n.weight_change[0] == 0
+    assert _misses(exp.update_max(n)[0] * 10 < exp.half_spacing(n)[0] and n.training.weight_change[0] == 0
                    for n in nets) <= MAX_MISSES
-    texts = [exp.summary(r) for r in adam]
+    texts = [page_text.summary(r) for r in adam]
     assert _misses("so even Adam does not move it" in t for t in texts) <= MAX_MISSES
+    # ε acts per entry; the text compares the norm with ε and says the entries are smaller still
+    assert _misses("the entries are smaller still" in t for t in texts) <= MAX_MISSES
+
+
+def test_readme_magnitudes_of_the_default_sigmoid(runs):
+    # README: "over seeds 0-9, between about 10^14 and 10^17 times" smaller; "largest update in one
+    # step is about 10^-19"; "first-layer gradients (norm about 10^-18)". Each within its decade, with
+    # rounding: the log10 lies within half a decade of the words' ends.
+    nets = [r.problem for r in runs[DEFAULTS]]
+    smaller = [-np.log10(exp.grad_ratio(n)) for n in nets]
+    assert _misses(13.5 <= x <= 17.5 for x in smaller) <= MAX_MISSES, smaller
+    step = [np.log10(exp.update_max(n)[0]) for n in nets]
+    assert _misses(-20 <= x <= -18 for x in step) <= MAX_MISSES, step
+    grad = [np.log10(exp.first_grad_max(n)) for n in nets]
+    assert _misses(-19 <= x <= -17 for x in grad) <= MAX_MISSES, grad
 
 
 def test_summaries_are_written_for_people(runs, adam):
     for results in list(runs.values()) + [adam]:
         for r in results:
-            text = exp.summary(r)
+            text = page_text.summary(r)
             assert COMPUTER_NOTATION.search(text) is None, text

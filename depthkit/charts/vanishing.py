@@ -10,6 +10,7 @@ from depthkit.charts.common import (
     FIX,
     NEUTRAL,
     PROBLEM,
+    boundary_figure,
     empty_note,
     layout,
     legend_below,
@@ -17,12 +18,16 @@ from depthkit.charts.common import (
     plottable,
     zero_count,
 )
-from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, NetworkResult, Result, per_layer
+from depthkit.experiments import vanishing as exp
+from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, Result, per_layer
+from depthkit.probes import SIGMOID_BAND, TANH_BAND
+from depthkit.record import Network
+from depthkit.text.vanishing import moved
 
 SWEEP_COLORS = ("#d1495b", "#edae49", "#8e6c8a", "#66a182", "#2e86ab")
 
 
-def _nets(result: Result) -> tuple[tuple[str, NetworkResult, str], ...]:
+def _nets(result: Result) -> tuple[tuple[str, Network, str], ...]:
     return (("Problem", result.problem, PROBLEM), ("Fix", result.fix, FIX))
 
 
@@ -41,7 +46,7 @@ def _hover(values) -> list[str]:
 
 
 def _layers(result: Result) -> list[int]:
-    return list(range(1, result.depth + 1))
+    return list(range(1, result.settings.depth + 1))
 
 
 def gradient_flow(result: Result) -> go.Figure:
@@ -49,8 +54,8 @@ def gradient_flow(result: Result) -> go.Figure:
     fig = go.Figure()
     zeros = {}
     for name, net, color in _nets(result):
-        for when, values, dash in (("at init", net.grad_init, "solid"),
-                                   ("after training", net.grad_final, "dot")):
+        for when, values, dash in (("at init", net.at_init.weight_grad_norms, "solid"),
+                                   ("after training", net.at_end.weight_grad_norms, "dot")):
             label = f"{name} {when}"
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values, log=True), mode="lines+markers",
                                      name=label, line=dict(color=color, dash=dash), customdata=_hover(values),
@@ -75,12 +80,13 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
     Both heatmaps share one colour range so they can be compared side by side.
     """
     net = result.problem if which == "problem" else result.fix
-    both = np.concatenate([_log10(result.problem.layer_grad_norms).ravel(),
-                           _log10(result.fix.layer_grad_norms).ravel()])
+    both = np.concatenate([_log10(result.problem.training.layer_grad_norms).ravel(),
+                           _log10(result.fix.training.layer_grad_norms).ravel()])
     finite = both[np.isfinite(both)]
     zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-    z = _log10(net.layer_grad_norms).T  # [depth, T]
-    words = np.array(_hover(net.layer_grad_norms.T)).reshape(z.shape)
+    grads = net.training.layer_grad_norms  # [T, depth]
+    z = _log10(grads).T  # [depth, T]
+    words = np.array(_hover(grads.T)).reshape(z.shape)
     ticks = list(range(int(np.floor(zmin)), int(np.ceil(zmax)) + 1))
     step = max(1, len(ticks) // 6)
     ticks = ticks[::step]
@@ -91,9 +97,9 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
         hovertemplate="step %{x}, layer %{y}: %{customdata}<extra></extra>"))
     title = f"{'Problem' if which == 'problem' else 'Fix'}: {net.label}, gradient norm per layer and step"
     layout(fig, title, "training step", "hidden layer")
-    if net.diverged_step is not None:
+    if net.diverged:
         mark_divergence(fig, net.diverged_step, f"diverged at step {net.diverged_step}")
-    zeros = zero_count(net.layer_grad_norms)
+    zeros = zero_count(grads)
     if zeros:
         _zero_note(fig, {"cells": zeros})
     if not finite.size:
@@ -114,26 +120,27 @@ def weight_change(result: Result) -> go.Figure:
     zeros = {}
     layers = _layers(result)
     for name, net, color in _nets(result):
-        fig.add_trace(go.Scatter(x=layers, y=plottable(net.weight_change, log=True),
+        change, largest = net.training.weight_change, exp.update_ratio_max(net)
+        fig.add_trace(go.Scatter(x=layers, y=plottable(change, log=True),
                                  mode="lines+markers", name=f"{name}: total change", line=dict(color=color),
-                                 customdata=[moved_words(v) for v in net.weight_change],
+                                 customdata=[moved(v) for v in change],
                                  hovertemplate="layer %{x}: %{customdata}<extra>" + name + "</extra>"))
-        fig.add_trace(go.Scatter(x=layers, y=plottable(net.update_ratio_max, log=True), mode="lines",
+        fig.add_trace(go.Scatter(x=layers, y=plottable(largest, log=True), mode="lines",
                                  name=f"{name}: largest single step", line=dict(color=color, dash="dot"),
-                                 customdata=_hover(net.update_ratio_max),
+                                 customdata=_hover(largest),
                                  hovertemplate="layer %{x}: largest step %{customdata} of ‖W‖<extra>"
                                  + name + "</extra>"))
-        zeros[name] = zero_count(net.weight_change)
+        zeros[name] = zero_count(change)
     fig.add_trace(go.Scatter(x=[layers[0], layers[-1]], y=[FLOAT32_ROUNDS_AWAY] * 2, mode="lines",
                              name=f"float32: a step under {fmt.num(FLOAT32_ROUNDS_AWAY)} of |w| rounds away",
                              line=dict(color=NEUTRAL, dash="dash"), hoverinfo="skip"))
     notes = []
     p = result.problem
-    step, half = float(p.update_max[0]), float(p.half_spacing[0])
+    step, half, w = (float(f(p)[0]) for f in (exp.update_max, exp.half_spacing, exp.weight_typical))
     if np.isfinite(step):
         verdict = "it rounds away, w + Δw = w" if step < half else "it registers"
         notes.append(f"Problem, layer 1: largest step ≤ {fmt.num(step)}; half a float32 step")
-        notes.append(f"at its typical |w| ≈ {fmt.num(p.weight_typical[0])} is {fmt.num(half)}: {verdict}")
+        notes.append(f"at its typical |w| ≈ {fmt.num(w)} is {fmt.num(half)}: {verdict}")
     exact = [f"{name}, {n} layer{'s' if n > 1 else ''}" for name, n in zeros.items() if n]
     if exact:
         notes.append("layers that did not change at all (not drawn): " + ", ".join(exact))
@@ -146,23 +153,20 @@ def weight_change(result: Result) -> go.Figure:
     return legend_below(fig, len(fig.data))
 
 
-def moved_words(change: float) -> str:
-    """A relative change for a hover label; exactly 0 said so."""
-    return "exactly 0 (no weight changed)" if change == 0 else fmt.percent(change)
-
-
 def saturation(result: Result) -> go.Figure:
     """Share of saturated (sigmoid/tanh) or dead (ReLU) units per layer."""
     fig = go.Figure()
     for name, net, color in _nets(result):
-        for when, values, dash in (("at init", net.saturated_init, "solid"),
-                                   ("after training", net.saturated_final, "dot")):
+        for when, values, dash in (("at init", net.at_init.saturated, "solid"),
+                                   ("after training", net.at_end.saturated, "dot")):
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values), mode="lines+markers",
                                      name=f"{name} {when}", line=dict(color=color, dash=dash),
                                      customdata=[fmt.percent(v) for v in values],
                                      hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
                                      + "</extra>"))
-    layout(fig, "Saturated units (sigmoid/tanh beyond 5%/95%; Glorot & Bengio 2010) or dead ReLUs",
+    bands = (f"sigmoid outside {fmt.num(SIGMOID_BAND)}–{fmt.num(1 - SIGMOID_BAND)}, "
+             f"tanh beyond ±{fmt.num(TANH_BAND)}")
+    layout(fig, f"Saturated units ({bands}; Glorot & Bengio 2010) or dead ReLUs",
            "hidden layer (1 = next to the input)", "share of units")
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
     return fig
@@ -171,12 +175,12 @@ def saturation(result: Result) -> go.Figure:
 def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) -> go.Figure:
     fig = go.Figure()
     for name, net, color in _nets(result):
-        values = getattr(net, attr)
+        values = getattr(net.training, attr)
         words = [fmt.percent(v) for v in values] if attr == "val_acc" else _hover(values)
         fig.add_trace(go.Scatter(x=list(range(len(values))), y=plottable(values, log=log_y), mode="lines",
                                  name=f"{name}: {net.label}", line=dict(color=color), customdata=words,
                                  hovertemplate="step %{x}: %{customdata}<extra>" + name + "</extra>"))
-        if net.diverged_step is not None:
+        if net.diverged:
             mark_divergence(fig, net.diverged_step, f"{name} diverged", color=color)
     return layout(fig, title, "training step", y_title, log_y=log_y)
 
@@ -192,20 +196,11 @@ def accuracy_curves(result: Result) -> go.Figure:
 
 
 def boundary(result: Result, which: str) -> go.Figure:
-    """The trained network's P(class 1) over the plane, with the training points."""
-    net = result.problem if which == "problem" else result.fix
-    name = "Problem" if which == "problem" else "Fix"
-    fig = go.Figure(go.Contour(x=result.grid_x.tolist(), y=result.grid_y.tolist(), z=net.boundary.tolist(),
-                               zmin=0, zmax=1, colorscale="RdBu", opacity=0.6, ncontours=10,
-                               colorbar=dict(title="P(class 1)"), hoverinfo="skip"))
-    for label, color in ((0, "#b2182b"), (1, "#2166ac")):
-        pts = result.X_train[result.y_train == label]
-        fig.add_trace(go.Scatter(x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="markers",
-                                 marker=dict(size=5, color=color, line=dict(width=0.5, color="white")),
-                                 name=f"class {label}"))
-    layout(fig, f"{name}: decision boundary (validation accuracy {fmt.percent(net.final_val_acc)})",
-           "x1 (standardized)", "x2 (standardized)")
-    return fig
+    """The trained network's P(class 1) over the plane, its P = 0.5 line, and the training points."""
+    name, net, color = _nets(result)[0 if which == "problem" else 1]
+    title = f"{name}: decision boundary (validation accuracy {fmt.percent(net.training.final_val_acc)})"
+    return boundary_figure(result.grid.x, result.grid.y, net.boundary, title, color,
+                           [("training", result.X_train, result.y_train, 6)])
 
 
 def depth_sweep(result: Result, kind: str) -> go.Figure:
@@ -216,19 +211,20 @@ def depth_sweep(result: Result, kind: str) -> go.Figure:
     weights. The weight-gradient chart has no bound: a weight gradient also
     carries the layer's input, which no slope bounds.
     """
-    values = result.sweep_grad_ratio if kind == "grad" else result.sweep_signal_ratio
-    depths = result.sweep_depths.tolist()
+    sweep = result.sweep
+    values = sweep.grad_ratio if kind == "grad" else sweep.signal_ratio
+    depths = sweep.depths.tolist()
     fig = go.Figure()
-    for k, label in enumerate(result.sweep_labels):
+    for k, label in enumerate(sweep.labels):
         fig.add_trace(go.Scatter(x=depths, y=plottable(values[k], log=True), mode="lines+markers", name=label,
                                  line=dict(color=SWEEP_COLORS[k % len(SWEEP_COLORS)]),
                                  customdata=_hover(values[k]),
                                  hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>"))
     if kind == "signal":
-        bound = result.sweep_sigmoid_bound
+        bound = sweep.sigmoid_bound
         per = [f"{fmt.num(b)} ({fmt.num(per_layer(b, d))} per layer)" for b, d in zip(bound, depths)]
         fig.add_trace(go.Scatter(x=depths, y=plottable(bound, log=True), mode="lines",
-                                 name=f"{result.sweep_labels[0]}: upper bound ∏ 0.25·‖W_l‖₂ of its weights",
+                                 name=f"{sweep.labels[0]}: upper bound ∏ 0.25·‖W_l‖₂ of its weights",
                                  line=dict(color=SWEEP_COLORS[0], dash="dash"), customdata=per,
                                  hovertemplate="depth %{x}: bound %{customdata}<extra></extra>"))
     fig.add_hline(y=1.0, line_color=NEUTRAL, line_width=1)

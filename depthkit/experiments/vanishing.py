@@ -4,20 +4,23 @@ Two networks of the same depth and width train on the same data from the same
 seed: the *problem* network (by default sigmoid with PyTorch's default
 initialization) and the *fix* network (by default ReLU with He
 initialization; batch norm or residual connections can be switched on for
-it). For each we record
+it). Each is a `depthkit.record.Network`:
 
-- the gradient norm of every hidden layer's weights, at initialization and
-  after training (probes on the full training set), and at every step;
-- the backpropagated signal ||dL/dh_l|| (h_l = output of hidden layer l);
-- how far each layer's weights moved: ||W_end - W_start|| / ||W_start||;
-- the largest single-step update of each layer's weights ||dW_l|| (an upper
+- `at_init`, `at_end`: probes on the full training set before and after
+  training: every hidden layer's weight-gradient norm ||dL/dW_l||, the
+  backpropagated signal ||dL/dh_l|| (h_l = output of hidden layer l), and the
+  share of saturated (sigmoid/tanh) or dead (ReLU) units;
+- `training`: the per-step loss, validation accuracy and per-layer gradient
+  norms, how far each layer's weights moved (||W_end - W_start|| /
+  ||W_start||), each step's update sizes and the final weights; from these
+  `update_max` etc. give each layer's largest single-step ||dW_l|| (an upper
   bound on any one weight's step) next to half the float32 spacing at the
   layer's typical |w|: a step below that rounds away (w + dW == w);
-- the spectral norms ||W_l||_2 of the hidden-to-hidden weights at init: the
+- `scores`: the spectral norms ||W_l||_2 of the hidden-to-hidden weights at
+  init (smallest, largest) and the sigmoid's bound on the signal ratio: the
   backward signal passes each layer through W_l^T diag(f'(z_l)), so for the
   sigmoid (f' <= 0.25) one layer scales it by at most 0.25 ||W_l||_2;
-- the share of saturated (sigmoid/tanh) or dead (ReLU) units per layer;
-- loss, validation accuracy and the decision boundary.
+- `boundary`: P(class 1) on the Result's grid.
 
 A depth sweep at initialization (no training) adds the first/last-layer
 ratios of several activation/initialization pairs for depths 2..50, and for
@@ -35,11 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from depthkit import budget, fmt
+from depthkit import budget
 from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
-from depthkit.models import ACTIVATIONS, INITS, ModelSettings, init_params, params_from_numpy, predict_proba
-from depthkit.optim import ADAM_EPS
-from depthkit.probes import ProbeResult, first_last_ratio, probe, probe_at_init
+from depthkit.models import ACTIVATIONS, INITS, ModelSettings, init_params, params_from_numpy
+from depthkit.probes import first_last_ratio, probe, probe_at_init
+from depthkit.record import Grid, Network, boundary
+from depthkit.result import Result as BaseResult
 from depthkit.spec import Settings, param
 from depthkit.train import TrainResult, TrainSettings, run_flops, train_many
 
@@ -61,6 +65,7 @@ SWEEP = (
 )
 SUBTLE = 3  # the sweep entry whose weight-gradient ratio hides the vanishing signal
 SWEEP_DEPTHS = (2, 5, 10, 15, 20, 30, 40, 50)
+ROLES = ("problem", "fix")
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,30 @@ class VanishingSettings(Settings):
                            label="Points (70% train, 30% validation)")
     seed: int = param(0, lo=0, hi=9999, label="Seed (data and initialization)")
 
+    def model(self, role: str) -> ModelSettings:
+        """The problem network (left) or the same depth and width with the fix (right)."""
+        if role == "problem":
+            return ModelSettings(depth=self.depth, width=self.width, activation=self.activation,
+                                 init=self.init)
+        if role == "fix":
+            return ModelSettings(depth=self.depth, width=self.width, activation=self.fix_activation,
+                                 init=self.fix_init, norm="batch" if self.batch_norm else "none",
+                                 residual=self.residual)
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+
+    def training(self, role: str) -> TrainSettings:
+        """Both networks train alike: full batch, the page's optimizer, step and seed."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        return TrainSettings(optimizer=self.optimizer, lr=self.lr, steps=self.steps, seed=self.seed)
+
+    def data(self) -> DataSettings:
+        return DataSettings(name=self.dataset, n_samples=self.n_samples, seed=self.seed)
+
+    def sweep_depths(self) -> tuple[int, ...]:
+        """The depth sweep's depths, including the page's own depth."""
+        return tuple(sorted(set(SWEEP_DEPTHS) | {self.depth}))
+
 
 PRESETS: dict[str, dict] = {
     "Sigmoid, 20 layers": {},
@@ -113,114 +142,84 @@ _INIT_NAMES = {"default": "default init", "xavier": "Xavier init", "he": "He ini
                "normal": "N(0, 1/fan_in) init"}
 
 
-def _label(activation: str, init: str, norm: str = "none", residual: bool = False) -> str:
-    extras = (["batch norm"] if norm == "batch" else []) + (["residual"] if residual else [])
-    name = "ReLU" if activation == "relu" else activation
-    return " + ".join([f"{name}, {_INIT_NAMES[init]}"] + extras)
-
-
-def problem_model(s: VanishingSettings) -> ModelSettings:
-    """The network that shows the problem (left)."""
-    return ModelSettings(depth=s.depth, width=s.width, activation=s.activation, init=s.init)
-
-
-def fix_model(s: VanishingSettings) -> ModelSettings:
-    """The same depth and width with the fix (right)."""
-    return ModelSettings(depth=s.depth, width=s.width, activation=s.fix_activation, init=s.fix_init,
-                         norm="batch" if s.batch_norm else "none", residual=s.residual)
-
-
-def train_settings(s: VanishingSettings) -> TrainSettings:
-    return TrainSettings(optimizer=s.optimizer, lr=s.lr, steps=s.steps, seed=s.seed)
-
-
-def data_settings(s: VanishingSettings) -> DataSettings:
-    return DataSettings(name=s.dataset, n_samples=s.n_samples, seed=s.seed)
+def label(model: ModelSettings) -> str:
+    """How the page names a network: 'sigmoid, default init', 'ReLU, He init + batch norm'."""
+    extras = (["batch norm"] if model.norm == "batch" else []) + (["residual"] if model.residual else [])
+    name = "ReLU" if model.activation == "relu" else model.activation
+    return " + ".join([f"{name}, {_INIT_NAMES[model.init]}"] + extras)
 
 
 @dataclass
-class NetworkResult:
-    """One network's record; numpy arrays and plain numbers only."""
+class DepthSweep:
+    """First/last-layer ratios of freshly initialized networks (float64), per SWEEP entry and depth."""
 
-    label: str
-    grad_init: np.ndarray  # [depth] ||dL/dW_l|| at initialization
-    grad_final: np.ndarray  # [depth] after training
-    signal_init: np.ndarray  # [depth] ||dL/dh_l|| at initialization
-    signal_final: np.ndarray  # [depth]
-    saturated_init: np.ndarray  # [depth] share of saturated/dead units
-    saturated_final: np.ndarray  # [depth]
-    layer_grad_norms: np.ndarray  # [T, depth] at every training step
-    weight_change: np.ndarray  # [depth] ||W_end - W_start|| / ||W_start||
-    update_max: np.ndarray  # [depth] largest single-step ||dW_l|| (bounds any one weight's step)
-    update_ratio_max: np.ndarray  # [depth] largest single-step ||dW_l|| / ||W_l||
-    weight_typical: np.ndarray  # [depth] median |w| of each layer's final weights
-    half_spacing: np.ndarray  # [depth] half the float32 spacing at weight_typical: smaller steps round away
-    spectral_init: np.ndarray  # [depth - 1] ||W_l||_2 of hidden layers 2..depth at initialization
-    loss: np.ndarray  # [T] training loss
-    val_acc: np.ndarray  # [T] validation accuracy
-    final_val_acc: float
-    final_train_acc: float
-    diverged_step: int | None
-    divergence: str
-    boundary: np.ndarray  # [GRID, GRID] P(class 1) on the grid, rows = y
+    depths: np.ndarray  # [D]
+    labels: list[str]  # [C]
+    grad_ratio: np.ndarray  # [C, D] first/last weight-gradient norm
+    signal_ratio: np.ndarray  # [C, D] ||dL/dh_1|| / ||dL/dh_L||
+    act_ratio: np.ndarray  # [C, D] RMS of h_L over RMS of h_1
+    sigmoid_bound: np.ndarray  # [D] prod over layers 2..L of 0.25 ||W_l||_2 (sigmoid entry's weights)
 
-    @property
-    def grad_ratio(self) -> float:
-        """First over last hidden layer's weight-gradient norm at initialization."""
-        return first_last_ratio(self.grad_init)
-
-    @property
-    def signal_ratio(self) -> float:
-        """||dL/dh_1|| / ||dL/dh_L|| at initialization."""
-        return first_last_ratio(self.signal_init)
-
-    @property
-    def first_grad_max(self) -> float:
-        """The first hidden layer's largest weight-gradient norm over training."""
-        return _nanmax(self.layer_grad_norms[:, 0])
-
-    @property
-    def change_ratio(self) -> float:
-        """First over last hidden layer's relative weight change over training."""
-        return first_last_ratio(self.weight_change)
+    def column(self, depth: int) -> int:
+        """The sweep column at (or nearest to) `depth`."""
+        return int(np.argmin(np.abs(self.depths - depth)))
 
 
 @dataclass
-class Result:
-    problem: NetworkResult
-    fix: NetworkResult
-    depth: int
-    steps: int
-    optimizer: str
-    lr: float
+class Result(BaseResult):
+    problem: Network
+    fix: Network
     X_train: np.ndarray  # [n, 2] standardized
     y_train: np.ndarray  # [n]
-    grid_x: np.ndarray  # [GRID]
-    grid_y: np.ndarray  # [GRID]
-    sweep_depths: np.ndarray  # [D]
-    sweep_labels: list[str]  # [C]
-    sweep_grad_ratio: np.ndarray  # [C, D] first/last weight-gradient norm at init (float64)
-    sweep_signal_ratio: np.ndarray  # [C, D] ||dL/dh_1|| / ||dL/dh_L|| at init (float64)
-    sweep_act_ratio: np.ndarray  # [C, D] RMS of h_L over RMS of h_1 at init
-    sweep_sigmoid_bound: np.ndarray  # [D] prod over layers 2..L of 0.25 ||W_l||_2 (sigmoid entry's weights)
+    grid: Grid  # where both boundaries are drawn
+    sweep: DepthSweep
 
 
-def sweep_depths(s: VanishingSettings) -> tuple[int, ...]:
-    """The sweep's depths, including the page's own depth."""
-    return tuple(sorted(set(SWEEP_DEPTHS) | {s.depth}))
+# ---------------------------------------------------------------- numbers from a network's record
+
+def grad_ratio(net: Network) -> float:
+    """First over last hidden layer's weight-gradient norm at initialization."""
+    return net.at_init.weight_grad_ratio
 
 
-def cost(s: VanishingSettings) -> float:
-    """FLOPs: training both networks, four probes, the boundary grid, the depth sweep."""
-    data = data_settings(s)
-    n_train, n_val = data.n_train, s.n_samples - data.n_train
-    ts = train_settings(s)
-    flops = sum(run_flops(m, ts, n_train, n_val) for m in (problem_model(s), fix_model(s)))
-    flops += 2 * 2 * 3 * budget.forward_flops(n_train, 2, s.depth, s.width)  # probes
-    flops += 2 * budget.forward_flops(GRID * GRID, 2, s.depth, s.width)  # boundaries
-    # the sweep runs in float64, about twice the cost of float32
-    flops += 2 * len(SWEEP) * sum(3 * budget.forward_flops(n_train, 2, d, s.width) for d in sweep_depths(s))
-    return float(flops)
+def signal_ratio(net: Network) -> float:
+    """||dL/dh_1|| / ||dL/dh_L|| at initialization."""
+    return net.at_init.signal_ratio
+
+
+def change_ratio(net: Network) -> float:
+    """First over last hidden layer's relative weight change over training."""
+    return first_last_ratio(net.training.weight_change)
+
+
+def first_grad_max(net: Network) -> float:
+    """The first hidden layer's largest weight-gradient norm over training."""
+    return _nanmax(net.training.layer_grad_norms[:, 0])
+
+
+def update_max(net: Network) -> np.ndarray:
+    """[depth] each layer's largest single-step ||dW_l|| (bounds any one weight's step)."""
+    t = net.training
+    with np.errstate(invalid="ignore"):
+        steps = t.update_ratio * t.weight_norms
+    return np.array([_nanmax(col) for col in steps.T])
+
+
+def update_ratio_max(net: Network) -> np.ndarray:
+    """[depth] each layer's largest single-step ||dW_l|| / ||W_l||."""
+    return np.array([_nanmax(col) for col in net.training.update_ratio.T])
+
+
+def weight_typical(net: Network) -> np.ndarray:
+    """[depth] median |w| of each layer's final weights."""
+    params = net.training.params
+    weights = [params["W_in"]] + (list(params["W_hid"]) if "W_hid" in params else [])
+    return np.array([float(np.median(np.abs(w))) for w in weights])
+
+
+def half_spacing(net: Network) -> np.ndarray:
+    """[depth] half the float32 spacing at each layer's typical |w|: smaller steps round away."""
+    return np.spacing(weight_typical(net).astype(np.float32)).astype(np.float64) / 2
 
 
 def _nanmax(values: np.ndarray) -> float:
@@ -229,6 +228,8 @@ def _nanmax(values: np.ndarray) -> float:
     v = v[np.isfinite(v)]
     return float(v.max()) if v.size else float("nan")
 
+
+# ---------------------------------------------------------------- the sigmoid's bound
 
 def spectral_norms(model: ModelSettings, seed: int, n_inputs: int = 2) -> np.ndarray:
     """[depth - 1] ||W_l||_2 of hidden layers 2..depth of `model` as initialized from `seed`.
@@ -257,69 +258,58 @@ def per_layer(ratio: float, depth: int) -> float:
     return float(ratio ** (1.0 / (depth - 1)))
 
 
-def _update_sizes(res: TrainResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(largest single-step ||dW_l||, median |w_l|, half the float32 spacing there), per layer."""
-    with np.errstate(invalid="ignore"):
-        steps = res.update_ratio * res.weight_norms  # ||dW_l|| of each step's update
-    update_max = np.array([_nanmax(steps[:, layer]) for layer in range(steps.shape[1])])
-    weights = [res.params["W_in"]] + (list(res.params["W_hid"]) if "W_hid" in res.params else [])
-    typical = np.array([float(np.median(np.abs(w))) for w in weights])
-    half = np.spacing(typical.astype(np.float32)).astype(np.float64) / 2
-    return update_max, typical, half
+def _spectral_scores(model: ModelSettings, seed: int, n_inputs: int) -> dict[str, float]:
+    norms = spectral_norms(model, seed, n_inputs)
+    if not norms.size:
+        return {"spectral_min": float("nan"), "spectral_max": float("nan"), "sigmoid_bound": float("nan")}
+    return {"spectral_min": float(norms.min()), "spectral_max": float(norms.max()),
+            "sigmoid_bound": sigmoid_bound(norms)}
 
 
-def _grid(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lo, hi = X.min(axis=0) - GRID_MARGIN, X.max(axis=0) + GRID_MARGIN
-    gx, gy = np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID)
-    xx, yy = np.meshgrid(gx, gy)
-    return gx, gy, np.c_[xx.ravel(), yy.ravel()].astype(np.float32)
+# ---------------------------------------------------------------- the computation
+
+def cost(s: VanishingSettings) -> float:
+    """FLOPs: training both networks, four probes, the boundary grid, the depth sweep."""
+    data = s.data()
+    n_train, n_val = data.n_train, s.n_samples - data.n_train
+    flops = sum(run_flops(s.model(role), s.training(role), n_train, n_val) for role in ROLES)
+    flops += 2 * 2 * 3 * budget.forward_flops(n_train, 2, s.depth, s.width)  # probes
+    flops += 2 * budget.forward_flops(GRID * GRID, 2, s.depth, s.width)  # boundaries
+    # the sweep runs in float64, about twice the cost of float32
+    flops += 2 * len(SWEEP) * sum(3 * budget.forward_flops(n_train, 2, d, s.width) for d in s.sweep_depths())
+    return float(flops)
 
 
-def _probe_final(model: ModelSettings, res: TrainResult, data: Dataset) -> ProbeResult:
-    """Gradients and saturation of the trained weights on the full training set."""
-    params = params_from_numpy([res.params])
-    return probe(model, params, data.X_train, data.y_train)[0]
+def _network(s: VanishingSettings, role: str, training: TrainResult, data: Dataset, grid: Grid) -> Network:
+    """One trained network's record: probes before and after, boundary, spectral norms at init."""
+    model = s.model(role)
+    at_init = probe_at_init([model], [s.seed], data, n_points=len(data.y_train))[0]
+    at_end = probe(model, params_from_numpy([training.params]), data.X_train, data.y_train)[0]
+    return Network(label=label(model), model=model, training=training, at_init=at_init, at_end=at_end,
+                   boundary=boundary(model, training, grid).astype(np.float32),
+                   scores=_spectral_scores(model, s.seed, data.n_inputs))
 
 
-def _network(model: ModelSettings, res: TrainResult, at_init: ProbeResult, data: Dataset,
-             grid: np.ndarray, seed: int) -> NetworkResult:
-    final = _probe_final(model, res, data)
-    update_max, typical, half = _update_sizes(res)
-    boundary = predict_proba(model, res.params, grid, res.buffers).reshape(GRID, GRID)
-    return NetworkResult(
-        label=_label(model.activation, model.init, model.norm, model.residual),
-        grad_init=at_init.weight_grad_norms, grad_final=final.weight_grad_norms,
-        signal_init=at_init.signal_grad_norms, signal_final=final.signal_grad_norms,
-        saturated_init=at_init.saturated, saturated_final=final.saturated,
-        layer_grad_norms=res.layer_grad_norms, weight_change=res.weight_change,
-        update_max=update_max, update_ratio_max=np.array([_nanmax(col) for col in res.update_ratio.T]),
-        weight_typical=typical, half_spacing=half, spectral_init=spectral_norms(model, seed, data.n_inputs),
-        loss=res.loss, val_acc=res.val_acc, final_val_acc=res.final_val_acc,
-        final_train_acc=res.final_train_acc, diverged_step=res.diverged_step,
-        divergence=res.divergence, boundary=boundary.astype(np.float32))
-
-
-def depth_sweep(s: VanishingSettings, data: Dataset) -> tuple[np.ndarray, ...]:
-    """(depths, weight-gradient ratios [C, D], signal ratios [C, D], activation ratios [C, D],
-    sigmoid bound [D]) at initialization.
-
-    Float64, so that ratios below float32's range (sigmoid at depth 50) still
-    get a number instead of 0.
-    """
-    depths = sweep_depths(s)
+def depth_sweep(s: VanishingSettings, data: Dataset) -> DepthSweep:
+    """The sweep at initialization, in float64 so that ratios below float32's range
+    (sigmoid at depth 50) still get a number instead of 0."""
+    depths = s.sweep_depths()
     models = [ModelSettings(depth=d, width=s.width, activation=a, init=i)
               for a, i, _ in SWEEP for d in depths]
     probes = probe_at_init(models, [s.seed] * len(models), data, n_points=len(data.y_train),
                            dtype="float64")
-    grad = np.array([p.weight_grad_ratio for p in probes]).reshape(len(SWEEP), len(depths))
-    signal = np.array([p.signal_ratio for p in probes]).reshape(len(SWEEP), len(depths))
+    shape = (len(SWEEP), len(depths))
     rms = [np.sqrt(p.act_mean ** 2 + p.act_std ** 2) for p in probes]
-    act = np.array([first_last_ratio(r[::-1]) for r in rms]).reshape(len(SWEEP), len(depths))
     activation, init, _ = SWEEP[0]
     bound = np.array([sigmoid_bound(spectral_norms(
         ModelSettings(depth=d, width=s.width, activation=activation, init=init), s.seed, data.n_inputs))
         for d in depths])
-    return np.array(depths), grad, signal, act, bound
+    return DepthSweep(
+        depths=np.array(depths), labels=[name for *_, name in SWEEP],
+        grad_ratio=np.array([p.weight_grad_ratio for p in probes]).reshape(shape),
+        signal_ratio=np.array([p.signal_ratio for p in probes]).reshape(shape),
+        act_ratio=np.array([first_last_ratio(r[::-1]) for r in rms]).reshape(shape),
+        sigmoid_bound=bound)
 
 
 def run_many(settings: list[VanishingSettings]) -> list[Result]:
@@ -328,199 +318,18 @@ def run_many(settings: list[VanishingSettings]) -> list[Result]:
         if not isinstance(s, VanishingSettings):
             raise ValueError(f"expected VanishingSettings, got {type(s).__name__}")
     budget.check_budget(sum(cost(s) for s in settings), "This comparison")
-    datasets = [make_dataset(data_settings(s)) for s in settings]
-    runs = []
-    for s, data in zip(settings, datasets):
-        runs += [(problem_model(s), train_settings(s), data), (fix_model(s), train_settings(s), data)]
-    trained = train_many(runs)
+    datasets = [make_dataset(s.data()) for s in settings]
+    trained = iter(train_many([(s.model(role), s.training(role), data)
+                               for s, data in zip(settings, datasets) for role in ROLES]))
     results = []
-    for i, (s, data) in enumerate(zip(settings, datasets)):
-        models = [problem_model(s), fix_model(s)]
-        at_init = probe_at_init(models, [s.seed, s.seed], data, n_points=len(data.y_train))
-        gx, gy, grid = _grid(data.X_train)
-        nets = [_network(m, trained[2 * i + j], at_init[j], data, grid, s.seed)
-                for j, m in enumerate(models)]
-        depths, grad, signal, act, bound = depth_sweep(s, data)
-        results.append(Result(
-            problem=nets[0], fix=nets[1], depth=s.depth, steps=s.steps, optimizer=s.optimizer,
-            lr=s.lr, X_train=data.X_train, y_train=data.y_train, grid_x=gx, grid_y=gy,
-            sweep_depths=depths, sweep_labels=[label for *_, label in SWEEP],
-            sweep_grad_ratio=grad, sweep_signal_ratio=signal, sweep_act_ratio=act,
-            sweep_sigmoid_bound=bound))
+    for s, data in zip(settings, datasets):
+        grid = Grid.around(data.X_train, n=GRID, margin=GRID_MARGIN)
+        problem, fix = (_network(s, role, next(trained), data, grid) for role in ROLES)
+        results.append(Result(settings=s, problem=problem, fix=fix, X_train=data.X_train,
+                              y_train=data.y_train, grid=grid, sweep=depth_sweep(s, data)))
     return results
 
 
 def run(settings: VanishingSettings) -> Result:
     """Train the problem and fix networks of `settings`; probe them; sweep depth at init."""
     return run_many([settings])[0]
-
-
-# ---------------------------------------------------------------- text and tables
-
-def ratio_words(r: float) -> str:
-    """A first/last ratio as words: '6.1 × 10¹⁵ times smaller', 'about the same'."""
-    if np.isnan(r):
-        return "not measurable (both gradients are 0)"
-    if r == 0:
-        return "infinitely smaller: it underflowed to exactly 0 in float32"
-    return fmt.times(r)
-
-
-def share(values: np.ndarray) -> str:
-    """Mean share over layers, as a percentage ('under 1%' for small non-zero shares)."""
-    v = float(np.mean(values))
-    return "under 1%" if 0 < v < 0.005 else fmt.percent(v)
-
-
-def moved(change: float) -> str:
-    """A relative weight change, saying so when it is exactly 0."""
-    return "exactly 0 (not one weight changed)" if change == 0 else fmt.percent(change)
-
-
-def _sweep_index(result: Result) -> int:
-    """The sweep column at (or nearest to) the page's depth."""
-    return min(range(len(result.sweep_depths)), key=lambda k: abs(result.sweep_depths[k] - result.depth))
-
-
-def _slope_text(net: NetworkResult, depth: int) -> str:
-    """The sigmoid's per-layer factor: bounded by 0.25 ||W_l||_2, typically well under it."""
-    if not net.label.startswith("sigmoid") or depth < 2:
-        return ""
-    factors = SIGMOID_SLOPE * net.spectral_init
-    lo, hi = float(factors.min()), float(factors.max())
-    typical = per_layer(net.signal_ratio, depth)
-    spread = f"between {fmt.num(lo)} and {fmt.num(hi)}" if fmt.num(lo) != fmt.num(hi) else fmt.num(lo)
-    text = (f" Each layer passes the backward signal through Wᵀ·diag(σ′) with σ′ ≤ 0.25, so it scales "
-            f"the signal by at most 0.25·‖W_l‖₂ (spectral norm), here {spread} per layer")
-    if hi < 1:
-        text += (f": the signal must shrink at every one of the {depth - 1} layers between layer 1 "
-                 f"and layer {depth}")
-    else:
-        text += ": where that exceeds 1 a layer may pass back more than it receives"
-    if np.isfinite(typical):
-        text += (f". Measured, it shrank by a factor of {fmt.num(typical)} per layer on average "
-                 "(typical, not a bound)")
-    if float(np.mean(net.saturated_init)) < FEW_SATURATED:
-        text += "; almost no unit is saturated, so saturation is not the cause here"
-    return text + "."
-
-
-def _rounding_text(net: NetworkResult, depth: int) -> str:
-    """Why the first layer did (not) move: its step against half a float32 step at its typical |w|."""
-    step, half, w = float(net.update_max[0]), float(net.half_spacing[0]), float(net.weight_typical[0])
-    if not np.isfinite(step):
-        return ""
-    grad = float(net.grad_init[0])
-    head = (f"- **The first layer's step against float32's:** its gradient is not zero ({fmt.num(grad)} "
-            f"at initialization), and the largest update it got in any one step was at most "
-            f"{fmt.num(step)} (‖ΔW_1‖, which bounds every single weight's step). Float32 numbers near its "
-            f"typical weight |w| ≈ {fmt.num(w)} are {fmt.num(2 * half)} apart; ")
-    if step < half:
-        tail = (f"an update under half that step ({fmt.num(half)}, here {fmt.times(step / half)}) rounds "
-                "away: w + Δw gives back w.")
-        if net.weight_change[0] == 0:
-            tail += " Indeed not one first-layer weight changed."
-        return head + tail
-    return head + (f"its steps were {fmt.times(step / half)} than half that spacing, so they did register "
-                   f"(the layer moved {moved(float(net.weight_change[0]))}).")
-
-
-def _adam_text(net: NetworkResult, lr: float) -> str:
-    """When Adam hides a vanishing gradient and when it cannot, with this run's numbers."""
-    g, step, half = net.first_grad_max, float(net.update_max[0]), float(net.half_spacing[0])
-    text = ("- **Adam** divides each step by √v̂ + ε (ε = 10⁻⁸). A gradient well above ε gets a step "
-            "of about the learning rate whatever its size, which hides a vanishing gradient in the weight "
-            "change; a gradient far below ε gets only about lr·g/ε. ")
-    if not (np.isfinite(g) and np.isfinite(step)):
-        return text
-    side = "below" if g < ADAM_EPS else "above"
-    text += (f"Here the problem network's first-layer gradient norm was at most {fmt.num(g)}, "
-             f"{fmt.times(g / ADAM_EPS)} than ε ({side} it), and its largest step was "
-             f"{fmt.num(step)} (lr = {fmt.num(lr)}): ")
-    if step < half:
-        return text + ("still under half a float32 step, so even Adam does not move it. "
-                       "The gradient-flow chart shows the vanishing gradient either way.")
-    return text + ("enough to move it, so the weight-change chart no longer shows how small the gradient is; "
-                   "the gradient-flow chart still does. Switch to SGD to see the effect plainly.")
-
-
-def _network_text(net: NetworkResult, depth: int) -> str:
-    return (f"the first hidden layer's weight gradient is **{ratio_words(net.grad_ratio)}** than "
-            f"layer {depth}'s ({fmt.num(net.grad_init[0])} vs {fmt.num(net.grad_init[-1])}; "
-            f"the backpropagated signal ratio ‖dL/dh_1‖ / ‖dL/dh_{depth}‖ is {fmt.num(net.signal_ratio)})")
-
-
-def _moved_text(net: NetworkResult, depth: int) -> str:
-    return (f"its first layer's weights changed by **{moved(float(net.weight_change[0]))}**, layer {depth}'s "
-            f"by **{moved(float(net.weight_change[-1]))}** (‖W_end − W_start‖ / ‖W_start‖)")
-
-
-def _verdict(p: NetworkResult, f: NetworkResult) -> str:
-    diff = f.final_val_acc - p.final_val_acc
-    if abs(diff) < 0.005:
-        return "- **Result:** both networks reach the same validation accuracy."
-    better, worse = ("fix", "problem") if diff > 0 else ("problem", "fix")
-    return (f"- **Result:** the {better} network reaches the higher validation accuracy, "
-            f"{fmt.points(abs(diff)).lstrip('+')} above the {worse} network's.")
-
-
-def _sweep_text(result: Result) -> str:
-    i = _sweep_index(result)
-    d = int(result.sweep_depths[i])
-    grad, signal = result.sweep_grad_ratio[SUBTLE, i], result.sweep_signal_ratio[SUBTLE, i]
-    act = result.sweep_act_ratio[SUBTLE, i]
-    text = (f"- **Two ratios (depth sweep, depth {d}):** for {result.sweep_labels[SUBTLE]} the "
-            f"weight-gradient ratio is {fmt.num(grad)} while the backpropagated signal ratio "
-            f"‖dL/dh_1‖ / ‖dL/dh_L‖ is {fmt.num(signal)}. A weight gradient is (layer input) × (signal)")
-    if signal < grad / 30 and act < 1 / 30 and 1 / 30 <= grad <= 30:
-        text += (f": here the layer outputs shrink toward the output (last over first: {fmt.num(act)}) "
-                 "as the signal shrinks toward the input, so every layer's weight gradient shrinks together "
-                 "and only the signal ratio, or the absolute scale, shows it.")
-    else:
-        text += ", so the two ratios can differ."
-    bound, sig = float(result.sweep_sigmoid_bound[i]), float(result.sweep_signal_ratio[0, i])
-    text += (f" For {result.sweep_labels[0]} the signal ratio is {fmt.num(sig)}, under its upper bound "
-             f"∏ 0.25·‖W_l‖₂ = {fmt.num(bound)} computed from the same weights (dashed line; "
-             f"{fmt.num(per_layer(bound, d))} per layer on average, against a measured "
-             f"{fmt.num(per_layer(sig, d))}). The bound is not 0.25 per layer: it grows with the weights, "
-             "and with ‖W_l‖₂ above 4 a layer's factor could exceed 1.")
-    return text
-
-
-def _divergence_words(recorded: str) -> str:
-    """The trainer's record ('gradient norm became inf') with the value in words."""
-    what, sep, value = recorded.rpartition(" became ")
-    try:
-        return f"{what} became {fmt.num(float(value))}" if sep else recorded
-    except ValueError:
-        return recorded
-
-
-def summary(result: Result) -> str:
-    """'What you are seeing', every number from `result`."""
-    p, f, depth = result.problem, result.fix, result.depth
-    opt = "plain SGD" if result.optimizer == "sgd" else "Adam"
-    lines = [
-        "**What you are seeing**",
-        "",
-        f"- **Problem ({p.label}, {depth} layers):** at initialization {_network_text(p, depth)}."
-        f"{_slope_text(p, depth)} In {result.steps} steps of {opt} (learning rate {fmt.num(result.lr)}) "
-        f"{_moved_text(p, depth)}. Saturated or dead units: {share(p.saturated_init)} at initialization, "
-        f"{share(p.saturated_final)} after training. "
-        f"Validation accuracy: **{fmt.percent(p.final_val_acc)}**.",
-        _rounding_text(p, depth),
-        f"- **Fix ({f.label}):** {_network_text(f, depth)}; {_moved_text(f, depth)}. "
-        f"Validation accuracy: **{fmt.percent(f.final_val_acc)}**.",
-        _verdict(p, f),
-        _sweep_text(result),
-    ]
-    if result.optimizer == "adam":
-        lines.append(_adam_text(p, result.lr))
-    for name, net in (("problem", p), ("fix", f)):
-        if net.diverged_step is not None:
-            lines.append(f"- The {name} network **diverged at step {net.diverged_step}** "
-                         f"({_divergence_words(net.divergence)}); it keeps the weights from before "
-                         "that step.")
-    return "\n".join(line for line in lines if line is not None and line != "")
-
-
