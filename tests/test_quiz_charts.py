@@ -215,9 +215,10 @@ def test_default_network_predicts_the_flipped_labels(overfitting_default):
     page, r = overfitting_default
     assert int(r.flipped.sum()) == quiz.FLIPPED_LABELS == round(page.label_flip * page.n_train)
     memorized = r.problem_memorized
-    # the page reports the mean over its seeds; "about 9 in 10" with a 0.1 margin either way
+    # the page reports the mean over its ten seeds (single seeds range from about 6 to 10 in 10);
+    # "about 9 in 10" with a 0.1 margin either way
     assert abs(np.mean(memorized) - quiz.MEMORIZED_SHARE) <= 0.1
-    _mostly((m >= 0.75 for m in memorized), "at least 3 in 4 of the flipped labels memorized")
+    assert np.median(memorized) >= 0.8
 
 
 # Speed page: SpeedSettings() --------------------------------------------------
