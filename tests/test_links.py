@@ -119,3 +119,22 @@ def test_a_pages_seed_in_the_url_is_not_the_missions_option_order(tmp_path, monk
     assert not at.exception and not at.warning
     assert at.session_state["mission.seed"] != 9999  # a fresh random order (1 in a million to clash)
     assert at.query_params["seed"] == str(at.session_state["mission.seed"])
+
+
+@pytest.mark.parametrize("case", CASES[:-1])
+def test_hostile_mission_link_falls_back_with_a_one_line_notice(case, tmp_path, monkeypatch):
+    """The Mission's link is a Settings class too (depthkit.mission): the same lenient parsing."""
+    from depthkit import poll
+    from depthkit.mission import MissionSettings
+    monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
+    query = {name: hostile_value(case, spec) for name, spec in specs(MissionSettings).items()}
+    at = open_page("pages/mission.py", query=query)
+    assert not at.exception, [e.message for e in at.exception]
+    expected, notices = MissionSettings.from_strings(query)
+    assert at.session_state["mission.mode"] == expected.mode
+    assert at.session_state["mission.problem"] == expected.problem
+    warnings = [w.value for w in at.warning]
+    if notices:
+        assert len(warnings) == 1 and "not usable" in warnings[0] and "\n" not in warnings[0]
+    else:
+        assert not warnings
