@@ -80,13 +80,20 @@ def _q(qid: str, problem: str, prompt: str, options: list[str], correct: str, ex
 
 # Numbers the explanations quote, written for people by depthkit.fmt. Each is
 # a measured or exact fact that tests/test_quiz_charts.py checks.
-SIGMOID_BOUND = 0.29  # 0.25 * spectral norm of a default nn.Linear(32, 32) weight
+# the Vanishing page's defaults: sigmoid, PyTorch's default weights, width 16, 20 layers
+SIGMOID_WIDTH = 16
+SIGMOID_BOUND = 0.26  # 0.25 * spectral norm of a default hidden weight at that width (median)
 SIGMOID_TYPICAL = 0.14  # typical per-layer factor ||W^T diag(s') g|| / ||g||, default weights
 SIGMOID_SHRINK_19 = round(-math.log10(SIGMOID_TYPICAL ** 19))  # 19 factors: 10^16
-FLOAT32_SPACING_HALF = 2.0 ** -24  # gap between float32 numbers in [0.5, 1)
+WEIGHT_TYPICAL = 0.3  # median |w| of the sigmoid network's first layer (0.23-0.46 over seeds)
+FLOAT32_SPACING = 2.0 ** -25  # gap between float32 numbers in [0.25, 0.5), about 3 x 10^-8
 RELU_GAIN2_20 = round(math.sqrt(2) ** 19, -2)  # (2/sqrt 2)^19, about 700
 RELU_GAIN2_30 = round(math.sqrt(2) ** 29, -3)  # (2/sqrt 2)^29, about 23,000
 UPDATE_BOUND = 1e-18  # the sigmoid network's first-layer updates stay below this
+# 'three steps in four': share of steps clipped at the Exploding page's default threshold 3
+CLIPPED_SHARE_DEFAULT = 0.75
+FLIPPED_LABELS = 12  # flipped training labels at the Overfitting page's defaults (20% of 60)
+MEMORIZED_SHARE = 0.9  # '9 in 10': share of them the default network predicts flipped (mean)
 
 _N = fmt.num
 _UPDATE = fmt.power_of_ten(round(math.log10(UPDATE_BOUND)))
@@ -160,11 +167,12 @@ BANK: tuple[Question, ...] = (
         "The sigmoid's outputs are all positive, so the gradients of different units cancel."],
        "a",
        "The per-layer factor Wᵀ·diag(σ′) is bounded by 0.25·‖W‖₂ (the spectral norm), not by 0.25: "
-       f"with PyTorch's default weights at width 32 that bound is about {_N(SIGMOID_BOUND)} and the "
-       f"typical factor about {_N(SIGMOID_TYPICAL)}, while large weights can push it above 1, which is "
-       "why Glorot and Bengio chose the weights' variance with care. From layer 20 back to layer 1 "
-       f"there are 19 such factors, so a typical {_N(SIGMOID_TYPICAL)} each makes the first layer's "
-       f"signal about {fmt.power_of_ten(SIGMOID_SHRINK_19)} times smaller, with few units saturated."),
+       f"with PyTorch's default weights at the page's width {SIGMOID_WIDTH} that bound is about "
+       f"{_N(SIGMOID_BOUND)} and the typical factor about {_N(SIGMOID_TYPICAL)}, while large weights can "
+       "push it above 1, which is why Glorot and Bengio chose the weights' variance with care. From "
+       f"layer 20 back to layer 1 there are 19 such factors, so a typical {_N(SIGMOID_TYPICAL)} each "
+       f"makes the first layer's signal about {fmt.power_of_ten(SIGMOID_SHRINK_19)} times smaller, the "
+       "order the page reports for its first-layer gradient, with few units saturated."),
     _q("vanishing-float32-rounding", "vanishing",
        "In the Vanishing page's default run, the sigmoid network's first-layer gradient is tiny but "
        "not zero, yet after training that layer's weights are exactly what they were at the start. "
@@ -175,9 +183,10 @@ BANK: tuple[Question, ...] = (
         "PyTorch skips the update of any layer whose gradient is below a tolerance.",
         "SGD updates the layers one after another from the output, and never reached the first."],
        "a",
-       f"The update is the learning rate times the gradient, below {_UPDATE} here, while float32 "
-       f"numbers near |w| ≈ 0.5 are {fmt.scientific(FLOAT32_SPACING_HALF, 1)} apart, so any change "
-       f"smaller than half that gap, {fmt.scientific(FLOAT32_SPACING_HALF / 2, 1)}, is rounded away. "
+       f"The update is the learning rate times the gradient, below {_UPDATE} here, while near a "
+       f"typical weight (|w| ≈ {_N(WEIGHT_TYPICAL)}) float32 numbers are "
+       f"{fmt.scientific(FLOAT32_SPACING)} apart, so a change under half that gap, "
+       f"{fmt.scientific(FLOAT32_SPACING / 2)}, is rounded away. "
        "The gradient itself is an ordinary float32 number: the information is there, it is the sum "
        "w + Δw that cannot hold it.",
        reads_chart=True),
@@ -271,8 +280,8 @@ BANK: tuple[Question, ...] = (
        "b",
        "Norm clipping rescales the gradient vector as a whole, so the update still points the same way "
        "downhill. Gradients with a norm below c pass untouched and every larger one is shortened to "
-       "length c, however often that happens: on the Exploding page's clipped run it is nearly "
-       "every step."),
+       "length c, however often that happens: on the Exploding page's 'Clipped at 1' preset that is "
+       f"every step ({_N(300)} of {_N(300)}), at the default threshold 3 about three steps in four."),
     _q("exploding-batchnorm-depth", "exploding",
        "A deep ReLU network with He initialization and batch normalization on every layer, but no "
        "skip connections: at initialization, what happens to its gradients as it gets deeper?",
@@ -311,8 +320,10 @@ BANK: tuple[Question, ...] = (
         "Validation accuracy is higher than training accuracy.",
         "Both are near 100%: the network found the true boundary."],
        "b",
-       "A network with thousands of weights can fit a few dozen training points exactly, including "
-       "where noise has moved them, so it scores about 100% on them. New points from the same "
+       "A network with thousands of weights can fit a few dozen training points almost exactly, "
+       f"including the {FLIPPED_LABELS} whose labels were flipped (it predicts the flipped label for "
+       "about 9 in 10 of them), so it scores near 100% on them. New points "
+       "from the same "
        "distribution do not share that noise, and validation accuracy lags behind: the "
        "generalization gap.",
        reads_chart=True),
@@ -401,7 +412,8 @@ BANK: tuple[Question, ...] = (
        "a",
        "Each hidden layer adds one width × width matrix multiplication forward and two backward, so "
        "the work per step grows in proportion to depth. Doubling the depth roughly doubles the "
-       "FLOPs, and the measured time per step follows.",
+       "FLOPs, and the measured time per step grows too, though less than 2× at these small sizes, "
+       "because each step has a fixed overhead.",
        reads_chart=True),
     _q("speed-plain-deep", "speed",
        "On the Training speed page, the plain network at the deepest setting (ReLU, PyTorch's default "
@@ -429,12 +441,13 @@ BANK: tuple[Question, ...] = (
         "A deeper network took longer per step, so it reached a worse error in the same time."],
        "a",
        "Their plain networks used batch norm and He initialization, so signals and gradients did "
-       "flow, and the deeper one still fit the training data worse, which rules out overfitting and "
-       "vanishing gradients as the cause. Residual connections removed the gap: with them the deeper "
+       "flow, and the deeper one still fit the training data worse, which rules out overfitting; He "
+       "et al. checked that the gradients had healthy norms and argued it was not vanishing "
+       "gradients. Residual connections removed the gap: with them the deeper "
        "network reached the lower training error, as depth promised."),
     _q("speed-residual-fix", "speed",
-       "He et al. (2016) trained networks far deeper than plain networks of the same depth could "
-       "manage. What made it possible?",
+       "He et al. (2016) trained networks of over 100 layers, where plain networks of that depth "
+       "trained worse than shallower ones. What made it possible?",
        ["Residual (skip) connections.",
         "A much larger learning rate.",
         "Dropout after every layer.",

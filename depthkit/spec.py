@@ -2,8 +2,10 @@
 
 Every settings dataclass in depthkit is a frozen dataclass that inherits
 `Settings` and declares its fields with `param(...)`. The field's metadata says
-its kind (int, float, bool, choice), its bounds or options, a label and help
-text. From that one declaration we get:
+its kind (int, float, bool, choice, text), its bounds or options, a label and
+help text. A text field (e.g. the Mission's room code) names a `parse`
+function that turns typed text into its one canonical form or raises
+ValueError saying why. From that one declaration we get:
 
 - strict validation in `__post_init__`: a wrong type or out-of-range value
   raises `ValueError` naming the field, the value and what is allowed;
@@ -18,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +32,7 @@ MAX_STRING_LEN = 64  # longer URL values are rejected before parsing
 class FieldSpec:
     """What one settings field may hold."""
 
-    kind: str  # "int", "float", "bool" or "choice"
+    kind: str  # "int", "float", "bool", "choice" or "text"
     default: Any
     lo: float | None = None  # inclusive bounds for int/float
     hi: float | None = None
@@ -38,8 +40,12 @@ class FieldSpec:
     log: bool = False  # numbers spanning decades: widgets step geometrically
     label: str = ""
     help: str = ""
+    # "text": untrusted text -> its canonical form; raises ValueError (message for people)
+    parse: Callable[[str], str] | None = None
 
     def allowed(self) -> str:
+        if self.kind == "text":
+            return "empty or text its parse function accepts"
         if self.kind == "choice":
             return "one of " + ", ".join(repr(o) for o in self.options)
         if self.kind == "bool":
@@ -55,9 +61,16 @@ def _fmt(x: float | None) -> str:
 
 def param(default: Any, *, lo: float | None = None, hi: float | None = None,
           choices: tuple | None = None, options: tuple = (), log: bool = False,
-          label: str = "", help: str = "") -> Any:
-    """Declare a settings field; the kind follows from the default and `choices`."""
-    if choices is not None:
+          label: str = "", help: str = "", parse: Callable[[str], str] | None = None) -> Any:
+    """Declare a settings field; the kind follows from the default, `choices` and `parse`.
+
+    A text field's default is "" (none given); any other value must be what `parse` returns.
+    """
+    if parse is not None:
+        if default != "":
+            raise TypeError("a text field's default is the empty string")
+        kind = "text"
+    elif choices is not None:
         kind = "choice"
         options = tuple(choices)
         if default not in options:
@@ -72,7 +85,7 @@ def param(default: Any, *, lo: float | None = None, hi: float | None = None,
         raise TypeError(f"unsupported default {default!r}")
     if kind in ("int", "float") and (lo is None or hi is None):
         raise TypeError("numeric fields need lo and hi")
-    spec = FieldSpec(kind, default, lo, hi, options, log, label, help)
+    spec = FieldSpec(kind, default, lo, hi, options, log, label, help, parse)
     return dataclasses.field(default=default, metadata={_SPEC_KEY: spec})
 
 
@@ -100,6 +113,12 @@ def check_value(owner: str, name: str, spec: FieldSpec, value: Any) -> None:
     if spec.kind == "choice":
         if value not in spec.options:
             raise ValueError(f"{where}: expected {spec.allowed()}")
+        return
+    if spec.kind == "text":
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: expected text")
+        if value and spec.parse(value) != value:  # raises ValueError for text it does not accept
+            raise ValueError(f"{where}: not in its canonical form {spec.parse(value)!r}")
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{where}: expected a number, {spec.allowed()}")
@@ -131,6 +150,13 @@ def _parse(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
         if flag is None:
             return spec.default, "not true/false; using the default"
         return flag, None
+    if spec.kind == "text":
+        if not text:
+            return spec.default, None
+        try:
+            return spec.parse(text), None
+        except ValueError as err:  # the message is for people and does not echo the text
+            return spec.default, f"{str(err).rstrip('.')}; ignoring it"
     if spec.kind == "choice":
         for opt in spec.options:
             if str(opt) == text:

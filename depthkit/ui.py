@@ -11,7 +11,20 @@ Pages call, top to bottom:
 parsed leniently, with a visible notice of what was changed), writes the
 current values back to the URL so that a copied link restores the chart, and
 ends with a "Copy link to this experiment" box. The values also live in the
-session, so a visit to another page (which clears the URL) loses nothing.
+session, so a visit to another page loses nothing.
+
+One URL module for every page: a page that draws its own widgets (the
+Mission) declares its link as a Settings class too, reads it with
+`url_settings(cls)` (parsed settings and notices, once per session), shows
+`link_notice(notices)` and writes with `write_url(settings)` (only values that
+differ from the defaults). URL keys are the short field names (`?depth=30`)
+and several pages share names (`depth`, `seed`); Streamlit keeps the query when
+the visitor moves to another page, so the values this session wrote for one
+page are dropped from the URL when another page runs (`_forget_other_pages`),
+and never read by it. Streamlit's native `bind="query-params"` was not used:
+its URL key is the widget key, shared across pages, it drops off-grid values
+instead of snapping them, gives no notice, and the sidebar navigation drops
+parameters that no widget binds.
 
 Presenter mode (`presenter_toggle`, in the app's sidebar; ?presenter=1 in the
 URL) hides `explain` text and enlarges `chart`s. Export: `download_tables`
@@ -34,6 +47,7 @@ from urllib.parse import urlencode, urlsplit
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from depthkit import progress
 from depthkit.budget import BudgetError
@@ -47,6 +61,7 @@ from depthkit.warmup import InFlight, Warmup, job_key
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
 PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
 _PRESENTER_STATE = "_presenter"  # the toggle's session-state key
+_WRITTEN = "_url_written"  # query parameter -> the page whose settings this session wrote it for
 COPY_LINK_LABEL = "Copy link to this experiment"
 PRESENTER_SCALE = 1.5  # chart height factor for a projector
 PRESENTER_FONT = 20
@@ -75,6 +90,7 @@ def ensure_app_shell() -> None:
 def page_header(title: str, claim: str) -> None:
     """Title, the page's claim in one sentence (after making sure the app shell ran)."""
     ensure_app_shell()
+    _forget_other_pages()
     st.title(title)
     if not presenter_mode():
         st.markdown(f"**{claim}**")
@@ -124,6 +140,8 @@ def _widget(cls: type, name: str, spec: FieldSpec, container: Any) -> Any:
         return container.toggle(label, **kwargs)
     if spec.kind == "choice":
         return container.selectbox(label, spec.options, **kwargs)
+    if spec.kind == "text":
+        return container.text_input(label, **kwargs)
     if spec.options:  # numbers with suggested steps: a discrete slider
         options = sorted(set(spec.options) | {st.session_state[key]})
         return container.select_slider(label, options=options, **kwargs)
@@ -147,14 +165,58 @@ def _apply(cls: type, values: dict[str, Any]) -> None:
 
 
 def _clean(text: Any) -> str:
-    """An untrusted URL value made harmless to echo inside a markdown code span."""
-    return "".join(c if c.isprintable() and c not in "`\\" else "?" for c in str(text))
+    """An untrusted URL value made harmless to echo inside a markdown code span (no tags either)."""
+    return "".join(c if c.isprintable() and c not in "`\\<>" else "?" for c in str(text))
+
+
+def _page() -> str | None:
+    """The page this run draws (its script hash); None outside a Streamlit run."""
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else None
+
+
+def _forget_other_pages() -> None:
+    """Remove from the URL the values this session wrote there for another page.
+
+    Streamlit keeps the query when the visitor moves to another page, and pages
+    share short parameter names: without this, Overfitting would read
+    Vanishing's `?depth=30` (outside its range) and the Mission a page's `?seed`,
+    and their copied links would carry them. Values this session did not write
+    came with a link and are kept.
+    """
+    page = _page()
+    written = st.session_state.setdefault(_WRITTEN, {})
+    for name, owner in list(written.items()):
+        if owner != page:
+            _set_param(name, None)
+            del written[name]
+
+
+def url_settings(cls: type[Settings]) -> tuple[Settings, list[str]]:
+    """The settings this page's link asks for, and a notice for each value that was changed.
+
+    The URL is untrusted: parsed leniently by `Settings.from_strings`, never
+    raising. Read once per session and class (later calls return the first
+    reading), after dropping what this session wrote for other pages.
+    """
+    key = f"_link.{cls.__name__}"
+    if key not in st.session_state:
+        _forget_other_pages()
+        raw = {name: _clean(st.query_params.get(name)) for name in specs(cls) if name in st.query_params}
+        st.session_state[key] = cls.from_strings(raw)
+    return st.session_state[key]
+
+
+def link_notice(notices: list[str]) -> None:
+    """The one-line warning that says which values of the link were changed (nothing if none)."""
+    if notices:
+        st.warning("Some values in the link were not usable and were changed: " + " ".join(notices),
+                   icon=":material/link_off:")
 
 
 def _load_from_url(cls: type[Settings]) -> None:
     """Once per session and class: the widgets' start values from the (untrusted) URL."""
-    raw = {name: _clean(st.query_params.get(name)) for name in specs(cls) if name in st.query_params}
-    start, notices = cls.from_strings(raw)
+    start, notices = url_settings(cls)
     _apply(cls, dataclasses.asdict(start))
     st.session_state[f"_start.{cls.__name__}"] = dataclasses.asdict(start)
     st.session_state[f"_notices.{cls.__name__}"] = notices
@@ -199,31 +261,37 @@ def controls(cls: type[Settings], *, presets: dict[str, dict[str, Any]] | None =
     st.session_state[_store(cls)] = dict(values)
 
     notices = st.session_state.get(f"_notices.{cls.__name__}", [])
-    if notices and values == st.session_state.get(f"_start.{cls.__name__}"):
-        # shown until the viewer changes a control
-        st.warning("Some values in the link were not usable and were changed: " + " ".join(notices),
-                   icon=":material/link_off:")
+    if values == st.session_state.get(f"_start.{cls.__name__}"):
+        link_notice(notices)  # shown until the viewer changes a control
     try:
         settings = cls(**values)
     except ValueError as err:
         st.error(f"These settings do not work together: {err}")
         return None
-    _write_url(settings)
+    write_url(settings)
     if share:
         share_link(container)
     return settings
 
 
-def _write_url(settings: Settings) -> None:
+def write_url(settings: Settings) -> None:
     """Put this class's settings that differ from the defaults into the URL.
 
-    Only this class's keys are touched (a page may draw several classes);
-    unknown keys in the URL are ignored, and left out of the copied link.
+    Only this class's keys are touched (a page may draw several classes), after
+    dropping what this session wrote for other pages; unknown keys in the URL
+    are ignored, and left out of the copied link.
     """
+    _forget_other_pages()
     cls = type(settings)
     defaults = cls().to_strings()
+    page, written = _page(), st.session_state.setdefault(_WRITTEN, {})
     for name, text in settings.to_strings().items():
-        _set_param(name, text if text != defaults[name] else None)
+        value = text if text != defaults[name] else None
+        _set_param(name, value)
+        if value is None:
+            written.pop(name, None)
+        else:
+            written[name] = page
     seen = st.session_state.setdefault("_url_fields", set())
     seen.update(specs(cls))
 

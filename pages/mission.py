@@ -1,9 +1,10 @@
 """The Mission: scored questions for a learner, and a live poll for a workshop.
 
 Three modes (URL `?mode=learn|present|join`, `?room=CODE`, `?problem=...`,
-`?seed=N`; all parsed leniently): take the mission alone; run a room as the
-presenter (open it, watch the answers arrive, reveal); join a room with its
-code. Questions and scoring come from depthkit.quiz, the room from
+`?seed=N`, declared by depthkit.mission.MissionSettings and read and written
+by depthkit.ui like every page's link): take the mission alone; run a room as
+the presenter (open it, watch the answers arrive, reveal); join a room with
+its code. Questions and scoring come from depthkit.quiz, the room from
 depthkit.poll; this page only draws them.
 """
 
@@ -11,55 +12,36 @@ import sqlite3
 
 import streamlit as st
 
-from depthkit import fmt, poll, quiz, ui
+from depthkit import fmt, mission, poll, quiz, ui
 from depthkit.charts import mission as charts
+from depthkit.mission import NO_SEED, MissionSettings
 
-MODES = {"learn": "Take the mission", "present": "Run a workshop (presenter)",
-         "join": "Join a workshop"}
-PROBLEM_LABELS = {"all": "All four problems", **quiz.PROBLEMS}
+# labels of the link's choices (depthkit.mission), in its order
+MODES = dict(zip(mission.MODES, ("Take the mission", "Run a workshop (presenter)", "Join a workshop"),
+                 strict=True))
+PROBLEM_LABELS = dict(zip(mission.PROBLEM_CHOICES, ("All four problems", *quiz.PROBLEMS.values()),
+                          strict=True))
 LETTERS = "ABCDEF"
 LIVE_REFRESH_S = 3
 S = "mission."  # session-state prefix
 
 
-# URL state: read once per session, leniently --------------------------------
-def _from_url() -> list[str]:
-    """Start values from the URL; returns notices about what could not be used."""
-    notes = []
-    params = st.query_params
-    mode = params.get("mode", "learn")
-    if mode not in MODES:
-        notes.append("`mode` must be learn, present or join; showing the mission.")
-        mode = "learn"
-    problem = params.get("problem", "all")
-    if problem not in PROBLEM_LABELS:
-        notes.append("`problem` must be one of " + ", ".join(PROBLEM_LABELS) + "; showing all.")
-        problem = "all"
-    seed = params.get("seed")
-    if seed is not None:
-        if seed.strip().isdigit() and len(seed.strip()) <= 6:
-            st.session_state[S + "seed"] = int(seed)
-        else:
-            notes.append(f"`seed` must be a whole number from 0 to {quiz.MAX_SEED}; using a new one.")
-    room = params.get("room")
-    if room is not None:
-        try:
-            code = poll.normalize_code(room)
-            st.session_state[S + "join_code"] = st.session_state[S + "unlock_code"] = code
-        except poll.PollError as err:
-            notes.append(f"`room`: {err}")
-    st.session_state[S + "mode"] = mode
-    st.session_state[S + "problem"] = problem
-    return notes
+# URL state: read once per session through depthkit.ui ----------------------
+def _start_from_url() -> list[str]:
+    """The widgets' start values from the link; returns the notices about what was changed."""
+    link, notices = ui.url_settings(MissionSettings)
+    if link.seed != NO_SEED:
+        st.session_state[S + "seed"] = link.seed
+    if link.room:
+        st.session_state[S + "join_code"] = st.session_state[S + "unlock_code"] = link.room
+    st.session_state[S + "mode"] = link.mode
+    st.session_state[S + "problem"] = link.problem
+    return notices
 
 
-def _write_url(**values: str | None) -> None:
-    wanted = {k: v for k, v in values.items() if v is not None}
-    if ui.presenter_mode():
-        wanted[ui.PRESENTER_KEY] = "1"
-    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
-    if current != wanted:
-        st.query_params.from_dict(wanted)
+def _write_url(mode: str = "learn", **values) -> None:
+    """This view's link: only what differs from MissionSettings' defaults goes into the URL."""
+    ui.write_url(MissionSettings(mode=mode, **values))
 
 
 @st.cache_resource(show_spinner=False)
@@ -153,7 +135,7 @@ def learner() -> None:
         st.number_input("Shuffle seed (the same seed shows the options in the same order)", 0,
                         quiz.MAX_SEED, key=S + "seed", on_change=_new_attempt, args=(False,))
         st.caption(f"Add `?seed={seed}` to this page's link to show everyone this order.")
-    _write_url(problem=None if problem == "all" else problem, seed=str(seed))
+    _write_url(problem=problem, seed=int(seed))
 
     progress_box = st.empty()
     answers: dict[str, set[str]] = st.session_state.get(S + "answers", {}) if submitted else {}
@@ -344,9 +326,8 @@ def attendee(db: poll.PollStore) -> None:
 ui.page_header("Mission", "Check what you learned: each answer links to the page that shows it "
                           "happening in a real network.")
 if S + "mode" not in st.session_state:
-    st.session_state[S + "notices"] = _from_url()
-if notices := st.session_state.get(S + "notices"):
-    st.warning("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in notices))
+    st.session_state[S + "notices"] = _start_from_url()
+ui.link_notice(st.session_state.get(S + "notices", []))
 if st.session_state.get(S + "mode") is None:  # a click on the selected mode unselects it
     st.session_state[S + "mode"] = "learn"
 mode = st.segmented_control("Mode", list(MODES), format_func=MODES.get, key=S + "mode",

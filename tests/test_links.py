@@ -66,3 +66,75 @@ def test_hostile_link_renders_within_the_budget(page, case):
         if mod is not None and hasattr(mod, "cost"):
             refused = any("Not started" in e.value for e in at.error)
             assert refused or mod.cost(settings) <= MAX_FLOPS
+
+
+# One URL module for every page: short keys shared by several pages must not leak between them
+def _warnings(at):
+    return [w.value for w in at.warning]
+
+
+def test_vanishing_depth_in_the_url_leaves_overfitting_depth_at_its_own_value():
+    from depthkit.experiments import overfitting, vanishing
+    at = open_page("pages/vanishing.py", query={"depth": "30"})
+    assert not at.exception
+    assert at.session_state["VanishingSettings.depth"] == 30 and at.query_params["depth"] == "30"
+    at.switch_page("pages/overfitting.py").run()  # Streamlit keeps the query on a page change
+    assert not at.exception
+    own = overfitting.OverfittingSettings().depth
+    assert at.session_state["OverfittingSettings.depth"] == own != 30
+    assert not any("not usable" in w for w in _warnings(at)), "no notice about another page's value"
+    assert "depth" not in at.query_params  # nor in the copied link
+    assert "depth=" not in at.sidebar.code[0].value
+    # and back: Vanishing keeps its own value, written to the URL again
+    at.switch_page("pages/vanishing.py").run()
+    assert at.session_state["VanishingSettings.depth"] == 30 and at.query_params["depth"] == "30"
+    assert vanishing.VanishingSettings().depth != 30
+
+
+def test_the_missions_seed_and_a_pages_seed_stay_apart(tmp_path, monkeypatch):
+    from depthkit import poll
+    from depthkit.experiments import vanishing
+    monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
+    at = open_page("pages/mission.py", query={"seed": "123456"})
+    assert not at.exception and at.session_state["mission.seed"] == 123456
+    at.switch_page("pages/vanishing.py").run()
+    assert not at.exception and not any("not usable" in w for w in _warnings(at))
+    assert at.session_state["VanishingSettings.seed"] == vanishing.VanishingSettings().seed
+    assert "seed" not in at.query_params
+    at.sidebar.number_input(key="VanishingSettings.seed").set_value(77).run()
+    assert at.query_params["seed"] == "77"
+    at.switch_page("pages/mission.py").run()
+    assert not at.exception and not at.warning
+    assert at.session_state["mission.seed"] == 123456 and at.query_params["seed"] == "123456"
+    at.switch_page("pages/vanishing.py").run()
+    assert at.session_state["VanishingSettings.seed"] == 77 and at.query_params["seed"] == "77"
+
+
+def test_a_pages_seed_in_the_url_is_not_the_missions_option_order(tmp_path, monkeypatch):
+    from depthkit import poll
+    monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
+    at = open_page("pages/vanishing.py", query={"seed": "9999"})
+    assert at.session_state["VanishingSettings.seed"] == 9999
+    at.switch_page("pages/mission.py").run()
+    assert not at.exception and not at.warning
+    assert at.session_state["mission.seed"] != 9999  # a fresh random order (1 in a million to clash)
+    assert at.query_params["seed"] == str(at.session_state["mission.seed"])
+
+
+@pytest.mark.parametrize("case", CASES[:-1])
+def test_hostile_mission_link_falls_back_with_a_one_line_notice(case, tmp_path, monkeypatch):
+    """The Mission's link is a Settings class too (depthkit.mission): the same lenient parsing."""
+    from depthkit import poll
+    from depthkit.mission import MissionSettings
+    monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
+    query = {name: hostile_value(case, spec) for name, spec in specs(MissionSettings).items()}
+    at = open_page("pages/mission.py", query=query)
+    assert not at.exception, [e.message for e in at.exception]
+    expected, notices = MissionSettings.from_strings(query)
+    assert at.session_state["mission.mode"] == expected.mode
+    assert at.session_state["mission.problem"] == expected.problem
+    warnings = [w.value for w in at.warning]
+    if notices:
+        assert len(warnings) == 1 and "not usable" in warnings[0] and "\n" not in warnings[0]
+    else:
+        assert not warnings

@@ -6,6 +6,8 @@ import pytest
 
 from depthkit import poll, quiz
 from depthkit.charts import mission as charts
+from depthkit.mission import MODES, NO_SEED, MissionSettings
+from depthkit.spec import field_spec
 from tests.apptest_util import open_page
 
 PAGE = "pages/mission.py"
@@ -124,6 +126,53 @@ def test_bad_link_values_give_a_notice_not_a_traceback():
     assert "mode" in warning and "problem" in warning and "seed" in warning and "room" in warning
     assert "<script>" not in warning and "<b>" not in warning
     assert at.session_state["mission.mode"] == "learn"
+
+
+def test_bad_mission_values_give_one_line_notice_naming_each():
+    query = {"mode": "hack", "problem": "<b>x</b>", "seed": "-1e9", "room": "<script>alert(1)</script>",
+             "zzz": "1"}
+    at = open_page(PAGE, query=query)
+    _ok(at)
+    assert len(at.warning) == 1 and "\n" not in at.warning[0].value
+    warning = at.warning[0].value
+    for name in ("mode", "problem", "seed", "room"):
+        assert f"`{name}=" in warning
+    assert "zzz" not in warning  # unknown keys are ignored, not reported
+    # what was sent is echoed only inside code spans, with no tags left in it
+    assert not any(ch in part for part in warning.split("`")[0::2] for ch in "<>[]$")
+    assert "not a room code" in warning
+    # the page goes on from the defaults: the whole mission, a fresh option order
+    assert at.session_state["mission.problem"] == "all"
+    assert 0 <= at.session_state["mission.seed"] <= quiz.MAX_SEED
+    assert {k: at.query_params[k] for k in ("mode", "problem", "room") if k in at.query_params} == {}
+    assert at.query_params["seed"] == str(at.session_state["mission.seed"])
+
+
+def test_mission_link_is_read_and_written_like_every_pages_link():
+    """MissionSettings declares ?mode/room/problem/seed; depthkit.ui parses and writes them."""
+    assert field_spec(MissionSettings, "mode").options == MODES
+    assert field_spec(MissionSettings, "problem").options == ("all", *quiz.PROBLEMS)
+    assert MissionSettings.from_strings({"room": "k7qx-2m", "seed": "0", "mode": "join"}) == (
+        MissionSettings(mode="join", room="K7QX2M", seed=0), [])
+    assert MissionSettings().to_strings()["seed"] == str(NO_SEED)  # default: no seed in the link
+    with pytest.raises(ValueError):
+        MissionSettings(room="k7qx2m")  # only the canonical form is a valid value
+    # seed 0 is a seed like any other: it fixes the order, and stays in the link
+    at = open_page(PAGE, query={"seed": "0", "problem": "speed"})
+    _ok(at)
+    assert at.session_state["mission.seed"] == 0 and not at.warning
+    assert at.query_params["seed"] == "0" and at.query_params["problem"] == "speed"
+    assert "mode" not in at.query_params  # the default mode stays out of the URL
+    at.selectbox(key="mission.problem").set_value("all").run()
+    assert "problem" not in at.query_params
+
+
+def test_room_in_the_link_prefills_the_attendees_code(poll_db):
+    code, _ = poll.PollStore(poll_db).create_room(problem="speed", seed=1)
+    at = open_page(PAGE, query={"mode": "join", "room": f"{code[:3].lower()}-{code[3:]}"})
+    _ok(at)
+    assert at.text_input(key="mission.join_code").value == code and not at.warning
+    assert at.query_params["room"] == code and at.query_params["mode"] == "join"
 
 
 def test_presenter_opens_room_sees_live_counts_and_reveals(poll_db):
