@@ -316,13 +316,13 @@ BANK: tuple[Question, ...] = (
        "On the Overfitting page's default run (a deep network trained on a small, noisy training set, "
        "no remedy), how do training and validation accuracy compare at the end?",
        ["Both stay near 50%: the network learned nothing.",
-        "Training accuracy is near 100%, validation accuracy clearly lower.",
+        "Training accuracy is far higher than validation accuracy.",
         "Validation accuracy is higher than training accuracy.",
         "Both are near 100%: the network found the true boundary."],
        "b",
        "A network with thousands of weights can fit a few dozen training points almost exactly, "
        f"including the {FLIPPED_LABELS} whose labels were flipped (it predicts the flipped label for "
-       "about 9 in 10 of them), so it scores near 100% on them. New points "
+       "about 9 in 10 of them), so it scores far higher on its own points than on new ones. New points "
        "from the same "
        "distribution do not share that noise, and validation accuracy lags behind: the "
        "generalization gap.",

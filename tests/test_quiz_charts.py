@@ -198,11 +198,13 @@ def overfitting_default():
 
 def test_default_network_memorizes_its_small_noisy_training_set(overfitting_default):
     assert _answer("overfitting-memorize") == {
-        "Training accuracy is near 100%, validation accuracy clearly lower."}
+        "Training accuracy is far higher than validation accuracy."}
     page, r = overfitting_default
     train, val = r.stack("problem", "final_train_acc"), r.stack("problem", "final_val_acc")
     assert list(r.seeds) == list(SEEDS)
-    _mostly((t >= 0.95 and t - v >= 0.05 for t, v in zip(train, val)), "train >= 95% with a gap >= 5 points")
+    # on its own (partly flipped) labels; seeds 0-29 measured: train 0.85-1.0, gap 0.06-0.31
+    _mostly((t >= 0.85 and t - v >= 0.05 for t, v in zip(train, val)), "train >= 85% with a gap >= 5 points")
+    assert np.median(train - val) >= 0.15  # "far higher": a typical gap of 15 points or more
     assert np.all(val < train)  # never the other way round
     assert np.all(val > 0.6) and np.all(val < 0.97)  # it learned something, but not the true boundary
     # "thousands" of weights, "a few dozen" points
