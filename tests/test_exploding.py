@@ -197,3 +197,48 @@ def test_each_fix_changes_exactly_one_thing(fix, changed):
     assert diff.keys() == changed.keys()
     for k, v in changed.items():
         assert diff[k] == pytest.approx(v) if isinstance(v, float) else diff[k] == v
+
+
+def test_step_size_paragraph_only_where_it_applies(calm, both_diverge):
+    """The step-size paragraph needs a diverged (or rising) problem run with a ratio in 0.1-10;
+    a ratio below 0.1 is called vanishing instead."""
+    step, vanish = "A different cause: the step is too large", "this network is vanishing, not exploding"
+
+    def with_ratio(r, ratio, **run):
+        signal = np.r_[ratio, np.ones(len(r.problem.signal_norms) - 1)]
+        return dataclasses.replace(r, problem=dataclasses.replace(r.problem, signal_norms=signal, **run))
+    text = exp.summary(with_ratio(both_diverge, 1.0))
+    assert step in text and vanish not in text
+    text = exp.summary(with_ratio(both_diverge, 0.01))
+    assert step not in text and vanish in text and "ratio 0.01" in text and "Vanishing gradients page" in text
+    assert step not in exp.summary(with_ratio(both_diverge, 50.0))
+    # finite, loss fell: trained fine, no step-size story
+    fell = with_ratio(calm, 1.0, loss=np.linspace(0.7, 0.2, calm.problem.steps))
+    assert step not in exp.summary(fell) and vanish not in exp.summary(fell)
+    rose = with_ratio(calm, 1.0, loss=np.linspace(0.7, 0.9, calm.problem.steps))
+    assert step in exp.summary(rose)
+
+
+def test_a_loss_at_ln2_learned_nothing():
+    assert exp._where(0.693) == "at a coin flip's 0.69: it learned nothing"
+    assert exp._where(0.8).startswith("above") and exp._where(0.6).startswith("not far below")
+    assert exp._where(float("nan")).startswith("above")
+
+
+def test_tanh_map_words_follow_the_crossings(calm):
+    """Deeper crossing closer to 1: "moves toward g = 1"; farther: no such words (text and chart)."""
+    def with_crossings(here, deep):
+        c = np.array(calm.phase_crossing, dtype=float)
+        c[list(calm.phase_depths).index(calm.settings.depth)], c[-1] = here, deep
+        return dataclasses.replace(calm, phase_crossing=c, crossing_gain=here)
+    toward = with_crossings(1.37, 1.13)
+    assert "deeper, the crossing moves toward g = 1 (1.13 at depth 50)" in exp.summary(toward)
+    assert "1.37 at depth 12, 1.13 at depth 50: deeper, toward g = 1" in _texts(charts.gain_depth_map(toward))
+    away = with_crossings(1.16, 1.18)
+    assert "moves toward" not in exp.summary(away) and "at depth 50 it is 1.18" in exp.summary(away)
+    assert "toward" not in _texts(charts.gain_depth_map(away))
+
+
+def test_the_whole_grid_is_named_as_such(calm):
+    assert "the whole grid (g from 0.5 to 3) at depth 2" in exp._band_line(
+        dataclasses.replace(calm, phase_log_ratio=np.zeros_like(calm.phase_log_ratio)))

@@ -143,6 +143,18 @@ def test_gain3_problem_diverges_at_once_and_clipping_alone_does_not_rescue_it(ga
     assert all(not exp.LEARNED_LOSS > r.final_train_loss for r in fixed if r.diverged_step is None)
 
 
+def test_gain3_clipped_loss_fell_and_its_wrong_points_are_confidently_wrong(gain3):
+    """The headline's measured words: the loss "fell" (here by more than 100x), and "the wrong ones
+    are predicted with enormous confidence" (a misclassified training point costs on average more
+    than CONFIDENT_LOSS, with a 10x margin); "steps of length lr × clip" needs clipping on every step."""
+    _, fixed = gain3
+    runs = fixed
+    bounds = [(r.final_train_loss - r.final_train_acc * exp.COIN_FLIP_LOSS) / (1 - r.final_train_acc)
+              for r in runs]
+    _mostly((r.diverged_step is None and r.final_train_loss < r.loss[0] / 100 and b > 10 * exp.CONFIDENT_LOSS
+             and r.clipped.all() for r, b in zip(runs, bounds)), "fell 100x, confidently wrong", bounds)
+
+
 # --- "Step too large": He-scaled weights, lr 1 -------------------------------------------------
 @pytest.fixture(scope="module")
 def step_too_large():
@@ -156,7 +168,7 @@ def test_step_too_large_is_not_the_layers(step_too_large):
     (gradient norm below 10), and the gradient still grows >= 100x before the run diverges."""
     settings, problem, _ = step_too_large
     ratios = [_signal_ratio(s) for s in settings]
-    _mostly((r < 10 / 3 for r in ratios), "signal ratio below 10 (3x margin)", ratios)
+    _mostly((0.1 * 3 < r < 10 / 3 for r in ratios), "signal ratio within 0.1 to 10 (3x margin)", ratios)
     ok = [r.grad_norm[0] < 10 and r.diverged_step is not None and r.diverged_step < settings[0].steps
           and np.nanmax(r.grad_norm) > 100 * r.grad_norm[0] for r in problem]
     _mostly(ok, "calm start, grows >= 100x, diverges")
@@ -216,9 +228,21 @@ def test_relu_crossing_sits_a_little_above_root_2_and_gain_only_rescales(depth):
 
 
 def test_tanh_crossing_is_near_1():
-    """The tanh sentence (edge of chaos) is shown when the crossing is within 0.5 of g = 1."""
+    """At depth 30 the tanh crossing is within 0.5 of g = 1, above it."""
     ok = [1.0 <= cross <= 1.5 for _, cross in _map_at("tanh", 30)]
     assert _misses(ok) <= MISSES
+
+
+def test_tanh_crossing_moves_toward_1_with_depth():
+    """The tanh line at the page's default depth: "crosses 1 at g ≈ ... at this depth; deeper, the
+    crossing moves toward g = 1 (... at depth 50)". On one seed the two crossings are noisy (width 32)
+    and the page words it from that seed's map, so "moves toward" is checked where it is general:
+    above 1 at both depths on each seed, and the median over seeds closer to 1 at depth 50 by 0.05."""
+    depth, deep = DEFAULT.depth, max(exp.PHASE_DEPTHS)
+    here, there = _map_at("tanh", depth), _map_at("tanh", deep)
+    pairs = [(round(a, 2), round(b, 2)) for (_, a), (_, b) in zip(here, there)]
+    _mostly((1 < a and 1 < b for a, b in pairs), "tanh crossings above 1", pairs)
+    assert np.median([b for _, b in pairs]) < np.median([a for a, _ in pairs]) - 0.05, pairs
 
 
 def test_the_balanced_band_narrows_with_depth():
@@ -229,8 +253,17 @@ def test_the_balanced_band_narrows_with_depth():
         data = make_dataset(exp.data_settings(s))
         log_ratio, _, _ = exp.phase(exp.problem_model(s), (depths[0], depths[-1]), data, seed,
                                     contrast=False)
-        ok.append(exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
+        # "the whole grid (g from 0.5 to 3) at depth 2": within 10x of 1 everywhere, with a 2x margin
+        whole = bool(np.all(np.abs(log_ratio[0]) < 1 - math.log10(2)))
+        ok.append(whole and exp.band_width(log_ratio[1]) < 0.5 * exp.band_width(log_ratio[0]))
     assert _misses(ok) <= MISSES
+
+
+def test_a_small_gain_is_called_vanishing_not_step_size():
+    """Gain 0.5 at the page's default shape: the layers shrink the signal (ratio below 0.1, 3x margin),
+    so the summary shows the vanishing line, never the step-size paragraph."""
+    ratios = [_signal_ratio(exp.ExplodingSettings(seed=s, init_gain=0.5)) for s in SEEDS]
+    _mostly((r < 0.1 / 3 for r in ratios), "gain 0.5: ratio < 0.1 (3x margin)", ratios)
 
 
 # --- batch norm at depth (Yang et al. 2019) ------------------------------------------------------

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from depthkit import fmt
 from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
-from depthkit.experiments.exploding import Result, Run, bn_medians, divergence_cause
+from depthkit.experiments.exploding import Result, Run, bn_medians, divergence_cause, tanh_map_note
 
 # two notes at one step do not overlap: the problem's at the top, the fix's at the bottom
 _NOTE_Y = {PROBLEM: (1.0, "top"), FIX: (0.0, "bottom")}
@@ -212,8 +212,7 @@ def gain_depth_map(r: Result) -> go.Figure:
         notes.append("ReLU has no chaotic phase: the gain only rescales the ratio, about (g/√2)<sup>L−1</sup>"
                      " times He init's")
     elif s.activation == "tanh":
-        notes.append("tanh: the ratio-1 line near g = 1 is the edge of chaos (Poole et al. 2016, "
-                     "Schoenholz et al. 2017)")
+        notes.append(tanh_map_note(r))
     ticks = list(range(-int(zmax), int(zmax) + 1, max(1, int(zmax) // 4)))
     fig.update_traces(colorbar=dict(title="ratio<br>red: exploding<br>blue: vanishing",
                                     tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),

@@ -52,6 +52,8 @@ BN_DEPTHS = (2, 5, 10, 20, 30, 40, 50)
 BN_SEEDS = 3  # initializations per depth on the page (seed, seed + 1, ...): a median and a range
 COIN_FLIP_LOSS = math.log(2)  # cross-entropy of predicting 50/50 for every point
 LEARNED_LOSS = 0.5  # "learned": a final loss clearly below a coin flip's, not just under it
+COIN_FLIP_MARGIN = 0.01  # a final loss this close to ln 2 is a coin flip's: nothing learned
+CONFIDENT_LOSS = 100.0  # a wrong point's loss above this: P(true class) below e^-100
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class Run:
     weight_grad_norms: np.ndarray  # [depth] ||dL/dW_l|| at initialization
     final_val_acc: float
     final_loss: float  # training loss after the last update (nan if it diverged)
+    final_train_acc: float  # training accuracy after the last update, same pass as final_loss
 
     @property
     def steps(self) -> int:
@@ -302,7 +305,7 @@ def _run(label: str, res: TrainResult, probe) -> Run:
                layer_weight_norms=res.weight_norms, diverged_step=res.diverged_step,
                divergence=res.divergence, signal_norms=probe.signal_grad_norms,
                weight_grad_norms=probe.weight_grad_norms, final_val_acc=res.final_val_acc,
-               final_loss=res.final_train_loss)
+               final_loss=res.final_train_loss, final_train_acc=res.final_train_acc)
 
 
 def fix_label(s: ExplodingSettings) -> str:
@@ -404,7 +407,9 @@ def _fix_phrase(s: ExplodingSettings) -> str:
 
 
 def _where(loss: float) -> str:
-    """A final loss against a coin flip's."""
+    """A final loss against a coin flip's (within 0.01 of ln 2 is "at" it: nothing learned)."""
+    if np.isfinite(loss) and abs(loss - COIN_FLIP_LOSS) <= COIN_FLIP_MARGIN:
+        return f"at a coin flip's {fmt.num(COIN_FLIP_LOSS)}: it learned nothing"
     if not np.isfinite(loss) or loss >= COIN_FLIP_LOSS:
         return f"above a coin flip's {fmt.num(COIN_FLIP_LOSS)}"
     return f"not far below a coin flip's {fmt.num(COIN_FLIP_LOSS)}"
@@ -425,12 +430,42 @@ def headline(r: Result) -> str:
                 f"{f.diverged_step} ({divergence_cause(f)}).")
     acc = fmt.percent(f.final_val_acc)
     if not learned(f):
-        return (f"{first} {subject} kept the compared network finite, but after {f.steps} steps its loss "
-                f"is {fmt.num(f.final_loss)}, {_where(f.final_loss)} (validation accuracy {acc}): "
-                f"{phrase} alone did not rescue it in {f.steps} steps.")
+        return f"{first} {_not_rescued(r, subject, phrase)}"
     return (f"{first} With {phrase} the network stayed finite and learned: a loss of "
             f"{fmt.num(f.final_loss)}, well below a coin flip's {fmt.num(COIN_FLIP_LOSS)}, and "
             f"validation accuracy {acc}.")
+
+
+def wrong_point_loss(run: Run) -> float:
+    """A lower bound on the mean loss of a misclassified training point at the end.
+
+    A correctly classified point costs at most ln 2 (P(true class) >= 0.5), so
+    the wrong ones carry at least (loss - acc * ln 2) / (1 - acc) each on average.
+    """
+    acc = run.final_train_acc
+    if not np.isfinite(run.final_loss) or acc >= 1:
+        return float("nan")
+    return float((run.final_loss - acc * COIN_FLIP_LOSS) / (1 - acc))
+
+
+def _not_rescued(r: Result, subject: str, phrase: str) -> str:
+    """The compared network stayed finite but did not learn: what was measured, nothing more."""
+    s, f = r.settings, r.fix
+    moved = "fell" if f.final_loss < f.loss[0] else "rose"
+    steps = f"{f.steps} steps"
+    if s.fix == "clipping" and f.clipped.all():
+        steps += (f" of length {fmt.num(s.lr * s.clip_norm)} (lr × {fmt.num(s.clip_norm)}: clipping "
+                  "acted on every one)")
+    text = (f"{subject} kept the compared network finite, and its loss {moved} from {fmt.num(f.loss[0])} "
+            f"to {fmt.num(f.final_loss)} in {steps}; that is {_where(f.final_loss)}: {phrase} alone "
+            f"did not rescue it in {f.steps} steps.")
+    acc = fmt.percent(f.final_val_acc)
+    wrong = wrong_point_loss(f)
+    if wrong > CONFIDENT_LOSS:
+        return (f"{text} {acc} of validation points are on the right side, but the wrong ones are "
+                f"predicted with enormous confidence: a misclassified training point costs on average "
+                f"at least {fmt.num(wrong)} (a coin flip's guess costs {fmt.num(COIN_FLIP_LOSS)}).")
+    return f"{text} Validation accuracy {acc}."
 
 
 def _story(run: Run, role: str, s: ExplodingSettings) -> str:
@@ -454,8 +489,7 @@ def _story(run: Run, role: str, s: ExplodingSettings) -> str:
                  f"so each of those steps moved the weights by exactly lr × {fmt.num(s.clip_norm)} = "
                  f"{fmt.num(s.lr * s.clip_norm)}")
         if not learned(run):
-            text += (f". Its loss is {_where(run.final_loss)}: with steps that short, climbing down from "
-                     "a badly scaled start takes many steps")
+            text += f". Its loss is {_where(run.final_loss)}"
     return text + "."
 
 
@@ -473,10 +507,27 @@ def _signal_line(r: Result) -> str:
             f"a ratio of {fmt.num(ratio)}: {verdict}.")
 
 
-def amplified(r: Result) -> bool:
-    """Do the problem network's layers amplify the backward signal (first/last ratio above 10)?"""
+def signal_ratio(r: Result) -> float:
+    """The problem network's backward-signal ratio ||dL/dh_1|| / ||dL/dh_L|| at initialization."""
     signal = r.problem.signal_norms
-    return bool(signal[0] / signal[-1] > 10)
+    return float(signal[0] / signal[-1])
+
+
+def loss_rose(run: Run) -> bool:
+    """Did the run end (or break off) at a higher loss than it started from?"""
+    return bool(run.loss[run.last_finite_step] > run.loss[0]) if run.last_finite_step >= 0 else False
+
+
+def step_size_unstable(r: Result) -> bool:
+    """Layers that neither amplify nor shrink the signal much (ratio 0.1 to 10), yet the problem
+    run diverged or its loss rose: the step, not the scale of the weights."""
+    p = r.problem
+    return 0.1 <= signal_ratio(r) <= 10 and (p.diverged_step is not None or loss_rose(p))
+
+
+def _vanishing_line(r: Result) -> str:
+    return (f"Here the layers shrink the backward signal (ratio {fmt.num(signal_ratio(r))}): this "
+            "network is vanishing, not exploding — see the Vanishing gradients page.")
 
 
 def _step_size_line(r: Result) -> str:
@@ -491,8 +542,8 @@ def _step_size_line(r: Result) -> str:
             f"{fmt.num(top)}) before it {what}" if growth > 1.05 else
             f"its gradient norm never rose above its start of {fmt.num(p.grad_norm[0])}, and it {what}")
     ratio = p.signal_norms[0] / p.signal_norms[-1]
-    return (f"**A different cause: the step is too large.** These layers do not amplify the backward "
-            f"signal (its first/last ratio above is {fmt.num(ratio)}, not above 10), yet with lr "
+    return (f"**A different cause: the step is too large.** These layers neither amplify nor shrink "
+            f"the backward signal much (its first/last ratio above is {fmt.num(ratio)}), yet with lr "
             f"{fmt.num(s.lr)} {grew}. This is "
             "step-size instability: each step is longer than the curvature of the loss allows (on a "
             "quadratic, a step beyond 2 / curvature overshoots the minimum and lands higher), so the "
@@ -539,19 +590,62 @@ def _map_line(r: Result) -> str:
                  "about (g/√2)^(L−1) against He init. Here doubling g from 1 to 2 multiplied the "
                  f"ratio by {fmt.num(change)}; the rule predicts {s.depth - 1} factors of 2: "
                  f"{fmt.num(2.0 ** (s.depth - 1))}.")
-    elif s.activation == "tanh" and abs(r.crossing_gain - 1) <= 0.5:
-        text += (", near g = 1: for tanh this is the edge of chaos (Poole et al. 2016, Schoenholz et "
-                 "al. 2017) between the ordered phase (smaller g: signals converge and gradients "
-                 "vanish) and the chaotic phase (larger g: nearby inputs pull apart and gradients "
-                 "explode).")
+    elif s.activation == "tanh":
+        text += f" at this depth{_tanh_trend(r)}"
     else:
         text += "."
+    return f"{text} {_band_line(r)}"
+
+
+def deepest_crossing(r: Result) -> tuple[int, float]:
+    """The deepest depth of the map and the gain where its ratio crosses 1 (nan: none)."""
+    return int(r.phase_depths[-1]), float(r.phase_crossing[-1])
+
+
+def crossing_moves_toward_1(r: Result) -> bool:
+    """Is the deepest row's crossing closer to g = 1 than this depth's (tanh's edge of chaos)?"""
+    deep, c_deep = deepest_crossing(r)
+    c = r.crossing_gain
+    return bool(r.settings.depth < deep and np.isfinite(c) and np.isfinite(c_deep)
+                and abs(c_deep - 1) < abs(c - 1))
+
+
+def _tanh_trend(r: Result) -> str:
+    """The tanh crossing against depth, then the edge of chaos it moves toward (or not)."""
+    deep, c_deep = deepest_crossing(r)
+    edge = ("the edge of chaos of tanh with zero biases (Poole et al. 2016, Schoenholz et al. 2017), "
+            "between the ordered phase (smaller g: signals converge and gradients vanish) and the "
+            "chaotic phase (larger g: nearby inputs pull apart and gradients explode)")
+    if crossing_moves_toward_1(r):
+        return (f"; deeper, the crossing moves toward g = 1 ({fmt.num(c_deep)} at depth {deep}), "
+                f"{edge}.")
+    if r.settings.depth < deep and np.isfinite(c_deep):
+        return f"; at depth {deep} it is {fmt.num(c_deep)}. With zero biases g = 1 is {edge}."
+    return f". With zero biases g = 1 is {edge}."
+
+
+def tanh_map_note(r: Result) -> str:
+    """The map's note for tanh, from the crossings it shows."""
+    deep, c_deep = deepest_crossing(r)
+    where = f"tanh: ratio 1 at g ≈ {fmt.num(r.crossing_gain)} at depth {r.settings.depth}"
+    if r.settings.depth < deep:
+        where += f", {fmt.num(c_deep)} at depth {deep}"
+    edge = "the edge of chaos with zero biases (Poole et al. 2016, Schoenholz et al. 2017)"
+    if crossing_moves_toward_1(r):
+        return f"{where}: deeper, toward g = 1, {edge}"
+    return f"{where}; g = 1 is {edge}"
+
+
+def _band_line(r: Result) -> str:
+    """How wide the band of balanced gains is at the shallowest and the deepest depth."""
     first, last = r.phase_depths[0], r.phase_depths[-1]
     wide, narrow = band_width(r.phase_log_ratio[0]), band_width(r.phase_log_ratio[-1])
     trend = "narrows" if narrow < wide else "does not narrow"
-    text += (f" The band of gains where the ratio stays within 10× of 1 {trend} with depth: "
-             f"{fmt.num(wide)} wide at depth {first}, {fmt.num(narrow)} at depth {last}.")
-    return text
+    whole = bool(np.all(np.abs(r.phase_log_ratio[0]) < 1))
+    at_first = (f"the whole grid (g from {fmt.num(r.phase_gains[0])} to {fmt.num(r.phase_gains[-1])}) "
+                f"at depth {first}" if whole else f"{fmt.num(wide)} wide at depth {first}")
+    return (f"The band of gains where the ratio stays within 10× of 1 {trend} with depth: "
+            f"{at_first}, {fmt.num(narrow)} wide at depth {last}.")
 
 
 def bn_medians(r: Result) -> np.ndarray:
@@ -590,7 +684,9 @@ def summary(r: Result) -> str:
     lines.append(f"- {_story(p, f'problem network ({shape})', s)}")
     lines.append(f"- {_story(r.fix, f'same network with {fix_label(s)}', s)}")
     lines.append(f"- {_signal_line(r)}")
-    if not amplified(r):
+    if signal_ratio(r) < 0.1:
+        lines.append(f"- {_vanishing_line(r)}")
+    elif step_size_unstable(r):
         lines.append(f"- {_step_size_line(r)}")
     if s.fix == "Xavier init":
         lines.append(f"- {_xavier_line(r)}")
