@@ -168,7 +168,7 @@ def test_step_too_large_is_not_the_layers(step_too_large):
     (gradient norm below 10), and the gradient still grows >= 100x before the run diverges."""
     settings, problem, _ = step_too_large
     ratios = [_signal_ratio(s) for s in settings]
-    _mostly((0.1 * 3 < r < 10 / 3 for r in ratios), "signal ratio within 0.1 to 10 (3x margin)", ratios)
+    _mostly((r < 10 / 3 for r in ratios), "signal ratio below 10 (3x margin)", ratios)
     ok = [r.grad_norm[0] < 10 and r.diverged_step is not None and r.diverged_step < settings[0].steps
           and np.nanmax(r.grad_norm) > 100 * r.grad_norm[0] for r in problem]
     _mostly(ok, "calm start, grows >= 100x, diverges")

@@ -179,9 +179,11 @@ def _step_size_line(r: Result) -> str:
     grew = (f"its gradient norm grew {fmt.times(growth)} (from {fmt.num(t.grad_norm[0])} to "
             f"{fmt.num(top)}) before it {what}" if growth > 1.05 else
             f"its gradient norm never rose above its start of {fmt.num(t.grad_norm[0])}, and it {what}")
-    return (f"**A different cause: the step is too large.** These layers neither amplify nor shrink "
-            f"the backward signal much (its first/last ratio above is {fmt.num(exp.signal_ratio(r))}), "
-            f"yet with lr {fmt.num(s.lr)} {grew}. This is "
+    ratio = exp.signal_ratio(r)
+    layers = ("neither amplify nor shrink the backward signal much" if ratio >= 0.1 else
+              "do not amplify the backward signal (they shrink it)")
+    return (f"**A different cause: the step is too large.** These layers {layers} (its first/last "
+            f"ratio above is {fmt.num(ratio)}), yet with lr {fmt.num(s.lr)} {grew}. This is "
             "step-size instability: each step is longer than the curvature of the loss allows (on a "
             "quadratic, a step beyond 2 / curvature overshoots the minimum and lands higher), so the "
             "loss and the gradient feed each other. The fix is a smaller step, not a different scale "
@@ -315,7 +317,7 @@ def summary(r: Result) -> str:
              _story(r.fix, f"same network {s.label('fix')}", s), _signal_line(r)]
     if exp.signal_ratio(r) < 0.1:
         lines.append(_vanishing_line(r))
-    elif exp.step_size_unstable(r):
+    if exp.step_size_unstable(r):
         lines.append(_step_size_line(r))
     if s.fix == "Xavier init":
         lines.append(_xavier_line(r))
