@@ -44,17 +44,16 @@ def vanishing_tables(result: vanishing.Result) -> dict[str, dict[str, np.ndarray
 # ---------------------------------------------------------------- exploding
 def exploding_tables(r: exploding.Result) -> dict[str, dict[str, np.ndarray]]:
     """CSV tables: per step, per layer, the gain × depth map, batch norm at depth, the repeated product."""
-    p, f = r.problem, r.fix
-    per_step = {"step": np.arange(p.steps)}
-    for name, run_ in (("problem", p), ("fix", f)):
-        per_step[f"{name}_loss"] = run_.loss
-        per_step[f"{name}_grad_norm"] = run_.grad_norm
-        per_step[f"{name}_clipped"] = run_.clipped
-        per_step[f"{name}_weight_norm"] = run_.weight_norm
-    per_layer = {"layer": np.arange(1, len(p.signal_norms) + 1)}
-    for name, run_ in (("problem", p), ("fix", f)):
-        per_layer[f"{name}_signal_grad_norm"] = run_.signal_norms
-        per_layer[f"{name}_weight_grad_norm"] = run_.weight_grad_norms
+    nets = (("problem", r.problem), ("fix", r.fix))
+    per_step = {"step": np.arange(exploding.steps(r.problem))}
+    per_layer = {"layer": np.arange(1, r.settings.depth + 1)}
+    for name, net in nets:
+        per_step[f"{name}_loss"] = net.training.loss
+        per_step[f"{name}_grad_norm"] = net.training.grad_norm
+        per_step[f"{name}_clipped"] = net.training.clipped.astype(bool)
+        per_step[f"{name}_weight_norm"] = exploding.total_weight_norm(net)
+        per_layer[f"{name}_signal_grad_norm"] = net.at_init.signal_grad_norms
+        per_layer[f"{name}_weight_grad_norm"] = net.at_init.weight_grad_norms
     depth, gain = np.meshgrid(r.phase_depths, r.phase_gains, indexing="ij")
     phase = {"depth": depth.ravel(), "gain": gain.ravel(),
              "log10_signal_ratio": r.phase_log_ratio.ravel()}

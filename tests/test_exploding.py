@@ -13,6 +13,7 @@ import pytest
 from depthkit import MAX_FLOPS, BudgetError, fmt, tables
 from depthkit.charts import exploding as charts
 from depthkit.experiments import exploding as exp
+from depthkit.text import exploding as text
 
 CHARTS = (charts.grad_norms, charts.losses, charts.signal_per_layer, charts.weight_grad_per_layer,
           charts.weight_norms, charts.repeated_product, charts.gain_depth_map, charts.batch_norm_depth)
@@ -32,6 +33,12 @@ def calm():
     return exp.run(exp.ExplodingSettings(activation="tanh", init_gain=1.0, fix="He init", **SMALL))
 
 
+def _net(net, at_init=None, **training):
+    """A copy of a Network with some TrainResult fields (and the probe at init) replaced."""
+    return dataclasses.replace(net, training=dataclasses.replace(net.training, **training),
+                               at_init=at_init or net.at_init)
+
+
 def _texts(fig: go.Figure) -> str:
     notes = [a.text or "" for a in fig.layout.annotations]
     names = [t.name or "" for t in fig.data]
@@ -41,9 +48,10 @@ def _texts(fig: go.Figure) -> str:
 def test_diverged_step_is_the_first_non_finite_step(both_diverge):
     for run in (both_diverge.problem, both_diverge.fix):
         assert run.diverged_step is not None
-        bad = ~(np.isfinite(run.loss) & np.isfinite(run.grad_norm))
+        t = run.training
+        bad = ~(np.isfinite(t.loss) & np.isfinite(t.grad_norm))
         assert run.diverged_step == int(np.argmax(bad))
-        assert np.all(np.isfinite(run.loss[:run.diverged_step]))
+        assert np.all(np.isfinite(t.loss[:run.diverged_step]))
         assert "became" in run.divergence
 
 
@@ -53,61 +61,65 @@ def test_every_chart_renders_and_marks_divergence(both_diverge):
         assert isinstance(fig, go.Figure) and fig.data, build.__name__
         fig.to_json()
     for build in (charts.grad_norms, charts.losses, charts.weight_norms):
-        text = _texts(build(both_diverge))
+        texts = _texts(build(both_diverge))
         for role, run in (("problem", both_diverge.problem), ("compared", both_diverge.fix)):
-            assert f"{role} diverged at step {run.diverged_step}: {exp.divergence_cause(run)}" in text
+            assert f"{role} diverged at step {run.diverged_step}: {text.divergence_cause(run)}" in texts
         crosses = [t for t in build(both_diverge).data if t.marker.symbol == "x"]
         assert len(crosses) == 2 and all(np.isfinite(c.y[0]) for c in crosses)
 
 
 def test_a_run_non_finite_from_the_start_still_renders(both_diverge):
-    nan = np.full(both_diverge.problem.steps, np.nan)
-    dead = dataclasses.replace(both_diverge.problem, loss=nan, grad_norm=nan, weight_norm=nan,
-                               diverged_step=0, divergence="loss became inf")
+    p = both_diverge.problem
+    nan = np.full(exp.steps(p), np.nan)
+    dead = _net(p, loss=nan, grad_norm=nan, weight_norms=np.full_like(p.training.weight_norms, np.nan),
+                diverged_step=0, divergence="loss became inf")
     r = dataclasses.replace(both_diverge, problem=dead, fix=dataclasses.replace(dead, label="fix"))
     for build in CHARTS:
         build(r).to_json()
-    text = _texts(charts.losses(r))
-    assert "nothing finite to plot" in text and "diverged at step 0: loss became infinite" in text
+    texts = _texts(charts.losses(r))
+    assert "nothing finite to plot" in texts and "diverged at step 0: loss became infinite" in texts
 
 
 def test_calm_runs_have_no_divergence_marks(calm):
     assert calm.problem.diverged_step is None and calm.fix.diverged_step is None
     assert "diverged" not in _texts(charts.losses(calm))
-    assert calm.fix_changes_init
+    assert calm.settings.changes_init
     assert len(charts.signal_per_layer(calm).data) == 2  # He init differs at step 0: both drawn
 
 
 def test_clipping_marks_and_threshold(both_diverge):
     r = exp.run(exp.ExplodingSettings(**SMALL))
-    assert r.fix.clipped.any()
-    text = _texts(charts.grad_norms(r))
-    assert f"clipping acted ({int(r.fix.clipped.sum())} of {r.fix.steps} steps)" in text
-    assert f"clip threshold {fmt.num(r.settings.clip_norm)}" in text
+    clipped = r.fix.training.clipped.astype(bool)
+    assert clipped.any()
+    texts = _texts(charts.grad_norms(r))
+    assert f"clipping acted ({int(clipped.sum())} of {exp.steps(r.fix)} steps)" in texts
+    assert f"clip threshold {fmt.num(r.settings.clip_norm)}" in texts
     assert "acts on training, not on the network" in _texts(charts.signal_per_layer(r))
 
 
 def test_summary_numbers_come_from_the_result(both_diverge, calm):
-    text = exp.summary(both_diverge)
+    summary = text.summary(both_diverge)
     p = both_diverge.problem
-    assert f"at step {p.diverged_step} {exp.divergence_story(p)}" in text
-    assert fmt.num(p.grad_norm[0]) in text and fmt.num(p.signal_norms[0] / p.signal_norms[-1]) in text
-    assert f"g ≈ {fmt.num(both_diverge.crossing_gain)}" in text
-    assert "Gain × depth map of the backward-signal ratio" in text and "phase diagram" not in text.lower()
-    calm_text = exp.summary(calm)
-    assert f"ends at a loss of {fmt.num(calm.fix.final_loss)}" in calm_text
+    signal = p.at_init.signal_grad_norms
+    assert f"at step {p.diverged_step} {text.divergence_story(p)}" in summary
+    assert fmt.num(p.training.grad_norm[0]) in summary and fmt.num(signal[0] / signal[-1]) in summary
+    assert f"g ≈ {fmt.num(both_diverge.crossing_gain)}" in summary
+    assert "Gain × depth map of the backward-signal ratio" in summary
+    assert "phase diagram" not in summary.lower()
+    calm_text = text.summary(calm)
+    assert f"ends at a loss of {fmt.num(calm.fix.training.final_train_loss)}" in calm_text
     assert "tanh" in calm_text and "edge of chaos" in calm_text
-    assert "edge of chaos" not in text and "no chaotic phase" in text  # relu
+    assert "edge of chaos" not in summary and "no chaotic phase" in summary  # relu
 
 
-def _with_cause(run: exp.Run, divergence: str) -> exp.Run:
-    return dataclasses.replace(run, divergence=divergence, diverged_step=2)
+def _with_cause(net, divergence: str):
+    return _net(net, divergence=divergence, diverged_step=2)
 
 
 @pytest.mark.parametrize("cause", CAUSES)
 def test_divergence_wording_follows_the_recorded_cause(both_diverge, cause):
     run = _with_cause(both_diverge.problem, cause)
-    story, short = exp.divergence_story(run), exp.divergence_cause(run)
+    story, short = text.divergence_story(run), text.divergence_cause(run)
     what, kind = cause.split(" became ")
     assert short == f"{what} became " + ("infinite" if kind == "inf" else "not a number (NaN)")
     if what == "loss":
@@ -117,22 +129,22 @@ def test_divergence_wording_follows_the_recorded_cause(both_diverge, cause):
         assert "output" not in story
     assert ("infinite" in story) == (kind == "inf") and ("not a number" in story) == (kind == "nan")
     r = dataclasses.replace(both_diverge, problem=run)
-    assert story in exp.summary(r) and short in exp.headline(r)
+    assert story in text.summary(r) and short in text.headline(r)
     assert short in _texts(charts.losses(r))
-    assert not COMPUTER_NOTATION.search(exp.summary(r) + exp.headline(r) + _texts(charts.losses(r)))
+    assert not COMPUTER_NOTATION.search(text.summary(r) + text.headline(r) + _texts(charts.losses(r)))
 
 
 def test_headline_says_when_the_change_did_not_rescue_the_network(both_diverge):
     fix = both_diverge.fix
-    finite = dataclasses.replace(fix, diverged_step=None, divergence="", final_loss=3.0e6, final_val_acc=0.8)
+    finite = _net(fix, diverged_step=None, divergence="", final_train_loss=3.0e6, final_val_acc=0.8)
     r = dataclasses.replace(both_diverge, fix=finite, settings=both_diverge.settings.replace(fix="clipping"))
-    text = exp.headline(r)
-    assert "alone did not rescue it" in text and "3 × 10⁶" in text and "learned" not in text
-    good = dataclasses.replace(finite, final_loss=0.2, final_val_acc=0.9)
-    text = exp.headline(dataclasses.replace(r, fix=good))
-    assert "learned" in text and "did not rescue" not in text and "90%" in text
-    text = exp.headline(both_diverge)  # both diverged
-    assert "did not rescue it: the compared network diverged too" in text
+    headline = text.headline(r)
+    assert "alone did not rescue it" in headline and "3 × 10⁶" in headline and "learned" not in headline
+    good = _net(finite, final_train_loss=0.2, final_val_acc=0.9)
+    headline = text.headline(dataclasses.replace(r, fix=good))
+    assert "learned" in headline and "did not rescue" not in headline and "90%" in headline
+    headline = text.headline(both_diverge)  # both diverged
+    assert "did not rescue it: the compared network diverged too" in headline
 
 
 def test_no_chart_text_uses_computer_notation(both_diverge, calm):
@@ -151,12 +163,16 @@ def test_tables_have_equal_columns(both_diverge):
     for name, table in tables.exploding_tables(both_diverge).items():
         lengths = {len(np.asarray(v)) for v in table.values()}
         assert len(lengths) == 1, name
-    assert len(tables.exploding_tables(both_diverge)["per_step"]["step"]) == SMALL["steps"]
+    out = tables.exploding_tables(both_diverge)
+    assert len(out["per_step"]["step"]) == SMALL["steps"]
+    np.testing.assert_array_equal(out["per_step"]["problem_loss"], both_diverge.problem.training.loss)
+    np.testing.assert_array_equal(out["per_layer"]["fix_signal_grad_norm"],
+                                  both_diverge.fix.at_init.signal_grad_norms)
 
 
 def test_same_settings_same_result(calm):
     again = exp.run(calm.settings)
-    np.testing.assert_array_equal(again.fix.loss, calm.fix.loss)
+    np.testing.assert_array_equal(again.fix.training.loss, calm.fix.training.loss)
     np.testing.assert_array_equal(again.phase_log_ratio, calm.phase_log_ratio)
     np.testing.assert_array_equal(again.product_norms, calm.product_norms)
     np.testing.assert_array_equal(again.bn_ratio, calm.bn_ratio)
@@ -189,11 +205,96 @@ def test_url_values_are_parsed_leniently():
     ("Xavier init", {"init": "xavier"}), ("batch norm", {"norm": "batch"})])
 def test_each_fix_changes_exactly_one_thing(fix, changed):
     s = exp.ExplodingSettings(fix=fix, clip_norm=0.3)
-    model, ts = exp.fixed_model_and_train(s)
-    base_model, base_ts = exp.problem_model(s), exp.problem_train(s)
+    model, ts = s.model("fix"), s.training("fix")
+    base_model, base_ts = s.model("problem"), s.training("problem")
     assert base_ts.clip_norm == 0.0
     diff = {k: v for k, v in {**vars(model), **vars(ts)}.items()
             if v != {**vars(base_model), **vars(base_ts)}[k]}
     assert diff.keys() == changed.keys()
     for k, v in changed.items():
         assert diff[k] == pytest.approx(v) if isinstance(v, float) else diff[k] == v
+
+
+def test_step_size_paragraph_only_where_it_applies(calm, both_diverge):
+    """The step-size paragraph needs a diverged (or rising) problem run whose layers do not amplify
+    (ratio at most 10); a ratio below 0.1 is called vanishing, and a calm run gets no step-size story."""
+    step, vanish = "A different cause: the step is too large", "this network is vanishing, not exploding"
+
+    def with_ratio(r, ratio, **training):
+        p = r.problem
+        signal = np.r_[ratio, np.ones(len(p.at_init.signal_grad_norms) - 1)]
+        probe = dataclasses.replace(p.at_init, signal_grad_norms=signal)
+        return dataclasses.replace(r, problem=_net(p, at_init=probe, **training))
+    summary = text.summary(with_ratio(both_diverge, 1.0))
+    assert step in summary and vanish not in summary
+    summary = text.summary(with_ratio(both_diverge, 0.01))  # shrinking layers, yet it diverged
+    assert step in summary and vanish in summary and "ratio 0.01" in summary and "(they shrink it)" in summary
+    assert "Vanishing gradients page" in summary
+    calm_low = with_ratio(calm, 0.01, loss=np.linspace(0.7, 0.69, exp.steps(calm.problem)))
+    assert step not in text.summary(calm_low) and vanish in text.summary(calm_low)
+    assert step not in text.summary(with_ratio(both_diverge, 50.0))
+    # finite, loss fell: trained fine, no step-size story
+    n = exp.steps(calm.problem)
+    fell = with_ratio(calm, 1.0, loss=np.linspace(0.7, 0.2, n))
+    assert step not in text.summary(fell) and vanish not in text.summary(fell)
+    rose = with_ratio(calm, 1.0, loss=np.linspace(0.7, 0.9, n))
+    assert step in text.summary(rose)
+
+
+def test_a_loss_at_ln2_learned_nothing():
+    assert text.where(0.693) == "at a coin flip's 0.69: it learned nothing"
+    assert text.where(0.8).startswith("above") and text.where(0.6).startswith("not far below")
+    assert text.where(float("nan")).startswith("above")
+
+
+def test_tanh_map_words_follow_the_crossings(calm):
+    """Deeper crossing closer to 1: "moves toward g = 1"; farther: no such words (text and chart)."""
+    def with_crossings(here, deep):
+        c = np.array(calm.phase_crossing, dtype=float)
+        c[list(calm.phase_depths).index(calm.settings.depth)], c[-1] = here, deep
+        return dataclasses.replace(calm, phase_crossing=c)
+    toward = with_crossings(1.37, 1.13)
+    assert "deeper, the crossing moves toward g = 1 (1.13 at depth 50)" in text.summary(toward)
+    assert "1.37 at depth 12, 1.13 at depth 50: deeper, toward g = 1" in _texts(charts.gain_depth_map(toward))
+    away = with_crossings(1.16, 1.18)
+    assert "moves toward" not in text.summary(away) and "at depth 50 it is 1.18" in text.summary(away)
+    assert "toward" not in _texts(charts.gain_depth_map(away))
+
+
+def test_the_whole_grid_is_named_as_such(calm):
+    assert "the whole grid (g from 0.5 to 3) at depth 2" in text.band_line(
+        dataclasses.replace(calm, phase_log_ratio=np.zeros_like(calm.phase_log_ratio)))
+
+
+def _y(trace) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in trace.y], dtype=float)
+
+
+def test_charts_plot_the_results_arrays(calm, both_diverge):
+    """Each chart draws the Result's own numbers: the curves equal the recorded arrays (gaps where
+    they are not finite), one line per network, log axes where the values span decades."""
+    for r in (calm, both_diverge):
+        for build, values in ((charts.losses, lambda n: n.training.loss),
+                              (charts.grad_norms, lambda n: n.training.grad_norm),
+                              (charts.weight_norms, exp.total_weight_norm)):
+            fig = build(r)
+            lines = [t for t in fig.data if t.mode == "lines"]
+            assert [t.name for t in lines] == [r.problem.label, r.fix.label]
+            for trace, net in zip(lines, (r.problem, r.fix)):
+                want = np.asarray(values(net), dtype=float)
+                want = np.where(np.isfinite(want) & (want > 0), want, np.nan)
+                np.testing.assert_allclose(_y(trace), want, rtol=1e-6)
+            assert fig.layout.yaxis.type == "log"
+        fig = charts.signal_per_layer(r)
+        nets = (r.problem, r.fix) if r.settings.changes_init else (r.problem,)
+        assert len(fig.data) == len(nets)
+        for trace, net in zip(fig.data, nets):
+            np.testing.assert_allclose(_y(trace), net.at_init.signal_grad_norms, rtol=1e-6)
+        heat = charts.gain_depth_map(r).data[0]
+        np.testing.assert_allclose(np.array(heat.z, dtype=float), r.phase_log_ratio, rtol=1e-6)
+        assert list(heat.x) == list(r.phase_gains) and list(heat.y) == list(r.phase_depths)
+        bn = [t for t in charts.batch_norm_depth(r).data if t.mode == "lines+markers"]
+        np.testing.assert_allclose([_y(t) for t in bn], exp.bn_medians(r), rtol=1e-6)
+        product = charts.repeated_product(r)
+        assert len(product.data) == len(r.product_gains) and product.layout.yaxis.type == "log"
+        np.testing.assert_allclose([_y(t)[-1] for t in product.data], r.product_norms[:, -1], rtol=1e-6)

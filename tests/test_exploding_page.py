@@ -9,6 +9,7 @@ import pytest
 
 from depthkit.experiments import exploding as exp
 from depthkit.spec import field_spec
+from depthkit.text import exploding as text
 from tests.apptest_util import open_page, plotly_specs
 
 N_CHARTS = 8
@@ -31,10 +32,10 @@ def _check(at, settings: exp.ExplodingSettings) -> None:
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.get("plotly_chart")) == N_CHARTS
     result = _run(settings)
-    assert _summary(at) == exp.summary(result)
-    assert [i.value for i in at.info][:1] == [exp.headline(result)]
-    assert not COMPUTER_NOTATION.search(exp.summary(result) + exp.headline(result))
-    assert "phase diagram" not in exp.summary(result).lower()
+    assert _summary(at) == text.summary(result)
+    assert [i.value for i in at.info][:1] == [text.headline(result)]
+    assert not COMPUTER_NOTATION.search(text.summary(result) + text.headline(result))
+    assert "phase diagram" not in text.summary(result).lower()
     assert any(e.label.startswith("Sources") for e in at.expander)
 
 
@@ -47,7 +48,7 @@ def test_defaults_render_with_the_divergence_note(page):
     _check(page, exp.ExplodingSettings())
     result = _run(exp.ExplodingSettings())
     problem = result.problem
-    note = f"problem run diverged at step {problem.diverged_step}: {exp.divergence_cause(problem)}"
+    note = f"problem run diverged at step {problem.diverged_step}: {text.divergence_cause(problem)}"
     assert any(note in w.value for w in page.warning)
     loss_chart = plotly_specs(page)[1]
     notes = [a.get("text", "") for a in loss_chart["layout"].get("annotations", [])]
@@ -63,21 +64,26 @@ def test_every_preset(page, label):
 
 def test_the_gain3_preset_says_clipping_alone_did_not_rescue_it():
     result = _run(exp.ExplodingSettings(**exp.PRESETS["Gain 3, 30 layers"]))
-    assert "clipping at 1 alone did not rescue it" in exp.headline(result)
-    assert "fixed network" not in exp.summary(result) + exp.headline(result)
+    headline = text.headline(result)
+    assert "clipping at 1 alone did not rescue it" in headline
+    # what was measured: the loss fell, in steps of lr × clip, and the wrong points are confidently wrong
+    assert "its loss fell from" in headline and "of length 0.05" in headline
+    assert "predicted with enormous confidence" in headline and "climbing down" not in headline
+    assert "fixed network" not in text.summary(result) + text.headline(result)
 
 
 def test_the_step_size_preset_names_its_own_mechanism():
     assert "another cause" in exp.STEP_TOO_LARGE
     result = _run(exp.ExplodingSettings(**exp.PRESETS[exp.STEP_TOO_LARGE]))
-    text = exp.summary(result)
-    assert "A different cause: the step is too large" in text and "step-size instability" in text
+    summary = text.summary(result)
+    assert "A different cause: the step is too large" in summary and "step-size instability" in summary
+    assert "vanishing, not exploding" not in summary
 
 
 def test_xavier_says_it_swaps_explosion_for_vanishing():
     result = _run(exp.ExplodingSettings(fix="Xavier init"))
-    assert "swaps explosion for vanishing" in exp.summary(result)
-    assert "30-layer ReLU network with Xavier init" in exp.summary(result)
+    assert "swaps explosion for vanishing" in text.summary(result)
+    assert "30-layer ReLU network with Xavier init" in text.summary(result)
     assert "30-layer ReLU network with Xavier init" in field_spec(exp.ExplodingSettings, "fix").help
 
 

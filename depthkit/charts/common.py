@@ -44,18 +44,19 @@ def zero_count(values: np.ndarray) -> int:
 
 
 def mark_step(fig: go.Figure, x: float, color: str, text: str = "", *, top: bool = True,
-              dash: str = "dash", xref: str = "x") -> None:
+              dash: str = "dash", xref: str = "x", xanchor: str = "left") -> None:
     """A vertical line at step `x` with an optional note at the top (or bottom) of the plot.
 
     add_shape + add_annotation rather than add_vline, which costs ~10x more per
-    call (measured). `xref` names the x axis of a subplot ("x2", ...).
+    call (measured). `xref` names the x axis of a subplot ("x2", ...); `xanchor="right"`
+    puts the note left of the line (for a step near the right edge).
     """
     yref = "paper" if xref == "x" else f"{xref.replace('x', 'y')} domain"
     fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref=xref, yref=yref,
                   line=dict(color=color, dash=dash))
     if text:
         fig.add_annotation(text=text, x=x, y=1.0 if top else 0.0, xref=xref, yref=yref, showarrow=False,
-                           xanchor="left", yanchor="top" if top else "bottom", font=dict(color=color))
+                           xanchor=xanchor, yanchor="top" if top else "bottom", font=dict(color=color))
 
 
 def mark_divergence(fig: go.Figure, step: int, label: str, color: str = PROBLEM, xref: str = "x") -> None:
@@ -119,4 +120,18 @@ def legend_below(fig: go.Figure, entries: int) -> go.Figure:
     rows = (entries + 1) // 2
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
                       margin=dict(b=70 + 22 * rows), height=(fig.layout.height or 380) + 22 * rows)
+    return fig
+
+
+def notes_below(fig: go.Figure, notes: list[str]) -> go.Figure:
+    """Grey notes under the plot and its legend (call after legend_below): the bottom margin grows
+    by a line per note and the notes start where it ended."""
+    if not notes:
+        return fig
+    bottom = fig.layout.margin.b or 50
+    extra = 16 * sum(n.count("<br>") + 1 for n in notes) + 10
+    fig.add_annotation(text="<br>".join(notes), x=0, y=0, xref="paper", yref="paper", yshift=-bottom + 4,
+                       showarrow=False, xanchor="left", yanchor="top", align="left",
+                       font=dict(size=11, color=NEUTRAL))
+    fig.update_layout(margin=dict(b=bottom + extra), height=(fig.layout.height or 380) + extra)
     return fig

@@ -12,40 +12,23 @@ import numpy as np
 import plotly.graph_objects as go
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout, plottable, zero_count
-from depthkit.experiments.exploding import Result, Run, bn_medians, divergence_cause
+from depthkit.charts import common
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, plottable
+from depthkit.experiments import exploding as exp
+from depthkit.experiments.exploding import Result
+from depthkit.record import Network
+from depthkit.text import exploding as text
 
 # two notes at one step do not overlap: the problem's at the top, the fix's at the bottom
-_NOTE_Y = {PROBLEM: (1.0, "top"), FIX: (0.0, "bottom")}
-
-
-def _vline(fig: go.Figure, x: float, color: str, text: str, place: tuple, dash: str = "dash") -> None:
-    """A vertical line with a note. add_shape/add_annotation: add_vline costs ~10x more per call,
-    and the page rebuilds every figure on each rerun."""
-    y, xanchor, yanchor = place
-    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
-                  line=dict(color=color, dash=dash))
-    fig.add_annotation(text=text, x=x, y=y, xref="x", yref="paper", showarrow=False,
-                       xanchor=xanchor, yanchor=yanchor, font=dict(color=color))
+_NOTE_TOP = {PROBLEM: True, FIX: False}
 
 
 def _finish(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bool = True,
             notes: list[str] | None = None, height: int = 440) -> go.Figure:
-    """common.layout, then the legend and any notes below the plot, clear of the title."""
-    layout(fig, title, x_title, y_title, log_y=log_y, height=height)
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.24, yanchor="top",
-                                  font=dict(size=11)),
-                      margin=dict(l=60, r=20, t=50, b=150 if notes else 120))
-    if notes:
-        fig.add_annotation(text="<br>".join(notes), x=0, y=-0.5, xref="paper", yref="paper",
-                           showarrow=False, xanchor="left", yanchor="top", align="left",
-                           font=dict(size=11, color=NEUTRAL))
-    return fig
-
-
-def divergence_note(run: Run, role: str) -> str:
-    """"problem diverged at step 2: loss became infinite", from the cause the run recorded."""
-    return f"{role} diverged at step {run.diverged_step}: {divergence_cause(run)}"
+    """common.layout, the legend below the plot (common.legend_below), then any notes under it."""
+    common.layout(fig, title, x_title, y_title, log_y=log_y, height=height)
+    common.legend_below(fig, sum(1 for t in fig.data if t.showlegend is not False))
+    return common.notes_below(fig, notes or [])
 
 
 def _hover(values: np.ndarray, what: str, x_name: str) -> dict:
@@ -61,59 +44,60 @@ def _finite_top(*series: np.ndarray) -> float:
     return float(ok.max()) if ok.size else 1.0
 
 
-def _mark(fig: go.Figure, run: Run, role: str, color: str, y: float) -> None:
-    """Cross at the diverged step plus a dashed line with the note."""
-    if run.diverged_step is None:
+def _mark(fig: go.Figure, net: Network, role: str, color: str, y: float) -> None:
+    """Cross at the diverged step plus a dashed line with the note (common.mark_step)."""
+    if not net.diverged:
         return
-    step = run.diverged_step
-    note = divergence_note(run, role)
-    y_note, yanchor = _NOTE_Y[color]
+    step = net.diverged_step
+    note = text.divergence_note(net, role)
     # the note runs into the chart, away from the nearer edge
-    xanchor = "left" if step < 0.6 * run.steps else "right"
-    _vline(fig, step, color, note, (y_note, xanchor, yanchor))
+    xanchor = "left" if step < 0.6 * exp.steps(net) else "right"
+    common.mark_step(fig, step, color, note, top=_NOTE_TOP[color], xanchor=xanchor)
     fig.add_trace(go.Scatter(x=[step], y=[y], mode="markers", name=f"{role} diverged",
                              marker=dict(symbol="x", size=14, color=color), showlegend=False,
                              hovertext=[note], hoverinfo="text"))
 
 
-def _series(fig: go.Figure, run: Run, values: np.ndarray, color: str, log: bool, what: str) -> None:
-    fig.add_trace(go.Scatter(x=np.arange(run.steps).tolist(), y=plottable(values, log=log),
-                             mode="lines", name=run.label, line=dict(color=color, width=2),
+def _series(fig: go.Figure, net: Network, values: np.ndarray, color: str, what: str) -> None:
+    fig.add_trace(go.Scatter(x=np.arange(len(values)).tolist(), y=plottable(values, log=True),
+                             mode="lines", name=net.label, line=dict(color=color, width=2),
                              **_hover(values, what, "step")))
 
 
-def _over_steps(r: Result, field: str, title: str, y_title: str) -> go.Figure:
+def _over_steps(r: Result, values, what: str, title: str, y_title: str) -> go.Figure:
+    """Both runs' `values(net)` over the training steps, log scale, divergences marked."""
     fig = go.Figure()
     runs = ((r.problem, "problem", PROBLEM), (r.fix, "compared", FIX))
-    for run, _, color in runs:
-        _series(fig, run, getattr(run, field), color, log=True, what=field.replace("_", " "))
-    top = _finite_top(*(getattr(run, field) for run, _, _ in runs))
-    for run, role, color in runs:
-        _mark(fig, run, role, color, top)
-    if all(not any(v is not None for v in plottable(getattr(run, field), log=True)) for run, _, _ in runs):
-        empty_note(fig, "nothing finite to plot: both runs were non-finite from the start")
+    for net, _, color in runs:
+        _series(fig, net, values(net), color, what)
+    top = _finite_top(*(values(net) for net, _, _ in runs))
+    for net, role, color in runs:
+        _mark(fig, net, role, color, top)
+    if all(not any(v is not None for v in plottable(values(net), log=True)) for net, _, _ in runs):
+        common.empty_note(fig, "nothing finite to plot: both runs were non-finite from the start")
     _finish(fig, title, "training step", y_title)
     # notes near step 0 would stretch the autorange to negative steps
-    fig.update_xaxes(range=[-0.5, max(r.problem.steps, r.fix.steps) - 0.5])
+    fig.update_xaxes(range=[-0.5, max(exp.steps(r.problem), exp.steps(r.fix)) - 0.5])
     return fig
 
 
 def losses(r: Result) -> go.Figure:
     """Training loss of both runs (log scale) with the divergence marked."""
-    return _over_steps(r, "loss", "Training loss", "binary cross-entropy (log scale)")
+    return _over_steps(r, lambda net: net.training.loss, "loss", "Training loss",
+                       "binary cross-entropy (log scale)")
 
 
 def grad_norms(r: Result) -> go.Figure:
     """Gradient norm before clipping (log scale); crosses where a run diverged, dots where clipping acted."""
-    fig = _over_steps(r, "grad_norm", "Gradient norm over training (before clipping)",
-                      "||gradient|| (log scale)")
+    fig = _over_steps(r, lambda net: net.training.grad_norm, "grad norm",
+                      "Gradient norm over training (before clipping)", "||gradient|| (log scale)")
     fix = r.fix
     if r.settings.fix == "clipping":
         clip = r.settings.clip_norm
-        steps = np.flatnonzero(fix.clipped)
+        steps = np.flatnonzero(fix.training.clipped)
         # ticks along the threshold, so the gradient curve itself stays readable
         fig.add_trace(go.Scatter(x=steps.tolist(), y=[clip] * len(steps), mode="markers",
-                                 name=f"clipping acted ({len(steps)} of {fix.steps} steps)",
+                                 name=f"clipping acted ({len(steps)} of {exp.steps(fix)} steps)",
                                  marker=dict(symbol="line-ns-open", size=8, color=FIX)))
         fig.add_shape(type="line", x0=0, x1=1, y0=clip, y1=clip, xref="paper", yref="y",
                       line=dict(color=NEUTRAL, dash="dot"))
@@ -124,22 +108,23 @@ def grad_norms(r: Result) -> go.Figure:
 
 def weight_norms(r: Result) -> go.Figure:
     """Norm of all hidden weights together over training (log scale)."""
-    return _over_steps(r, "weight_norm", "Weight norm over training",
+    return _over_steps(r, exp.total_weight_norm, "weight norm", "Weight norm over training",
                        "||W|| of all hidden layers (log scale)")
 
 
 def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
+    """One line per network that differs at step 0: the probe's `field` per hidden layer."""
     fig = go.Figure()
-    runs = [(r.problem, PROBLEM)] + ([(r.fix, FIX)] if r.fix_changes_init else [])
+    runs = [(r.problem, PROBLEM)] + ([(r.fix, FIX)] if r.settings.changes_init else [])
     zeros = 0
-    for run, color in runs:
-        values = getattr(run, field)
-        zeros += zero_count(values)
+    for net, color in runs:
+        values = getattr(net.at_init, field)
+        zeros += common.zero_count(values)
         fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1).tolist(), y=plottable(values, log=True),
-                                 mode="lines+markers", name=run.label, line=dict(color=color, width=2),
+                                 mode="lines+markers", name=net.label, line=dict(color=color, width=2),
                                  **_hover(values, y_title.split(" (")[0], "layer")))
     notes = []
-    if not r.fix_changes_init:
+    if not r.settings.changes_init:
         notes.append(f"the compared change ({r.settings.fix}) acts on training, not on the network at "
                      "step 0")
     if zeros:
@@ -149,7 +134,7 @@ def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
 
 def signal_per_layer(r: Result) -> go.Figure:
     """||dL/dh_l|| at initialization, per hidden layer."""
-    return _per_layer(r, "signal_norms", "Backward signal at initialization",
+    return _per_layer(r, "signal_grad_norms", "Backward signal at initialization",
                       "||dL/dh_l|| (log scale)")
 
 
@@ -170,8 +155,7 @@ def repeated_product(r: Result) -> go.Figure:
             name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""),
             line=dict(width=4 if mine else 1.5, color=PROBLEM if mine else None),
             **_hover(norms, "||x||", "matrices")))
-    _vline(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", (1.0, "left", "top"),
-           dash="dot")
+    common.mark_step(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", dash="dot")
     return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
                    "matrices multiplied (entries ~ N(0, g<sup>2</sup>/width))", "||x|| (log scale)")
 
@@ -212,8 +196,7 @@ def gain_depth_map(r: Result) -> go.Figure:
         notes.append("ReLU has no chaotic phase: the gain only rescales the ratio, about (g/√2)<sup>L−1</sup>"
                      " times He init's")
     elif s.activation == "tanh":
-        notes.append("tanh: the ratio-1 line near g = 1 is the edge of chaos (Poole et al. 2016, "
-                     "Schoenholz et al. 2017)")
+        notes.append(text.tanh_map_note(r))
     ticks = list(range(-int(zmax), int(zmax) + 1, max(1, int(zmax) // 4)))
     fig.update_traces(colorbar=dict(title="ratio<br>red: exploding<br>blue: vanishing",
                                     tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
@@ -229,7 +212,7 @@ def batch_norm_depth(r: Result) -> go.Figure:
     with residual connections: median line, range band over the initializations."""
     fig = go.Figure()
     depths = r.bn_depths.tolist()
-    med = bn_medians(r)
+    med = exp.bn_medians(r)
     n = r.bn_ratio.shape[1]
     for i, (name, color) in enumerate((("batch norm, no skips", PROBLEM),
                                        ("batch norm + residual connections", FIX))):

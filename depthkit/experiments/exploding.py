@@ -1,18 +1,20 @@
 """Exploding gradients: a deep net with too large an init gain, trained beside one fix.
 
-`run(ExplodingSettings)` trains the problem network (plain SGD, full batch,
-no clipping) and the same network with one fix (gradient clipping, a
-learning rate ten times smaller, He or Xavier initialization, or batch norm)
-on the same data and seed, and adds computations that need no training:
+`run(ExplodingSettings) -> Result` trains the problem network (plain SGD,
+full batch, no clipping) and the same network with one fix (gradient
+clipping, a learning rate ten times smaller, He or Xavier initialization, or
+batch norm) on the same data and seed: what is trained comes from the
+settings' methods `model(role)`, `training(role)` and `data()` (role
+"problem" or "fix"), and each is kept as a `depthkit.record.Network` whose
+`at_init` probe holds ||dL/dh_l|| (the backward signal) and ||dL/dW_l|| (the
+weight gradient) per layer. It adds computations that need no training:
 
-- per-layer probes at initialization: ||dL/dh_l|| (the backward signal) and
-  ||dL/dW_l|| (the weight gradient) of both networks;
 - the gain × depth map of the backward-signal ratio: log10 of
   ||dL/dh_1|| / ||dL/dh_L|| over a grid of init gains and depths for the
   chosen activation, with the gain where the ratio crosses 1 at every depth
   (for ReLU the gain only rescales the ratio, by about (g/√2)^(L−1) against He
-  init: there is no chaotic phase; for tanh the crossing near g ≈ 1 is the
-  edge of chaos of Poole et al. 2016 and Schoenholz et al. 2017);
+  init: there is no chaotic phase; for tanh the crossing moves toward g = 1
+  with depth, the edge of chaos of Poole et al. 2016 and Schoenholz et al. 2017);
 - batch norm at depth: the first/last weight-gradient ratio at initialization
   of batch-norm networks of several depths, without and with residual
   connections (Yang et al. 2019: without skips it grows with depth);
@@ -20,6 +22,9 @@ on the same data and seed, and adds computations that need no training:
   matrices of several gains, the smallest version of the problem;
 - a ReLU-versus-sigmoid contrast at the chosen depth: how the first/last
   weight-gradient ratio behaves as the gain changes.
+
+The words of the page live in depthkit.text.exploding, the charts in
+depthkit.charts.exploding, the CSV tables in depthkit.tables.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from depthkit.budget import check_budget, forward_flops
 from depthkit.data import Dataset, DataSettings, make_dataset
 from depthkit.models import ACTIVATIONS, ModelSettings, bce_per_model, forward, init_params, per_layer_norms
 from depthkit.probes import probe_at_init
+from depthkit.record import Network
+from depthkit.result import Result as BaseResult
 from depthkit.spec import Settings, param
-from depthkit.train import TrainResult, TrainSettings, run_flops, train
+from depthkit.train import TrainSettings, run_flops, train
 
 FIXES = ("clipping", "smaller lr", "He init", "Xavier init", "batch norm")
 LR_FACTOR = 10.0  # the "smaller lr" fix divides the learning rate by this
@@ -52,6 +59,8 @@ BN_DEPTHS = (2, 5, 10, 20, 30, 40, 50)
 BN_SEEDS = 3  # initializations per depth on the page (seed, seed + 1, ...): a median and a range
 COIN_FLIP_LOSS = math.log(2)  # cross-entropy of predicting 50/50 for every point
 LEARNED_LOSS = 0.5  # "learned": a final loss clearly below a coin flip's, not just under it
+COIN_FLIP_MARGIN = 0.01  # a final loss this close to ln 2 is a coin flip's: nothing learned
+CONFIDENT_LOSS = 100.0  # a wrong point's loss above this: P(true class) below e^-100
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,49 @@ class ExplodingSettings(Settings):
     # drives the data sample and both networks' initialization
     seed: int = param(0, lo=0, hi=1_000_000, label="Seed")
 
+    def model(self, role: str = "problem") -> ModelSettings:
+        """The network of `role`: "problem" (gain g, no normalization) or "fix" (the compared one)."""
+        problem = ModelSettings(depth=self.depth, width=self.width, activation=self.activation,
+                                init="normal", init_gain=self.init_gain)
+        if role == "problem" or self.fix in ("clipping", "smaller lr"):
+            return problem
+        if role != "fix":
+            raise ValueError(f"no role {role!r}: 'problem' or 'fix'")
+        if self.fix == "He init":
+            return problem.replace(init="he")
+        if self.fix == "Xavier init":
+            return problem.replace(init="xavier")
+        return problem.replace(norm="batch")
+
+    def training(self, role: str = "problem") -> TrainSettings:
+        """Plain SGD, full batch; the "fix" role clips or divides the learning rate when that is the fix."""
+        ts = TrainSettings(optimizer="sgd", lr=self.lr, steps=self.steps, seed=self.seed)
+        if role == "problem":
+            return ts
+        if role != "fix":
+            raise ValueError(f"no role {role!r}: 'problem' or 'fix'")
+        if self.fix == "clipping":
+            return ts.replace(clip_norm=self.clip_norm)
+        if self.fix == "smaller lr":
+            return ts.replace(lr=max(self.lr / LR_FACTOR, 1e-5))
+        return ts
+
+    def data(self) -> DataSettings:
+        return DataSettings(name="moons", n_samples=N_POINTS, noise=0.2, seed=self.seed)
+
+    @property
+    def changes_init(self) -> bool:
+        """He/Xavier init and batch norm change the network at step 0; clipping and lr do not."""
+        return self.fix in ("He init", "Xavier init", "batch norm")
+
+    def label(self, role: str) -> str:
+        """How the legends name each network: "problem: gain 2, lr 0.05", "with clipping at 3"."""
+        if role == "problem":
+            return f"problem: gain {fmt.num(self.init_gain)}, lr {fmt.num(self.lr)}"
+        change = {"clipping": f"clipping at {fmt.num(self.clip_norm)}",
+                  "smaller lr": f"lr {fmt.num(self.lr / LR_FACTOR)}"}.get(self.fix, self.fix)
+        return f"with {change}"
+
 
 STEP_TOO_LARGE = "Step too large: lr 1 (another cause)"
 PRESETS = {
@@ -104,43 +156,17 @@ PRESETS = {
 }
 
 
-@dataclass(frozen=True)
-class Run:
-    """One trained network: what the charts need, numpy and plain numbers only."""
+@dataclass
+class Result(BaseResult):
+    """Both trained networks and the probes that need no training; settings in `settings`."""
 
-    label: str
-    loss: np.ndarray  # [T] training loss (full batch) before step t's update
-    grad_norm: np.ndarray  # [T] whole-gradient norm, before clipping
-    clipped: np.ndarray  # [T] bool: clipping rescaled step t's gradient
-    weight_norm: np.ndarray  # [T] norm of all hidden weights together
-    layer_weight_norms: np.ndarray  # [T, depth]
-    diverged_step: int | None
-    divergence: str  # "" or what train recorded, e.g. "gradient norm became inf"
-    signal_norms: np.ndarray  # [depth] ||dL/dh_l|| at initialization
-    weight_grad_norms: np.ndarray  # [depth] ||dL/dW_l|| at initialization
-    final_val_acc: float
-    final_loss: float  # training loss after the last update (nan if it diverged)
-
-    @property
-    def steps(self) -> int:
-        return len(self.loss)
-
-    @property
-    def last_finite_step(self) -> int:
-        return self.steps - 1 if self.diverged_step is None else self.diverged_step - 1
-
-
-@dataclass(frozen=True)
-class Result:
     settings: ExplodingSettings
-    problem: Run
-    fix: Run
-    fix_changes_init: bool  # He/Xavier init, batch norm: the compared network differs at step 0
+    problem: Network  # at_init: per-layer ||dL/dh_l||, ||dL/dW_l|| before training
+    fix: Network
     phase_gains: np.ndarray  # [G]
     phase_depths: np.ndarray  # [D]
     phase_log_ratio: np.ndarray  # [D, G] log10 ||dL/dh_1|| / ||dL/dh_L||; nan where undefined
     phase_crossing: np.ndarray  # [D] gain where the ratio crosses 1 (nan: no crossing)
-    crossing_gain: float  # phase_crossing at the chosen depth
     product_gains: np.ndarray  # [P]
     product_norms: np.ndarray  # [P, PRODUCT_LAYERS + 1] ||x_k||, x_0 of norm 1
     contrast_gains: np.ndarray  # [C]
@@ -150,31 +176,27 @@ class Result:
     bn_depths: np.ndarray  # [B] depths of the batch-norm probe
     bn_ratio: np.ndarray  # [2, S, B] first/last weight-gradient ratio at init: [0] no skips, [1] residual
 
+    @property
+    def crossing_gain(self) -> float:
+        """The gain where the ratio crosses 1 at the page's depth (nan: none)."""
+        return float(self.phase_crossing[list(self.phase_depths).index(self.settings.depth)])
 
+
+# kept for tests/test_quiz_charts.py until the lead moves it onto the settings methods; then delete
 def problem_model(s: ExplodingSettings) -> ModelSettings:
-    return ModelSettings(depth=s.depth, width=s.width, activation=s.activation, init="normal",
-                         init_gain=s.init_gain)
+    return s.model("problem")
 
 
 def problem_train(s: ExplodingSettings) -> TrainSettings:
-    return TrainSettings(optimizer="sgd", lr=s.lr, steps=s.steps, seed=s.seed)
+    return s.training("problem")
 
 
 def fixed_model_and_train(s: ExplodingSettings) -> tuple[ModelSettings, TrainSettings]:
-    model, ts = problem_model(s), problem_train(s)
-    if s.fix == "clipping":
-        return model, ts.replace(clip_norm=s.clip_norm)
-    if s.fix == "smaller lr":
-        return model, ts.replace(lr=max(s.lr / LR_FACTOR, 1e-5))
-    if s.fix == "He init":
-        return model.replace(init="he"), ts
-    if s.fix == "Xavier init":
-        return model.replace(init="xavier"), ts
-    return model.replace(norm="batch"), ts
+    return s.model("fix"), s.training("fix")
 
 
 def data_settings(s: ExplodingSettings) -> DataSettings:
-    return DataSettings(name="moons", n_samples=N_POINTS, noise=0.2, seed=s.seed)
+    return s.data()
 
 
 def phase_depths(s: ExplodingSettings) -> tuple[int, ...]:
@@ -183,10 +205,9 @@ def phase_depths(s: ExplodingSettings) -> tuple[int, ...]:
 
 def cost(s: ExplodingSettings) -> float:
     """FLOPs: both training runs, the probes at initialization and the tiny product."""
-    data = data_settings(s)
+    data = s.data()
     n_train, n_val = data.n_train, N_POINTS - data.n_train
-    flops = run_flops(problem_model(s), problem_train(s), n_train, n_val)
-    flops += run_flops(*fixed_model_and_train(s), n_train, n_val)
+    flops = sum(run_flops(s.model(role), s.training(role), n_train, n_val) for role in ("problem", "fix"))
     probe = 3 * sum(forward_flops(PHASE_POINTS, 2, d, s.width) for d in phase_depths(s)) * len(PHASE_GAINS)
     probe += 3 * forward_flops(PROBE_POINTS, 2, s.depth, s.width) * (2 + 2 * len(CONTRAST_GAINS))
     product = 2 * s.width * s.width * PRODUCT_LAYERS * (len(PRODUCT_GAINS) + 1)
@@ -296,63 +317,72 @@ def batch_norm_ratios(s: ExplodingSettings, data: Dataset, seeds: tuple[int, ...
     return out
 
 
-def _run(label: str, res: TrainResult, probe) -> Run:
-    return Run(label=label, loss=res.loss, grad_norm=res.grad_norm, clipped=res.clipped.astype(bool),
-               weight_norm=np.sqrt(np.sum(res.weight_norms ** 2, axis=1)),
-               layer_weight_norms=res.weight_norms, diverged_step=res.diverged_step,
-               divergence=res.divergence, signal_norms=probe.signal_grad_norms,
-               weight_grad_norms=probe.weight_grad_norms, final_val_acc=res.final_val_acc,
-               final_loss=res.final_train_loss)
+def steps(net: Network) -> int:
+    return len(net.training.loss)
 
 
-def fix_label(s: ExplodingSettings) -> str:
-    """The compared network's change, as a legend names it: "clipping at 1", "lr 0.005"."""
-    if s.fix == "clipping":
-        return f"clipping at {fmt.num(s.clip_norm)}"
-    if s.fix == "smaller lr":
-        return f"lr {fmt.num(s.lr / LR_FACTOR)}"
-    return s.fix
+def last_finite_step(net: Network) -> int:
+    return steps(net) - 1 if net.diverged_step is None else net.diverged_step - 1
 
 
-def run(s: ExplodingSettings) -> Result:
-    if not isinstance(s, ExplodingSettings):
-        raise ValueError(f"run expects ExplodingSettings, got {type(s).__name__}")
-    check_budget(cost(s), "This comparison")
-    data = make_dataset(data_settings(s))
-    model, ts = problem_model(s), problem_train(s)
-    fix_model, fix_ts = fixed_model_and_train(s)
-    # trained one at a time: a diverged run stops its own loop at once, while in a
-    # batch it would keep computing beside the run that still trains
-    problem_res = train(model, ts, data)
-    fix_res = train(fix_model, fix_ts, data)
-    init_probes = probe_at_init([model, fix_model], [s.seed, s.seed], data, n_points=PROBE_POINTS)
-
-    depths = phase_depths(s)
-    log_ratio, crossings, contrast = phase(model, depths, data, s.seed)
-    relu_probes, sigmoid_probes = contrast
-    gains = np.array(PHASE_GAINS)
-
-    product_gains = tuple(sorted(set(PRODUCT_GAINS) | {s.init_gain}))
-    return Result(
-        settings=s,
-        problem=_run(f"problem: gain {fmt.num(s.init_gain)}, lr {fmt.num(s.lr)}", problem_res,
-                     init_probes[0]),
-        fix=_run(f"with {fix_label(s)}", fix_res, init_probes[1]),
-        fix_changes_init=s.fix in ("He init", "Xavier init", "batch norm"),
-        phase_gains=gains, phase_depths=np.array(depths), phase_log_ratio=log_ratio,
-        phase_crossing=crossings, crossing_gain=float(crossings[depths.index(s.depth)]),
-        product_gains=np.array(product_gains),
-        product_norms=repeated_product(product_gains, s.width, PRODUCT_LAYERS, s.seed),
-        contrast_gains=np.array(CONTRAST_GAINS),
-        relu_signal_ratio=np.array([p.signal_ratio for p in relu_probes]),
-        relu_weight_ratio=np.array([p.weight_grad_ratio for p in relu_probes]),
-        sigmoid_weight_ratio=np.array([p.weight_grad_ratio for p in sigmoid_probes]),
-        bn_depths=np.array(BN_DEPTHS),
-        bn_ratio=batch_norm_ratios(s, data, tuple(s.seed + i for i in range(BN_SEEDS))),
-    )
+def total_weight_norm(net: Network) -> np.ndarray:
+    """[T] norm of all hidden weights together at each step."""
+    return np.sqrt(np.sum(net.training.weight_norms ** 2, axis=1))
 
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)
+def signal_ratio(r: Result) -> float:
+    """The problem network's backward-signal ratio ||dL/dh_1|| / ||dL/dh_L|| at initialization."""
+    return r.problem.at_init.signal_ratio
+
+
+def learned(net: Network) -> bool:
+    """Finite to the end and a final training loss clearly below a coin flip's (ln 2)."""
+    loss = net.training.final_train_loss
+    return net.diverged_step is None and bool(np.isfinite(loss)) and loss < LEARNED_LOSS
+
+
+def loss_rose(net: Network) -> bool:
+    """Did the run end (or break off) at a loss over 1% above its start? (A run that learned
+    nothing ends within float rounding of its start, e.g. 0.6931472 against 0.6931474.)"""
+    end = last_finite_step(net)
+    return bool(net.training.loss[end] > 1.01 * net.training.loss[0]) if end >= 0 else False
+
+
+def step_size_unstable(r: Result) -> bool:
+    """Layers that do not amplify the signal (ratio at most 10), yet the problem run diverged or its
+    loss rose: the step, not the scale of the weights. (A ratio below 0.1 alone is vanishing: with
+    a run that trained calmly the page says that instead.)"""
+    return signal_ratio(r) <= 10 and (r.problem.diverged or loss_rose(r.problem))
+
+
+def wrong_point_loss(net: Network) -> float:
+    """A lower bound on the mean loss of a misclassified training point at the end.
+
+    A correctly classified point costs at most ln 2 (P(true class) >= 0.5), so
+    the wrong ones carry at least (loss - acc * ln 2) / (1 - acc) each on average.
+    """
+    loss, acc = net.training.final_train_loss, net.training.final_train_acc
+    if not np.isfinite(loss) or acc >= 1:
+        return float("nan")
+    return float((loss - acc * COIN_FLIP_LOSS) / (1 - acc))
+
+
+def deepest_crossing(r: Result) -> tuple[int, float]:
+    """The deepest depth of the map and the gain where its ratio crosses 1 (nan: none)."""
+    return int(r.phase_depths[-1]), float(r.phase_crossing[-1])
+
+
+def crossing_moves_toward_1(r: Result) -> bool:
+    """Is the deepest row's crossing closer to g = 1 than this depth's (tanh's edge of chaos)?"""
+    deep, c_deep = deepest_crossing(r)
+    c = r.crossing_gain
+    return bool(r.settings.depth < deep and np.isfinite(c) and np.isfinite(c_deep)
+                and abs(c_deep - 1) < abs(c - 1))
+
+
+def bn_medians(r: Result) -> np.ndarray:
+    """[2, B] median over initializations of the batch-norm ratio ([0] no skips, [1] residual)."""
+    return np.median(r.bn_ratio, axis=1)
 
 
 def divergence_parts(divergence: str) -> tuple[str, str]:
@@ -366,252 +396,34 @@ def divergence_parts(divergence: str) -> tuple[str, str]:
     return what, kind
 
 
-def divergence_cause(run: Run) -> str:
-    """The recorded cause in words: "loss became infinite", "gradient norm became not a number"."""
-    what, kind = divergence_parts(run.divergence)
-    return f"{what} became {'infinite' if kind == 'inf' else 'not a number (NaN)'}"
+def _networks(s: ExplodingSettings, data: Dataset) -> tuple[Network, Network]:
+    """The problem and the compared network, trained one at a time: a diverged run stops its own
+    loop at once, while in a batch it would keep computing beside the run that still trains."""
+    models = [s.model(role) for role in ("problem", "fix")]
+    probes = probe_at_init(models, [s.seed, s.seed], data, n_points=PROBE_POINTS)
+    return tuple(Network(label=s.label(role), model=m, training=train(m, s.training(role), data),
+                         at_init=probe)
+                 for role, m, probe in zip(("problem", "fix"), models, probes))
 
 
-def divergence_story(run: Run) -> str:
-    """What the recorded cause means, in a clause; it follows the cause, never a fixed guess."""
-    what, kind = divergence_parts(run.divergence)
-    limit = fmt.num(FLOAT32_MAX)
-    if what == "loss" and kind == "inf":
-        return (f"its loss became infinite: the network's outputs had grown past float32's largest "
-                f"number (about {limit})")
-    if what == "loss":
-        return ("its loss became not a number (NaN): values inside the network had overflowed to "
-                "infinity and met arithmetic such as ∞ − ∞, which has no value")
-    if kind == "inf":
-        return (f"its gradient became infinite while the loss was still finite: on the way back "
-                f"the signal had been multiplied past float32's largest number (about {limit})")
-    return ("its gradient became not a number (NaN) while the loss was still finite: the backward "
-            "pass met arithmetic such as ∞ − ∞ or 0 × ∞")
-
-
-def learned(run: Run) -> bool:
-    """Finite to the end and a final training loss clearly below a coin flip's (ln 2)."""
-    return (run.diverged_step is None and bool(np.isfinite(run.final_loss))
-            and run.final_loss < LEARNED_LOSS)
-
-
-def _fix_phrase(s: ExplodingSettings) -> str:
-    """The compared change inside a sentence: "clipping at 1", "He initialization"."""
-    return {"clipping": f"clipping at {fmt.num(s.clip_norm)}",
-            "smaller lr": f"a learning rate ten times smaller ({fmt.num(s.lr / LR_FACTOR)})",
-            "He init": "He initialization", "Xavier init": "Xavier initialization",
-            "batch norm": "batch norm"}[s.fix]
-
-
-def _where(loss: float) -> str:
-    """A final loss against a coin flip's."""
-    if not np.isfinite(loss) or loss >= COIN_FLIP_LOSS:
-        return f"above a coin flip's {fmt.num(COIN_FLIP_LOSS)}"
-    return f"not far below a coin flip's {fmt.num(COIN_FLIP_LOSS)}"
-
-
-def headline(r: Result) -> str:
-    """One sentence above the charts: what happened to each network, from the result."""
-    p, f = r.problem, r.fix
-    phrase = _fix_phrase(r.settings)
-    subject = phrase[0].upper() + phrase[1:]
-    if p.diverged_step is not None:
-        first = f"The problem network diverged at step {p.diverged_step} ({divergence_cause(p)})."
-    else:
-        first = (f"The problem network stayed finite for all {p.steps} steps and ended at a loss of "
-                 f"{fmt.num(p.final_loss)}.")
-    if f.diverged_step is not None:
-        return (f"{first} {subject} did not rescue it: the compared network diverged too, at step "
-                f"{f.diverged_step} ({divergence_cause(f)}).")
-    acc = fmt.percent(f.final_val_acc)
-    if not learned(f):
-        return (f"{first} {subject} kept the compared network finite, but after {f.steps} steps its loss "
-                f"is {fmt.num(f.final_loss)}, {_where(f.final_loss)} (validation accuracy {acc}): "
-                f"{phrase} alone did not rescue it in {f.steps} steps.")
-    return (f"{first} With {phrase} the network stayed finite and learned: a loss of "
-            f"{fmt.num(f.final_loss)}, well below a coin flip's {fmt.num(COIN_FLIP_LOSS)}, and "
-            f"validation accuracy {acc}.")
-
-
-def _story(run: Run, role: str, s: ExplodingSettings) -> str:
-    """What happened to one run, in a sentence or two."""
-    start = (f"starts at a loss of {fmt.num(run.loss[0])} with a gradient norm of "
-             f"{fmt.num(run.grad_norm[0])}")
-    if run.diverged_step is not None:
-        top = float(np.nanmax(run.grad_norm[:run.diverged_step])) if run.diverged_step else float("nan")
-        grew = (f" (its gradient norm had reached {fmt.num(top)})"
-                if run.diverged_step > 1 and top > 1.05 * run.grad_norm[0] else "")
-        return (f"The {role} {start}; at step {run.diverged_step} {divergence_story(run)}{grew}. "
-                "Training stopped there.")
-    top = float(np.nanmax(run.grad_norm))
-    growth = top / run.grad_norm[0] if run.grad_norm[0] > 0 else float("nan")
-    text = (f"The {role} {start}, stays finite for all {run.steps} steps and ends at a loss of "
-            f"{fmt.num(run.final_loss)} with validation accuracy {fmt.percent(run.final_val_acc)}")
-    if growth > 1.05:
-        text += f" (largest gradient norm {fmt.num(top)}, {fmt.times(growth)} than at step 0)"
-    if run.clipped.any():
-        text += (f"; clipping rescaled the gradient on {int(run.clipped.sum())} of {run.steps} steps, "
-                 f"so each of those steps moved the weights by exactly lr × {fmt.num(s.clip_norm)} = "
-                 f"{fmt.num(s.lr * s.clip_norm)}")
-        if not learned(run):
-            text += (f". Its loss is {_where(run.final_loss)}: with steps that short, climbing down from "
-                     "a badly scaled start takes many steps")
-    return text + "."
-
-
-def _signal_line(r: Result) -> str:
-    signal = r.problem.signal_norms
-    ratio = signal[0] / signal[-1]
-    if ratio > 10:
-        verdict = "it grew on its way back to the input (exploding)"
-    elif ratio < 0.1:
-        verdict = "it shrank on its way back to the input (vanishing)"
-    else:
-        verdict = "within 10× of 1, so the layers neither amplify nor shrink it much"
-    return (f"At initialization the backward signal ||dL/dh|| of the problem network is "
-            f"{fmt.num(signal[-1])} at the last hidden layer and {fmt.num(signal[0])} at the first: "
-            f"a ratio of {fmt.num(ratio)}: {verdict}.")
-
-
-def amplified(r: Result) -> bool:
-    """Do the problem network's layers amplify the backward signal (first/last ratio above 10)?"""
-    signal = r.problem.signal_norms
-    return bool(signal[0] / signal[-1] > 10)
-
-
-def _step_size_line(r: Result) -> str:
-    """For a problem network whose layers do not amplify the signal: the other mechanism."""
-    s, p = r.settings, r.problem
-    end = p.last_finite_step
-    top = float(np.nanmax(p.grad_norm[:end + 1]))
-    what = (f"diverged at step {p.diverged_step}" if p.diverged_step is not None
-            else f"ended at a loss of {fmt.num(p.final_loss)}")
-    growth = top / p.grad_norm[0]
-    grew = (f"its gradient norm grew {fmt.times(growth)} (from {fmt.num(p.grad_norm[0])} to "
-            f"{fmt.num(top)}) before it {what}" if growth > 1.05 else
-            f"its gradient norm never rose above its start of {fmt.num(p.grad_norm[0])}, and it {what}")
-    ratio = p.signal_norms[0] / p.signal_norms[-1]
-    return (f"**A different cause: the step is too large.** These layers do not amplify the backward "
-            f"signal (its first/last ratio above is {fmt.num(ratio)}, not above 10), yet with lr "
-            f"{fmt.num(s.lr)} {grew}. This is "
-            "step-size instability: each step is longer than the curvature of the loss allows (on a "
-            "quadratic, a step beyond 2 / curvature overshoots the minimum and lands higher), so the "
-            "loss and the gradient feed each other. The fix is a smaller step, not a different scale "
-            "of weights.")
-
-
-def _xavier_line(r: Result) -> str:
-    s = r.settings
-    signal = r.fix.signal_norms
-    ratio = signal[0] / signal[-1]
-    if s.activation not in ("relu", "leaky_relu"):
-        return (f"Xavier initialization is the scale meant for tanh and sigmoid (Glorot & Bengio 2010); "
-                f"with it this {s.activation} network's backward-signal ratio at initialization is "
-                f"{fmt.num(ratio)}.")
-    predicted = (1 / math.sqrt(2)) ** (s.depth - 1)
-    direction = ("so it swaps explosion for vanishing" if ratio < 0.1 else
-                 "and here the ratio stays within 10× of 1")
-    return (f"Xavier initialization on ReLU: its variance 2/(fan_in + fan_out) is half of He's 2/fan_in "
-            f"(fan-in equals fan-out here), so each ReLU layer scales the backward signal by about "
-            f"1/√2: {s.depth - 1} layers, {s.depth - 1} factors of 1/√2, give {fmt.num(predicted)}, and "
-            f"the measured ratio at initialization is {fmt.num(ratio)}, {direction}. He et al. (2015) "
-            "report a 30-layer ReLU network with Xavier init that fails to converge.")
-
-
-def _map_line(r: Result) -> str:
-    s = r.settings
-    name = "Gain × depth map of the backward-signal ratio"
-    if not np.isfinite(r.crossing_gain):
-        return (f"{name}: for {s.activation} at depth {s.depth} the ratio does not cross 1 for any gain "
-                f"from {fmt.num(r.phase_gains[0])} to {fmt.num(r.phase_gains[-1])}.")
-    cross = fmt.num(r.crossing_gain)
-    text = f"{name}: for {s.activation} at depth {s.depth} the ratio crosses 1 at g ≈ {cross}"
-    if s.activation == "relu":
-        c = r.crossing_gain
-        side = ("a little above" if 1.43 < c <= 1.8 else "at" if 1.39 <= c <= 1.43 else
-                "a little below" if 1.25 <= c < 1.39 else "far from")
-        gains = list(np.round(r.phase_gains, 2))
-        row = r.phase_log_ratio[list(r.phase_depths).index(s.depth)]
-        change = 10 ** (row[gains.index(2.0)] - row[gains.index(1.0)])
-        text += (f", {side} √2 ≈ 1.41 (He initialization). He init balances the signal on average; "
-                 "at finite width the typical network needs a slightly larger g. A ReLU network has "
-                 "no chaotic phase: with zero biases the gain only rescales the backward signal, by "
-                 "about (g/√2)^(L−1) against He init. Here doubling g from 1 to 2 multiplied the "
-                 f"ratio by {fmt.num(change)}; the rule predicts {s.depth - 1} factors of 2: "
-                 f"{fmt.num(2.0 ** (s.depth - 1))}.")
-    elif s.activation == "tanh" and abs(r.crossing_gain - 1) <= 0.5:
-        text += (", near g = 1: for tanh this is the edge of chaos (Poole et al. 2016, Schoenholz et "
-                 "al. 2017) between the ordered phase (smaller g: signals converge and gradients "
-                 "vanish) and the chaotic phase (larger g: nearby inputs pull apart and gradients "
-                 "explode).")
-    else:
-        text += "."
-    first, last = r.phase_depths[0], r.phase_depths[-1]
-    wide, narrow = band_width(r.phase_log_ratio[0]), band_width(r.phase_log_ratio[-1])
-    trend = "narrows" if narrow < wide else "does not narrow"
-    text += (f" The band of gains where the ratio stays within 10× of 1 {trend} with depth: "
-             f"{fmt.num(wide)} wide at depth {first}, {fmt.num(narrow)} at depth {last}.")
-    return text
-
-
-def bn_medians(r: Result) -> np.ndarray:
-    """[2, B] median over initializations of the batch-norm ratio ([0] no skips, [1] residual)."""
-    return np.median(r.bn_ratio, axis=1)
-
-
-def _batch_norm_line(r: Result) -> str:
-    med = bn_medians(r)
-    depths = list(r.bn_depths)
-    picks = [d for d in (depths[0], 10, 30, depths[-1]) if d in depths]
-
-    def at(row: np.ndarray) -> str:
-        return ", ".join(f"{fmt.num(row[depths.index(d)])} at depth {d}" for d in picks)
-    plain, res = med
-    grows = plain[-1] > 10 * plain[0] and plain[-1] > 10
-    verdict = ("the weight gradients grow toward the input, faster the deeper the network "
-               "(Yang et al. 2019)" if grows else "no steady growth with depth here")
-    within = bool(np.all((res > 0.1) & (res < 10)))
-    res_verdict = ("stays within 10× of 1 at every depth" if within
-                   else f"stays between {fmt.num(res.min())} and {fmt.num(res.max())}")
-    return (f"Batch norm removes the gain's scale (at initialization a batch-norm layer's output does "
-            f"not depend on g), but not depth's effect. Without skip connections the first/last "
-            f"weight-gradient ratio at initialization is {at(plain)} (median of {r.bn_ratio.shape[1]} "
-            f"initializations): {verdict}. With residual connections it {res_verdict} "
-            f"({at(res)}).")
-
-
-def summary(r: Result) -> str:
-    """The "What you are seeing" text; every number comes from `r`."""
-    s = r.settings
-    p = r.problem
-    lines = ["**What you are seeing**", ""]
-    shape = (f"{s.activation}, {s.depth} layers, gain {fmt.num(s.init_gain)}, "
-             f"SGD lr {fmt.num(s.lr)}")
-    lines.append(f"- {_story(p, f'problem network ({shape})', s)}")
-    lines.append(f"- {_story(r.fix, f'same network with {fix_label(s)}', s)}")
-    lines.append(f"- {_signal_line(r)}")
-    if not amplified(r):
-        lines.append(f"- {_step_size_line(r)}")
-    if s.fix == "Xavier init":
-        lines.append(f"- {_xavier_line(r)}")
-    lines.append(f"- {_map_line(r)}")
-    lines.append(f"- {_batch_norm_line(r)}")
-    lo, hi = float(np.nanmin(r.relu_weight_ratio)), float(np.nanmax(r.relu_weight_ratio))
-    g0, g1 = fmt.num(r.contrast_gains[0]), fmt.num(r.contrast_gains[-1])
-    sig = r.sigmoid_weight_ratio[list(r.contrast_gains).index(1.0)]
-    lines.append(
-        f"- What explodes in ReLU is the backward signal and the overall gradient scale, not the ratio "
-        f"between layers: in a ReLU network of this shape, from g = {g0} to {g1} the signal ratio goes "
-        f"from {fmt.num(r.relu_signal_ratio[0])} to {fmt.num(r.relu_signal_ratio[-1])}, yet the "
-        f"first/last *weight*-gradient ratio stays between {fmt.num(lo)} and {fmt.num(hi)} (every "
-        f"layer's gradient is scaled by about the same factor). In a sigmoid network of the same shape "
-        f"that ratio itself collapses: {fmt.num(sig)} at g = 1.")
-    k = r.product_norms.shape[1] - 1
-    ends = ", ".join(f"g = {fmt.num(g)}: {fmt.num(r.product_norms[i, -1])}"
-                     for i, g in enumerate(r.product_gains))
-    lines.append(f"- Repeated multiplication: a vector of norm 1 after {k} random matrices has norm "
-                 f"{ends}. Only g ≈ 1 keeps it in range; a ReLU zeroes about half the signal, which "
-                 "moves that balance point to g = √2.")
-    return "\n".join(lines)
-
-
+def run(s: ExplodingSettings) -> Result:
+    if not isinstance(s, ExplodingSettings):
+        raise ValueError(f"run expects ExplodingSettings, got {type(s).__name__}")
+    check_budget(cost(s), "This comparison")
+    data = make_dataset(s.data())
+    problem, fix = _networks(s, data)
+    depths = phase_depths(s)
+    log_ratio, crossings, (relu_probes, sigmoid_probes) = phase(s.model("problem"), depths, data, s.seed)
+    product_gains = tuple(sorted(set(PRODUCT_GAINS) | {s.init_gain}))
+    return Result(
+        settings=s, problem=problem, fix=fix,
+        phase_gains=np.array(PHASE_GAINS), phase_depths=np.array(depths), phase_log_ratio=log_ratio,
+        phase_crossing=crossings, product_gains=np.array(product_gains),
+        product_norms=repeated_product(product_gains, s.width, PRODUCT_LAYERS, s.seed),
+        contrast_gains=np.array(CONTRAST_GAINS),
+        relu_signal_ratio=np.array([p.signal_ratio for p in relu_probes]),
+        relu_weight_ratio=np.array([p.weight_grad_ratio for p in relu_probes]),
+        sigmoid_weight_ratio=np.array([p.weight_grad_ratio for p in sigmoid_probes]),
+        bn_depths=np.array(BN_DEPTHS),
+        bn_ratio=batch_norm_ratios(s, data, tuple(s.seed + i for i in range(BN_SEEDS))),
+    )

@@ -1,0 +1,325 @@
+"""Every sentence of the Exploding gradients page, as pure functions of an exploding.Result.
+
+The headline, the divergence warnings and notes, and the "What you are
+seeing" summary; each number comes from the Result, written with depthkit.fmt.
+Sentences that state a direction or a size are computed from the run, and the
+claim tests (tests/test_exploding_claims.py) check them over seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from depthkit import fmt
+from depthkit.experiments import exploding as exp
+from depthkit.experiments.exploding import COIN_FLIP_LOSS, ExplodingSettings, Result
+from depthkit.record import Network
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def divergence_cause(net: Network) -> str:
+    """The recorded cause in words: "loss became infinite", "gradient norm became not a number"."""
+    what, kind = exp.divergence_parts(net.divergence)
+    return f"{what} became {'infinite' if kind == 'inf' else 'not a number (NaN)'}"
+
+
+def divergence_note(net: Network, role: str) -> str:
+    """"problem diverged at step 2: loss became infinite", from the cause the run recorded."""
+    return f"{role} diverged at step {net.diverged_step}: {divergence_cause(net)}"
+
+
+def divergence_story(net: Network) -> str:
+    """What the recorded cause means, in a clause; it follows the cause, never a fixed guess."""
+    what, kind = exp.divergence_parts(net.divergence)
+    limit = fmt.num(FLOAT32_MAX)
+    if what == "loss" and kind == "inf":
+        return (f"its loss became infinite: the network's outputs had grown past float32's largest "
+                f"number (about {limit})")
+    if what == "loss":
+        return ("its loss became not a number (NaN): values inside the network had overflowed to "
+                "infinity and met arithmetic such as ∞ − ∞, which has no value")
+    if kind == "inf":
+        return (f"its gradient became infinite while the loss was still finite: on the way back "
+                f"the signal had been multiplied past float32's largest number (about {limit})")
+    return ("its gradient became not a number (NaN) while the loss was still finite: the backward "
+            "pass met arithmetic such as ∞ − ∞ or 0 × ∞")
+
+
+def warnings(r: Result) -> list[str]:
+    """One warning per run that diverged, shown above the charts."""
+    return [f"The {divergence_note(net, role + ' run')}. The charts stop there and mark the step."
+            for net, role in ((r.problem, "problem"), (r.fix, "compared")) if net.diverged]
+
+
+def tanh_map_note(r: Result) -> str:
+    """The gain × depth map's note for tanh, from the crossings it shows."""
+    deep, c_deep = exp.deepest_crossing(r)
+    where = f"tanh: ratio 1 at g ≈ {fmt.num(r.crossing_gain)} at depth {r.settings.depth}"
+    if r.settings.depth < deep:
+        where += f", {fmt.num(c_deep)} at depth {deep}"
+    edge = "the edge of chaos with zero biases (Poole et al. 2016, Schoenholz et al. 2017)"
+    if exp.crossing_moves_toward_1(r):
+        return f"{where}: deeper, toward g = 1, {edge}"
+    return f"{where}; g = 1 is {edge}"
+
+
+def _fix_phrase(s: ExplodingSettings) -> str:
+    """The compared change inside a sentence: "clipping at 1", "He initialization"."""
+    return {"clipping": f"clipping at {fmt.num(s.clip_norm)}",
+            "smaller lr": f"a learning rate ten times smaller ({fmt.num(s.lr / exp.LR_FACTOR)})",
+            "He init": "He initialization", "Xavier init": "Xavier initialization",
+            "batch norm": "batch norm"}[s.fix]
+
+
+def where(loss: float) -> str:
+    """A final loss against a coin flip's (within 0.01 of ln 2 is "at" it: nothing learned)."""
+    if np.isfinite(loss) and abs(loss - COIN_FLIP_LOSS) <= exp.COIN_FLIP_MARGIN:
+        return f"at a coin flip's {fmt.num(COIN_FLIP_LOSS)}: it learned nothing"
+    if not np.isfinite(loss) or loss >= COIN_FLIP_LOSS:
+        return f"above a coin flip's {fmt.num(COIN_FLIP_LOSS)}"
+    return f"not far below a coin flip's {fmt.num(COIN_FLIP_LOSS)}"
+
+
+def headline(r: Result) -> str:
+    """One sentence above the charts: what happened to each network, from the result."""
+    p, f = r.problem, r.fix
+    phrase = _fix_phrase(r.settings)
+    subject = phrase[0].upper() + phrase[1:]
+    if p.diverged:
+        first = f"The problem network diverged at step {p.diverged_step} ({divergence_cause(p)})."
+    else:
+        first = (f"The problem network stayed finite for all {exp.steps(p)} steps and ended at a loss "
+                 f"of {fmt.num(p.training.final_train_loss)}.")
+    if f.diverged:
+        return (f"{first} {subject} did not rescue it: the compared network diverged too, at step "
+                f"{f.diverged_step} ({divergence_cause(f)}).")
+    if not exp.learned(f):
+        return f"{first} {_not_rescued(r, subject, phrase)}"
+    return (f"{first} With {phrase} the network stayed finite and learned: a loss of "
+            f"{fmt.num(f.training.final_train_loss)}, well below a coin flip's {fmt.num(COIN_FLIP_LOSS)}, "
+            f"and validation accuracy {fmt.percent(f.training.final_val_acc)}.")
+
+
+def _not_rescued(r: Result, subject: str, phrase: str) -> str:
+    """The compared network stayed finite but did not learn: what was measured, nothing more."""
+    s, f = r.settings, r.fix
+    loss, n = f.training.loss, exp.steps(f)
+    end = f.training.final_train_loss
+    steps = f"{n} steps"
+    if s.fix == "clipping" and f.training.clipped.astype(bool).all():
+        steps += (f" of length {fmt.num(s.lr * s.clip_norm)} (lr × {fmt.num(s.clip_norm)}: clipping "
+                  "acted on every one)")
+    text = (f"{subject} kept the compared network finite, and its loss {'fell' if end < loss[0] else 'rose'} "
+            f"from {fmt.num(loss[0])} to {fmt.num(end)} in {steps}; that is {where(end)}: {phrase} "
+            f"alone did not rescue it in {n} steps.")
+    acc = fmt.percent(f.training.final_val_acc)
+    wrong = exp.wrong_point_loss(f)
+    if wrong > exp.CONFIDENT_LOSS:
+        return (f"{text} {acc} of validation points are on the right side, but the wrong ones are "
+                f"predicted with enormous confidence: a misclassified training point costs on average "
+                f"at least {fmt.num(wrong)} (a coin flip's guess costs {fmt.num(COIN_FLIP_LOSS)}).")
+    return f"{text} Validation accuracy {acc}."
+
+
+def _story(net: Network, role: str, s: ExplodingSettings) -> str:
+    """What happened to one run, in a sentence or two."""
+    t = net.training
+    start = f"starts at a loss of {fmt.num(t.loss[0])} with a gradient norm of {fmt.num(t.grad_norm[0])}"
+    if net.diverged:
+        step = net.diverged_step
+        top = float(np.nanmax(t.grad_norm[:step])) if step else float("nan")
+        grew = (f" (its gradient norm had reached {fmt.num(top)})"
+                if step > 1 and top > 1.05 * t.grad_norm[0] else "")
+        return f"The {role} {start}; at step {step} {divergence_story(net)}{grew}. Training stopped there."
+    top = float(np.nanmax(t.grad_norm))
+    growth = top / t.grad_norm[0] if t.grad_norm[0] > 0 else float("nan")
+    n = exp.steps(net)
+    text = (f"The {role} {start}, stays finite for all {n} steps and ends at a loss of "
+            f"{fmt.num(t.final_train_loss)} with validation accuracy {fmt.percent(t.final_val_acc)}")
+    if growth > 1.05:
+        text += f" (largest gradient norm {fmt.num(top)}, {fmt.times(growth)} than at step 0)"
+    clipped = int(t.clipped.astype(bool).sum())
+    if clipped:
+        text += (f"; clipping rescaled the gradient on {clipped} of {n} steps, so each of those steps "
+                 f"moved the weights by exactly lr × {fmt.num(s.clip_norm)} = {fmt.num(s.lr * s.clip_norm)}")
+        if not exp.learned(net):
+            text += f". Its loss is {where(t.final_train_loss)}"
+    return text + "."
+
+
+def _signal_line(r: Result) -> str:
+    signal = r.problem.at_init.signal_grad_norms
+    ratio = exp.signal_ratio(r)
+    if ratio > 10:
+        verdict = "it grew on its way back to the input (exploding)"
+    elif ratio < 0.1:
+        verdict = "it shrank on its way back to the input (vanishing)"
+    else:
+        verdict = "within 10× of 1, so the layers neither amplify nor shrink it much"
+    return (f"At initialization the backward signal ||dL/dh|| of the problem network is "
+            f"{fmt.num(signal[-1])} at the last hidden layer and {fmt.num(signal[0])} at the first: "
+            f"a ratio of {fmt.num(ratio)}: {verdict}.")
+
+
+def _vanishing_line(r: Result) -> str:
+    return (f"Here the layers shrink the backward signal (ratio {fmt.num(exp.signal_ratio(r))}): this "
+            "network is vanishing, not exploding — see the Vanishing gradients page.")
+
+
+def _step_size_line(r: Result) -> str:
+    """For a problem network whose layers neither amplify nor shrink the signal: the other mechanism."""
+    s, t = r.settings, r.problem.training
+    top = float(np.nanmax(t.grad_norm[:exp.last_finite_step(r.problem) + 1]))
+    what = (f"diverged at step {r.problem.diverged_step}" if r.problem.diverged
+            else f"ended at a loss of {fmt.num(t.final_train_loss)}")
+    growth = top / t.grad_norm[0]
+    grew = (f"its gradient norm grew {fmt.times(growth)} (from {fmt.num(t.grad_norm[0])} to "
+            f"{fmt.num(top)}) before it {what}" if growth > 1.05 else
+            f"its gradient norm never rose above its start of {fmt.num(t.grad_norm[0])}, and it {what}")
+    ratio = exp.signal_ratio(r)
+    layers = ("neither amplify nor shrink the backward signal much" if ratio >= 0.1 else
+              "do not amplify the backward signal (they shrink it)")
+    return (f"**A different cause: the step is too large.** These layers {layers} (its first/last "
+            f"ratio above is {fmt.num(ratio)}), yet with lr {fmt.num(s.lr)} {grew}. This is "
+            "step-size instability: each step is longer than the curvature of the loss allows (on a "
+            "quadratic, a step beyond 2 / curvature overshoots the minimum and lands higher), so the "
+            "loss and the gradient feed each other. The fix is a smaller step, not a different scale "
+            "of weights.")
+
+
+def _xavier_line(r: Result) -> str:
+    s = r.settings
+    ratio = r.fix.at_init.signal_ratio
+    if s.activation not in ("relu", "leaky_relu"):
+        return (f"Xavier initialization is the scale meant for tanh and sigmoid (Glorot & Bengio 2010); "
+                f"with it this {s.activation} network's backward-signal ratio at initialization is "
+                f"{fmt.num(ratio)}.")
+    predicted = (1 / math.sqrt(2)) ** (s.depth - 1)
+    direction = ("so it swaps explosion for vanishing" if ratio < 0.1 else
+                 "and here the ratio stays within 10× of 1")
+    return (f"Xavier initialization on ReLU: its variance 2/(fan_in + fan_out) is half of He's 2/fan_in "
+            f"(fan-in equals fan-out here), so each ReLU layer scales the backward signal by about "
+            f"1/√2: {s.depth - 1} layers, {s.depth - 1} factors of 1/√2, give {fmt.num(predicted)}, and "
+            f"the measured ratio at initialization is {fmt.num(ratio)}, {direction}. He et al. (2015) "
+            "report a 30-layer ReLU network with Xavier init that fails to converge.")
+
+
+def _relu_crossing(r: Result) -> str:
+    """Where the ReLU crossing sits against √2, and how the gain rescales the ratio."""
+    s, c = r.settings, r.crossing_gain
+    side = ("a little above" if 1.43 < c <= 1.8 else "at" if 1.39 <= c <= 1.43 else
+            "a little below" if 1.25 <= c < 1.39 else "far from")
+    gains = list(np.round(r.phase_gains, 2))
+    row = r.phase_log_ratio[list(r.phase_depths).index(s.depth)]
+    change = 10 ** (row[gains.index(2.0)] - row[gains.index(1.0)])
+    return (f", {side} √2 ≈ 1.41 (He initialization). He init balances the signal on average; "
+            "at finite width the typical network needs a slightly larger g. A ReLU network has "
+            "no chaotic phase: with zero biases the gain only rescales the backward signal, by "
+            "about (g/√2)^(L−1) against He init. Here doubling g from 1 to 2 multiplied the "
+            f"ratio by {fmt.num(change)}; the rule predicts {s.depth - 1} factors of 2: "
+            f"{fmt.num(2.0 ** (s.depth - 1))}.")
+
+
+def _tanh_trend(r: Result) -> str:
+    """The tanh crossing against depth, then the edge of chaos it moves toward (or not)."""
+    deep, c_deep = exp.deepest_crossing(r)
+    edge = ("the edge of chaos of tanh with zero biases (Poole et al. 2016, Schoenholz et al. 2017), "
+            "between the ordered phase (smaller g: signals converge and gradients vanish) and the "
+            "chaotic phase (larger g: nearby inputs pull apart and gradients explode)")
+    if exp.crossing_moves_toward_1(r):
+        return (f"; deeper, the crossing moves toward g = 1 ({fmt.num(c_deep)} at depth {deep}), "
+                f"{edge}.")
+    if r.settings.depth < deep and np.isfinite(c_deep):
+        return f"; at depth {deep} it is {fmt.num(c_deep)}. With zero biases g = 1 is {edge}."
+    return f". With zero biases g = 1 is {edge}."
+
+
+def band_line(r: Result) -> str:
+    """How wide the band of balanced gains is at the shallowest and the deepest depth."""
+    first, last = r.phase_depths[0], r.phase_depths[-1]
+    wide, narrow = exp.band_width(r.phase_log_ratio[0]), exp.band_width(r.phase_log_ratio[-1])
+    trend = "narrows" if narrow < wide else "does not narrow"
+    whole = bool(np.all(np.abs(r.phase_log_ratio[0]) < 1))
+    at_first = (f"the whole grid (g from {fmt.num(r.phase_gains[0])} to {fmt.num(r.phase_gains[-1])}) "
+                f"at depth {first}" if whole else f"{fmt.num(wide)} wide at depth {first}")
+    return (f"The band of gains where the ratio stays within 10× of 1 {trend} with depth: "
+            f"{at_first}, {fmt.num(narrow)} wide at depth {last}.")
+
+
+def map_line(r: Result) -> str:
+    """The gain × depth map in words: where the ratio crosses 1, and the balanced band."""
+    s = r.settings
+    name = "Gain × depth map of the backward-signal ratio"
+    if not np.isfinite(r.crossing_gain):
+        return (f"{name}: for {s.activation} at depth {s.depth} the ratio does not cross 1 for any gain "
+                f"from {fmt.num(r.phase_gains[0])} to {fmt.num(r.phase_gains[-1])}.")
+    cross = fmt.num(r.crossing_gain)
+    text = f"{name}: for {s.activation} at depth {s.depth} the ratio crosses 1 at g ≈ {cross}"
+    if s.activation == "relu":
+        text += _relu_crossing(r)
+    elif s.activation == "tanh":
+        text += f" at this depth{_tanh_trend(r)}"
+    else:
+        text += "."
+    return f"{text} {band_line(r)}"
+
+
+def _batch_norm_line(r: Result) -> str:
+    med = exp.bn_medians(r)
+    depths = list(r.bn_depths)
+    picks = [d for d in (depths[0], 10, 30, depths[-1]) if d in depths]
+
+    def at(row: np.ndarray) -> str:
+        return ", ".join(f"{fmt.num(row[depths.index(d)])} at depth {d}" for d in picks)
+    plain, res = med
+    grows = plain[-1] > 10 * plain[0] and plain[-1] > 10
+    verdict = ("the weight gradients grow toward the input, faster the deeper the network "
+               "(Yang et al. 2019)" if grows else "no steady growth with depth here")
+    within = bool(np.all((res > 0.1) & (res < 10)))
+    res_verdict = ("stays within 10× of 1 at every depth" if within
+                   else f"stays between {fmt.num(res.min())} and {fmt.num(res.max())}")
+    return (f"Batch norm removes the gain's scale (at initialization a batch-norm layer's output does "
+            f"not depend on g), but not depth's effect. Without skip connections the first/last "
+            f"weight-gradient ratio at initialization is {at(plain)} (median of {r.bn_ratio.shape[1]} "
+            f"initializations): {verdict}. With residual connections it {res_verdict} "
+            f"({at(res)}).")
+
+
+def _contrast_line(r: Result) -> str:
+    lo, hi = float(np.nanmin(r.relu_weight_ratio)), float(np.nanmax(r.relu_weight_ratio))
+    g0, g1 = fmt.num(r.contrast_gains[0]), fmt.num(r.contrast_gains[-1])
+    sig = r.sigmoid_weight_ratio[list(r.contrast_gains).index(1.0)]
+    return (f"What explodes in ReLU is the backward signal and the overall gradient scale, not the ratio "
+            f"between layers: in a ReLU network of this shape, from g = {g0} to {g1} the signal ratio goes "
+            f"from {fmt.num(r.relu_signal_ratio[0])} to {fmt.num(r.relu_signal_ratio[-1])}, yet the "
+            f"first/last *weight*-gradient ratio stays between {fmt.num(lo)} and {fmt.num(hi)} (every "
+            f"layer's gradient is scaled by about the same factor). In a sigmoid network of the same shape "
+            f"that ratio itself collapses: {fmt.num(sig)} at g = 1.")
+
+
+def _product_line(r: Result) -> str:
+    k = r.product_norms.shape[1] - 1
+    ends = ", ".join(f"g = {fmt.num(g)}: {fmt.num(r.product_norms[i, -1])}"
+                     for i, g in enumerate(r.product_gains))
+    return (f"Repeated multiplication: a vector of norm 1 after {k} random matrices has norm {ends}. "
+            "Only g ≈ 1 keeps it in range; a ReLU zeroes about half the signal, which moves that "
+            "balance point to g = √2.")
+
+
+def summary(r: Result) -> str:
+    """The "What you are seeing" text; every number comes from `r`."""
+    s = r.settings
+    shape = f"{s.activation}, {s.depth} layers, gain {fmt.num(s.init_gain)}, SGD lr {fmt.num(s.lr)}"
+    lines = [_story(r.problem, f"problem network ({shape})", s),
+             _story(r.fix, f"same network {s.label('fix')}", s), _signal_line(r)]
+    if exp.signal_ratio(r) < 0.1:
+        lines.append(_vanishing_line(r))
+    if exp.step_size_unstable(r):
+        lines.append(_step_size_line(r))
+    if s.fix == "Xavier init":
+        lines.append(_xavier_line(r))
+    lines += [map_line(r), _batch_norm_line(r), _contrast_line(r), _product_line(r)]
+    return "\n".join(["**What you are seeing**", ""] + [f"- {line}" for line in lines])
