@@ -103,7 +103,7 @@ def test_sigmoid_first_layer_updates_round_away_in_float32(vanishing_runs):
 @pytest.fixture(scope="module")
 def exploding_pages():
     pages = [exploding.ExplodingSettings().replace(seed=s) for s in SEEDS]
-    return pages, [make_dataset(exploding.data_settings(p)) for p in pages]
+    return pages, [make_dataset(p.data()) for p in pages]
 
 
 def test_unclipped_default_loss_becomes_non_finite_within_a_few_steps(exploding_pages):
@@ -112,7 +112,7 @@ def test_unclipped_default_loss_becomes_non_finite_within_a_few_steps(exploding_
     pages, data = exploding_pages
     assert pages[0].activation == "relu" and pages[0].init_gain == 2.0
     # the page's own problem run, cut short: a run that has diverged by step 10 stops there anyway
-    runs = [(exploding.problem_model(p), exploding.problem_train(p).replace(steps=10), d)
+    runs = [(p.model("problem"), p.training("problem").replace(steps=10), d)
             for p, d in zip(pages, data)]
     assert all(ts.clip_norm == 0 and ts.optimizer == "sgd" for _, ts, _ in runs)
     results = train_many(runs)
@@ -126,10 +126,10 @@ def test_unclipped_default_loss_becomes_non_finite_within_a_few_steps(exploding_
 def _clipped_runs(preset):
     """The page's clipped (fix) network trained over the seeds: the pages, their data, the runs."""
     pages = [exploding.ExplodingSettings(**preset).replace(seed=s) for s in SEEDS]
-    data = [make_dataset(exploding.data_settings(p)) for p in pages]
-    fixed = [exploding.fixed_model_and_train(p) for p in pages]
+    data = [make_dataset(p.data()) for p in pages]
+    fixed = [(p.model("fix"), p.training("fix")) for p in pages]
     # clipping changes only the update: the network at initialization is the problem network
-    assert all(model == exploding.problem_model(p) for (model, _), p in zip(fixed, pages))
+    assert all(model == p.model("problem") for (model, _), p in zip(fixed, pages))
     return pages, data, train_many([(m, ts, d) for (m, ts), d in zip(fixed, data)])
 
 
@@ -144,7 +144,7 @@ def test_clipped_preset_stays_finite_and_clips_nearly_every_step(clipped_at_1):
         "Clipping rescales the gradient on most steps, not only on a few spikes."}
     pages, data, clipped = clipped_at_1
     assert pages[0].fix == "clipping" and pages[0].clip_norm == 1.0
-    first = train_many([(exploding.problem_model(p), exploding.problem_train(p).replace(steps=1), d)
+    first = train_many([(p.model("problem"), p.training("problem").replace(steps=1), d)
                         for p, d in zip(pages, data)])
     for c, u in zip(clipped, first):
         assert c.loss[0] == u.loss[0]  # same start, same first loss
@@ -162,7 +162,7 @@ def gain_map(exploding_pages):
     gains = (1.0, 1.25, math.sqrt(2), 1.7, 2.0)
     out = []
     for p, d in zip(pages, data):
-        model = exploding.problem_model(p)
+        model = p.model("problem")
         models = [model.replace(init_gain=g) for g in gains] + [model.replace(depth=30, init_gain=2.0)]
         probes = probe_at_init(models, [p.seed] * len(models), d, n_points=exploding.PHASE_POINTS)
         ratios = {g: pr.signal_ratio for g, pr in zip(gains, probes)}

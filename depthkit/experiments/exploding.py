@@ -182,23 +182,6 @@ class Result(BaseResult):
         return float(self.phase_crossing[list(self.phase_depths).index(self.settings.depth)])
 
 
-# kept for tests/test_quiz_charts.py until the lead moves it onto the settings methods; then delete
-def problem_model(s: ExplodingSettings) -> ModelSettings:
-    return s.model("problem")
-
-
-def problem_train(s: ExplodingSettings) -> TrainSettings:
-    return s.training("problem")
-
-
-def fixed_model_and_train(s: ExplodingSettings) -> tuple[ModelSettings, TrainSettings]:
-    return s.model("fix"), s.training("fix")
-
-
-def data_settings(s: ExplodingSettings) -> DataSettings:
-    return s.data()
-
-
 def phase_depths(s: ExplodingSettings) -> tuple[int, ...]:
     return tuple(sorted(set(PHASE_DEPTHS) | {s.depth}))
 
