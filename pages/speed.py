@@ -86,5 +86,5 @@ if settings:
         ui.download_tables(csv, "speed")
         ui.pytorch_code(settings.model(0, settings.max_depth),
                         label="PyTorch code for the deepest plain network")
-ui.sources("he2016", "he2015", "ioffe2015")
+ui.sources("he2016", "he2015", "ioffe2015", "yang2019")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -38,6 +38,7 @@ from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
 from depthkit.experiments.timing import NOISE, measure_cost
 from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params
 from depthkit.optim import StackedOptimizer
+from depthkit.probes import probe_at_init
 from depthkit.spec import Settings, param
 from depthkit.train import TrainSettings, max_group_size
 
@@ -179,6 +180,9 @@ class Result:
     long_losses: np.ndarray  # [2, 2, S, long_steps+1] training loss (NaN once diverged)
     # vanishing: the deepest plain network at initialization, last / first hidden layer's spread
     input_reach: np.ndarray  # [S] across the training points (0 = the input no longer shows)
+    # the deepest plain batch-norm network at initialization: first / last hidden layer's
+    # weight-gradient norm (Yang et al. 2019: batch norm without skips makes it explode)
+    bn_grad_ratio: np.ndarray  # [S]
 
 
 def train_cost(settings: SpeedSettings) -> float:
@@ -191,6 +195,7 @@ def train_cost(settings: SpeedSettings) -> float:
     per_seed += sum(budget.train_step_flops(n, 2, d, w) * extra for d in settings.long_depths) \
         * len(LONG_VARIANTS)
     per_seed += budget.forward_flops(n, 2, settings.depths[-1], w)
+    per_seed += 3 * budget.forward_flops(min(n, 500), 2, settings.depths[-1], w)  # the gradient probe
     return float(per_seed * settings.seeds)
 
 
@@ -312,7 +317,9 @@ def run(settings: SpeedSettings) -> Result:
         lr=settings.lr, activation=settings.activation,
         long_variants=tuple(VARIANTS[v][0] for v in LONG_VARIANTS), long_depths=np.array(long_depths),
         long_steps=TL, long_losses=long_losses,
-        input_reach=input_reach(settings.model(0, depths[-1]), seeds, data))
+        input_reach=input_reach(settings.model(0, depths[-1]), seeds, data),
+        bn_grad_ratio=np.array([p.weight_grad_ratio for p in probe_at_init(
+            [settings.model(LONG_VARIANTS[0], depths[-1])] * len(seeds), seeds, data)]))
 
 
 def reached_count(result: Result, variant: int, depth_index: int) -> int:
@@ -408,6 +415,46 @@ def degradation(result: Result) -> dict[str, np.ndarray]:
     }
 
 
+def _coin_flip_text(result: Result, g: dict[str, np.ndarray]) -> str:
+    """When the deep plain batch-norm network ended at ln 2 on most seeds: it learned nothing, and why."""
+    n, dd = len(result.seeds), int(result.long_depths[-1])
+    near = int(np.sum(np.abs(g["plain_deep"] - LN2) < 0.01))
+    if near <= n / 2:
+        return ""
+    return (f"At depth {dd} it ended within 0.01 of ln 2 = 0.693 on {near} of {n} seeds: it did not learn "
+            "at all, so this is not He et al.'s modest gap. At initialization its first hidden layer's "
+            f"gradient was {fmt.times(_median(result.bn_grad_ratio), 'larger')} than its last layer's "
+            "(median over seeds): batch norm without skip connections makes the gradient explode with "
+            "depth (Yang et al. 2019; see the Exploding gradients page). ")
+
+
+def still_falling(result: Result) -> np.ndarray:
+    """[S] bool: the deep plain batch-norm network's loss at the end is below its loss halfway."""
+    curves = result.long_losses[0, -1]
+    return curves[:, -1] < curves[:, (curves.shape[-1] - 1) // 2]
+
+
+def _gap_text(result: Result, g: dict[str, np.ndarray]) -> str:
+    """Whether the deeper network ends higher, said of these steps, and how its loss was moving."""
+    n, T = len(result.seeds), result.long_steps
+    higher = int(np.sum(g["plain_deep"] > g["plain_shallow"]))
+    if higher <= n / 2:
+        return (f"The deeper network ends higher on only {higher} of {n} seeds: at these settings "
+                "the batch-norm network does not show degradation. ")
+    curves = result.long_losses[0, -1]
+    half = (curves.shape[-1] - 1) // 2
+    falling = int(still_falling(result).sum())
+    above_own = int(np.sum(g["plain_deep"] > g["plain_lowest"] + 0.01))
+    only = "" if falling > n / 2 else "only "
+    return (f"Within these {fmt.integer(T)} steps the deeper network ends with the higher *training* loss "
+            f"on {higher} of {n} seeds: the pattern He et al. called degradation, and since it is the "
+            f"training loss it is not overfitting. Its loss was still falling over their second half on "
+            f"{only}{falling} of {n} seeds (median {_loss(_median(curves[:, half]))} at step "
+            f"{fmt.integer(half)}, {_loss(_median(curves[:, -1]))} at step {fmt.integer(T)}), and "
+            f"unevenly: on {above_own} of {n} seeds it ended more than 0.01 above its own lowest loss. "
+            "With more steps it may keep falling slowly; He et al. saw the gap persist through training. ")
+
+
 def degradation_summary(result: Result) -> str:
     """'What you are seeing' for the batch-norm networks trained `long_steps`; numbers from `result`."""
     g = degradation(result)
@@ -422,15 +469,9 @@ def degradation_summary(result: Result) -> str:
             need += f", so {fmt.integer(T)} steps are {fmt.times(T / most, 'more')} than it needed"
     else:
         need = f"did not reach the target ({fmt.num(result.target_loss)}) on any of {n} seeds"
-    higher = int(np.sum(g["plain_deep"] > g["plain_shallow"]))
     lowest_above = int(np.sum(g["plain_lowest"] > g["plain_shallow"]))
     below = int(np.sum(g["residual_deep"] <= result.target_loss))
-    if higher > n / 2:
-        verdict = (f"The deeper network ends with the higher *training* loss on {higher} of {n} seeds: "
-                   "that is degradation, and since it is the training loss it is not overfitting. ")
-    else:
-        verdict = (f"The deeper network ends higher on only {higher} of {n} seeds: at these settings "
-                   "the batch-norm network does not show degradation. ")
+    verdict = _coin_flip_text(result, g) or _gap_text(result, g)
     return (
         f"**What you are seeing — degradation.** The batch-norm networks at depths {ds} and {dd} "
         f"kept training, to {fmt.integer(T)} steps in all. Batch norm rescales every layer's "
