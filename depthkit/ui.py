@@ -40,6 +40,7 @@ import io
 import numbers
 import os
 import pathlib
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -477,3 +478,33 @@ def pytorch_code(settings: ModelSettings, label: str = "PyTorch code for this mo
     """An expander with a runnable plain-PyTorch snippet that builds `settings`' network."""
     with st.expander(label):
         st.code(pytorch_snippet(settings), language="python")
+
+
+LIVE_ENTRIES = 8  # live measurements kept (they are small, but each took seconds of the machine)
+LIVE_TTL = 3600  # seconds a live measurement is shown before it is taken again
+
+
+@st.cache_data(max_entries=LIVE_ENTRIES, ttl=LIVE_TTL, show_spinner=False)
+def _live_call(fn_name: str, _fn: Callable, settings: Settings, measurement: int) -> Any:
+    bar = st.progress(0.0, text="Measuring…")
+    out = _fn(settings, lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text))
+    bar.empty()
+    return out
+
+
+def run_live(fn: Callable[[Settings, Callable[[float, str], None]], Any], settings: Settings, *,
+             key: str, button: str = "Measure again") -> Any | None:
+    """fn(settings, progress) for a live measurement (not a function of the settings alone).
+
+    Cached per settings and measurement for at most an hour; the button (widget
+    `key`) starts a new measurement. A refused or invalid one is shown, not raised.
+    """
+    state = f"{key}.measurement"
+    st.button(button, key=key, icon=":material/timer:",
+              on_click=lambda: st.session_state.__setitem__(state, time.time_ns()))
+    try:
+        return _live_call(f"{fn.__module__}.{fn.__qualname__}", fn, settings,
+                          st.session_state.setdefault(state, 0))
+    except ValueError as err:  # BudgetError included: refused before any measurement
+        st.error(f"Not measured: {err}")
+    return None

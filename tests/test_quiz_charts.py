@@ -228,7 +228,7 @@ def test_default_network_predicts_the_flipped_labels(overfitting_default):
 def test_compute_per_step_doubles_with_depth():
     assert _answer("speed-flops-depth") == {"about twice as large."}
     page = speed.SpeedSettings()
-    n = page.data_settings().n_train
+    n = page.data().n_train
     ratio = budget.train_step_flops(n, 2, 32, page.width) / budget.train_step_flops(n, 2, 16, page.width)
     assert 1.8 < ratio < 2.1
 
@@ -265,8 +265,9 @@ def test_plain_deep_network_stays_at_ln2_because_its_signal_vanishes():
     assert speed.VARIANTS[0] == ("plain", {})
     runs, probes = [], []
     for p in pages:
-        d = make_dataset(p.data_settings())
-        runs += [(p.model(0, depth), p.train_settings(p.seed), d) for depth in (shallow, deep)]
+        d = make_dataset(p.data())
+        runs += [(p.model(0, depth), p.training(0, depth, p.seed).replace(steps=p.steps), d)
+                 for depth in (shallow, deep)]
         probes.append(probe_at_init([p.model(0, deep), p.model(0, shallow)], [p.seed] * 2, d))
     assert pages[0].model(0, deep).init == "default" and pages[0].model(0, deep).norm == "none"
     results = train_many(runs)

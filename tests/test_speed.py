@@ -13,6 +13,8 @@ from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
 from depthkit.models import ModelSettings
 from depthkit.reference import build_module
+from depthkit.stacked import StackedRun
+from depthkit.text import speed as words
 
 
 def test_flops_per_step_match_a_hand_count():
@@ -22,13 +24,16 @@ def test_flops_per_step_match_a_hand_count():
     assert budget.forward_flops(5, 2, 3, 4) == 2 * 5 * macs == 440
     assert budget.train_step_flops(5, 2, 3, 4) == 6 * 5 * macs == 1320
     # and what the page shows uses the same count
+    settings = step_timing.TimingSettings(time_max_depth=16, time_width=8, time_width2=0, time_points=50,
+                                          repeats=3)
+    flops = np.array([[budget.train_step_flops(50, 2, d, 8) for d in settings.time_depths]], dtype=float)
     timing = step_timing.Timing(
-        depths=np.array([3]), widths=np.array([4]), seconds=np.ones((1, 1, 3)),
-        cpu_seconds=np.ones((1, 1, 3)), flops_per_step=np.array([[1320.0]]), params=np.array([[0]]),
-        n_points=5, steps_per_repeat=1, threads=1, thread_counts=np.array([], dtype=int),
-        thread_seconds=np.zeros((0, 3)), thread_depth=3, cuda_name="", cuda_seconds=np.zeros((0, 3)),
+        settings=settings, seconds=np.ones((1, 5, 3)), cpu_seconds=np.ones((1, 5, 3)), flops_per_step=flops,
+        params=np.zeros((1, 5)), threads=1, thread_counts=np.array([], dtype=int),
+        thread_seconds=np.zeros((0, 3)), cuda_name="", cuda_seconds=np.zeros((0, 3)),
         cpu_name="x", measured_at="now", measure_seconds=0.0)
-    assert timing.gflops()[0, 0] == pytest.approx(1320 / 1e9)
+    assert list(timing.depths) == [2, 4, 8, 12, 16]
+    assert timing.gflops()[0, 1] == pytest.approx(budget.train_step_flops(50, 2, 4, 8) / 1e9)
 
 
 def test_flops_agree_with_torch_flop_counter():
@@ -68,8 +73,8 @@ def test_time_per_step_grows_linearly_with_depth():
 
     Enough work per measurement (widths 64 and 128, 2 steps per repeat, 7 repeats,
     medians) that other processes on the machine do not decide the fit."""
-    settings = exp.SpeedSettings(time_width=64, time_width2=128, time_points=250, repeats=7,
-                                 steps_per_repeat=2, compare_threads=False)
+    settings = step_timing.TimingSettings(time_width=64, time_width2=128, time_points=250, repeats=7,
+                                          steps_per_repeat=2, compare_threads=False)
     threads_before = torch.get_num_threads()
     timing = step_timing.measure(settings)
     assert torch.get_num_threads() == threads_before
@@ -89,8 +94,8 @@ def test_time_per_step_grows_linearly_with_depth():
 
 
 def test_measure_compares_threads_and_restores_them():
-    settings = exp.SpeedSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
-                                 repeats=4, compare_threads=True)
+    settings = step_timing.TimingSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
+                                          repeats=4, compare_threads=True)
     torch.set_num_threads(1)
     timing = step_timing.measure(settings)
     assert torch.get_num_threads() == 1
@@ -101,7 +106,7 @@ def test_measure_compares_threads_and_restores_them():
     assert np.all(np.isfinite(timing.thread_seconds))
     assert (timing.cuda_name != "") == torch.cuda.is_available()
     assert timing.cuda_seconds.shape == ((5, 4) if torch.cuda.is_available() else (0, 4))
-    text = step_timing.timing_summary(timing)
+    text = words.timing_summary(timing)
     assert f"R² = {timing.fit(0).r2:.3f}" in text
     assert fmt.seconds(timing.fit(0).slope) in text
     assert fmt.seconds(timing.extrapolate()) in text
@@ -110,24 +115,40 @@ def test_measure_compares_threads_and_restores_them():
         assert len({len(col) for col in table.values()}) == 1, name
 
 
-def test_page_trainer_agrees_with_train_many():
-    """The page's lean loop is depthkit's batched model and Adam without the per-step
-    statistics: its losses equal train_many's, for every variant."""
+def test_page_losses_are_the_trainers_losses():
+    """The page trains with train_many(record="loss"): its loss after t updates equals the full
+    recorder's training-batch loss before update t, for every variant; the last point is the
+    loss after the last update (one extra step is trained for it)."""
     settings = exp.SpeedSettings(max_depth=8, steps=25, seeds=2)
-    data = make_dataset(settings.data_settings())
+    result = exp.run(settings)
+    data = make_dataset(settings.data())
     for v in range(len(exp.VARIANTS)):
-        model = settings.model(v, 8)
-        losses, seconds = exp.train_losses(model, settings.train_settings(0), [0, 1], data)
-        ref = train_many([(model, settings.train_settings(k), data) for k in (0, 1)])
-        np.testing.assert_allclose(losses[:, :25], np.stack([r.loss for r in ref]), rtol=1e-6, atol=1e-7)
-        assert losses.shape == (2, 26) and np.all(np.diff(seconds) > 0)
+        ref = train_many([(settings.model(v, 8), settings.training(v, 8, k), data) for k in (0, 1)])
+        losses = result.losses[v, -1]
+        assert losses.shape == (2, 26)
+        np.testing.assert_allclose(losses, np.stack([r.loss[:26] for r in ref]), rtol=1e-6, atol=1e-7)
+        assert all(n.training.steps_run == settings.training(v, 8, 0).steps for n in result.networks[v][-1])
+    assert np.all(np.diff([exp.seconds_after(result.networks[0][-1][0].training, t) for t in range(26)]) > 0)
+
+
+def test_step_timer_times_the_trainers_step_and_nothing_else(monkeypatch):
+    """The live timer's timed region calls StackedRun.step (forward + backward + update) n times."""
+    settings = step_timing.TimingSettings(time_max_depth=16, time_points=50)
+    timer = step_timing._StepTimer(settings, 4, 8, make_dataset(settings.data()), "cpu")
+    assert timer.run.n_train == 50 and timer.run.model == ModelSettings(depth=4, width=8)
+    calls = []
+    monkeypatch.setattr(StackedRun, "step", lambda self: calls.append(self))
+    wall, cpu = timer.seconds_per_step(7)
+    assert calls == [timer.run] * 7 and wall >= 0 and cpu >= 0
 
 
 def test_divergence_is_recorded_as_nan_from_then_on():
     settings = exp.SpeedSettings(max_depth=8, steps=10, seeds=2)
-    data = make_dataset(settings.data_settings())
+    data = make_dataset(settings.data())
     model = ModelSettings(depth=30, init="normal", init_gain=4.0, activation="linear")
-    losses, _ = exp.train_losses(model, settings.train_settings(0).replace(lr=10.0), [0, 1], data)
+    runs = train_many([(model, settings.training(0, 2, k).replace(lr=10.0), data) for k in (0, 1)],
+                      record="loss")
+    losses = np.stack([exp.loss_curve(r, 11) for r in runs])
     assert np.isnan(losses[:, -1]).all()
     first = np.argmax(np.isnan(losses), axis=1)
     for row, f in zip(losses, first):
@@ -137,11 +158,12 @@ def test_divergence_is_recorded_as_nan_from_then_on():
 def test_same_settings_same_result():
     settings = exp.SpeedSettings(max_depth=8, steps=20, seeds=2)
     a, b = exp.run(settings), exp.run(settings)
+    assert a.settings is settings  # (fingerprints differ: each carries its own wall times)
     for field in ("losses", "steps_to_target", "final_loss", "params", "flops_per_step"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     c = exp.run(settings.replace(seed=5))
-    assert not np.array_equal(a.losses, c.losses)
-    assert a.flops_per_step[0] == budget.train_step_flops(a.n_train, 2, 2, settings.width)
+    assert not np.array_equal(a.losses, c.losses) and a.fingerprint != c.fingerprint
+    assert a.flops_per_step[0] == budget.train_step_flops(settings.data().n_train, 2, 2, settings.width)
     assert a.params[3, 0] == settings.model(3, 2).n_params()
     table = tables.speed_tables(a)["steps_to_target"]
     assert {len(col) for col in table.values()} == {4 * 3 * 2}
@@ -161,24 +183,28 @@ def test_bad_settings_and_budget():
     with pytest.raises(ValueError, match="max_depth"):
         exp.SpeedSettings(max_depth=12)
     with pytest.raises(ValueError, match="repeats"):
-        exp.SpeedSettings(repeats=100)
-    settings, notices = exp.SpeedSettings.from_strings({"steps": "1e9", "lr": "abc", "time_width2": "-3"})
-    assert settings.steps == 1000 and settings.lr == 0.03 and settings.time_width2 == 0
-    assert len(notices) == 3
+        step_timing.TimingSettings(repeats=100)
+    settings, notices = exp.SpeedSettings.from_strings({"steps": "1e9", "lr": "abc"})
+    assert settings.steps == 1000 and settings.lr == 0.03 and len(notices) == 2
+    timed, notices = step_timing.TimingSettings.from_strings({"time_width2": "-3"})
+    assert timed.time_width2 == 0 and len(notices) == 1
+    # the two halves' URL keys never collide
+    assert not set(exp.SpeedSettings().to_strings()) & set(step_timing.TimingSettings().to_strings())
     big = exp.SpeedSettings(max_depth=64, steps=1000, seeds=10, n_samples=2000, width=128)
     with pytest.raises(BudgetError):
         exp.run(big)
-    huge = exp.SpeedSettings(time_width=256, time_width2=256, time_points=5000, repeats=15,
+    huge = step_timing.TimingSettings(time_width=256, time_width2=256, time_points=5000, repeats=15,
                              steps_per_repeat=20)
     with pytest.raises(BudgetError):
         step_timing.measure(huge)
-    assert exp.cost(big) == exp.train_cost(big) + step_timing.measure_cost(big)
+    assert exp.train_cost(big) > budget.MAX_FLOPS and step_timing.measure_cost(huge) > budget.MAX_FLOPS
 
 
 def test_presets_are_valid_and_within_budget():
     for label, overrides in exp.PRESETS.items():
-        settings = exp.SpeedSettings(**overrides)
-        assert exp.cost(settings) <= budget.MAX_FLOPS, label
+        assert exp.train_cost(exp.SpeedSettings(**overrides)) <= budget.MAX_FLOPS, label
+    for label, overrides in step_timing.PRESETS.items():
+        assert step_timing.measure_cost(step_timing.TimingSettings(**overrides)) <= budget.MAX_FLOPS, label
 
 
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
@@ -187,7 +213,7 @@ COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
 def test_faster_threads_are_said_plainly_and_an_unknown_load_is_left_out():
     timing = dataclasses.replace(_fake_timing(False), thread_seconds=np.array([[0.03] * 3, [0.01] * 3]),
                                  load_average=float("nan"))
-    text = step_timing.thread_text(timing)
+    text = words.thread_text(timing)
     assert "3 times faster" in text
     assert "does not tell which" not in text and "load average" not in text
 
@@ -195,12 +221,14 @@ def test_faster_threads_are_said_plainly_and_an_unknown_load_is_left_out():
 def _fake_timing(cuda: bool) -> step_timing.Timing:
     depths = np.array([2, 16, 32, 48, 64])
     seconds = (1e-3 + 4e-4 * depths)[None, :, None] * np.array([1.0, 1.1, 0.9])
+    settings = step_timing.TimingSettings(time_width=32, time_width2=0, time_points=500, repeats=3)
+    assert list(settings.time_depths) == list(depths)
     return step_timing.Timing(
-        depths=depths, widths=np.array([32]), seconds=seconds, cpu_seconds=seconds * 0.8,
+        settings=settings, seconds=seconds, cpu_seconds=seconds * 0.8,
         flops_per_step=np.array([[budget.train_step_flops(500, 2, d, 32) for d in depths]], dtype=float),
-        params=np.array([[ModelSettings(depth=d).n_params() for d in depths]]), n_points=500,
-        steps_per_repeat=1, threads=1, thread_counts=np.array([1, 2]),
-        thread_seconds=np.array([[0.03, 0.031, 0.029], [0.05, 0.06, 0.055]]), thread_depth=64,
+        params=np.array([[ModelSettings(depth=d).n_params() for d in depths]]),
+        threads=1, thread_counts=np.array([1, 2]),
+        thread_seconds=np.array([[0.03, 0.031, 0.029], [0.05, 0.06, 0.055]]),
         cuda_name="Fake GPU" if cuda else "", cuda_seconds=seconds[0] / 10 if cuda else np.zeros((0, 3)),
         cpu_name="test CPU", measured_at="2026-01-01 00:00:00 UTC", measure_seconds=1.0,
         load_average=3.25)
@@ -211,7 +239,7 @@ def test_timing_charts_and_text(cuda):
     timing = _fake_timing(cuda)
     fit = timing.fit(0)
     assert fit.slope == pytest.approx(4e-4) and fit.r2 == pytest.approx(1.0)
-    text = step_timing.timing_summary(timing)
+    text = words.timing_summary(timing)
     assert "each extra layer adds **400 µs per step**" in text
     # 2 threads lost here: the text says by how much, and names no cause it did not measure
     assert "With 2 threads a depth-64 step took 55 ms, against 30 ms on 1 thread: 1.83 times slower" in text
@@ -220,9 +248,17 @@ def test_timing_charts_and_text(cuda):
     assert "load average" in text
     assert not COMPUTER_NOTATION.search(text), text
     assert ("Fake GPU" in text) == cuda
-    for build in (charts.time_per_step, charts.compute_per_step, charts.achieved_speed, charts.hardware):
-        fig = build(timing)
-        assert fig.layout.title.text and fig.data
+    # what each chart shows is the timing's own numbers
+    tps = charts.time_per_step(timing)
+    np.testing.assert_allclose(tps.data[0].y, timing.median[0] * 1e3)
+    np.testing.assert_allclose(tps.data[1].y, np.median(timing.cpu_seconds[0], axis=-1) * 1e3)
+    assert list(tps.data[0].x) == list(timing.depths) and len(tps.data) == 3 + cuda
+    np.testing.assert_allclose(charts.compute_per_step(timing).data[0].y, timing.flops_per_step[0] / 1e9)
+    np.testing.assert_allclose(charts.compute_per_step(timing).data[1].y, timing.params[0])
+    np.testing.assert_allclose(charts.achieved_speed(timing).data[0].y, timing.gflops()[0])
+    bars = charts.hardware(timing).data[0]
+    assert list(bars.x[:2]) == ["CPU, 1 thread", "CPU, 2 threads"] and len(bars.x) == 2 + cuda
+    np.testing.assert_allclose(bars.y[:2], np.median(timing.thread_seconds, axis=1) * 1e3)
     names = [t.name for t in charts.time_per_step(timing).data]
     assert any("+400 µs per layer, R² = 1.000" in (n or "") for n in names)
 
@@ -230,25 +266,35 @@ def test_timing_charts_and_text(cuda):
 def test_training_charts_survive_divergence_and_no_hits():
     result = exp.run(exp.SpeedSettings(max_depth=8, steps=20, seeds=2))
     bad = dataclasses.replace(result)
-    bad.losses = result.losses.copy()
+    bad.losses = result.losses.copy()  # final loss and divergence follow the losses
     bad.losses[1, -1, 0, 5:] = np.nan
-    bad.final_loss = result.final_loss.copy()
-    bad.final_loss[1, -1, 0] = np.nan
-    bad.diverged = result.diverged.copy()
-    bad.diverged[1, -1, 0] = True
+    assert np.isnan(bad.final_loss[1, -1, 0]) and bad.diverged[1, -1, 0] and bad.diverged.sum() == 1
     bad.steps_to_target = np.full_like(result.steps_to_target, np.nan)
     bad.seconds_to_target = np.full_like(result.seconds_to_target, np.nan)
     for r in (result, bad):
-        for build in (charts.steps_to_target, charts.time_to_target, charts.final_loss, charts.loss_curves):
-            fig = build(r)
-            assert fig.layout.title.text and fig.data
+        curves = charts.loss_curves(r)  # one line per variant and seed at the deepest depth
+        assert len(curves.data) == 4 * 2 and curves.layout.yaxis.type == "log"
+        for trace, expected in zip(curves.data, r.losses[:, -1].reshape(8, -1)):
+            np.testing.assert_allclose(np.array(trace.y, dtype=float), expected)
+        final = charts.final_loss(r)
+        for v in range(4):
+            np.testing.assert_allclose(np.array(final.data[v].y, dtype=float),
+                                       [np.nanmedian(x) for x in r.final_loss[v]])
+    steps = charts.steps_to_target(result)
+    fixed = next(t for t in steps.data if t.name == "residual + batch norm")  # not reached: no point
+    never = np.where(np.isnan(result.steps_to_target[3]), np.inf, result.steps_to_target[3])
+    expected = np.median(never, axis=-1)
+    np.testing.assert_allclose(np.array(fixed.y, dtype=float), np.where(np.isinf(expected), np.nan, expected))
+    assert list(fixed.x) == list(result.depths) and steps.layout.xaxis.type == "log"
+    for build in (charts.steps_to_target, charts.time_to_target):
+        assert build(bad).layout.title.text and build(bad).data
     notes = " ".join(a.text for a in charts.final_loss(bad).layout.annotations)
     assert "1 run(s) diverged" in notes
-    assert "did not reach it in 20 steps on any of 2 seeds" in exp.summary(bad)
+    assert "did not reach it in 20 steps on any of 2 seeds" in words.summary(bad)
     bad.long_losses = np.full_like(result.long_losses, np.nan)
     fig = charts.degradation(bad)
     assert fig.layout.title.text and any("diverged" in a.text for a in fig.layout.annotations)
-    assert "diverged (not a number)" in exp.degradation_summary(bad)
+    assert "diverged (not a number)" in words.degradation_summary(bad)
     fig = charts.degradation(result)
     assert len(fig.data) == 2 * 2 * 2 and fig.layout.yaxis.exponentformat == "power"
     assert all("%{customdata}" in t.hovertemplate for t in fig.data)

@@ -9,6 +9,7 @@ import pytest
 from depthkit import fmt, ui
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
+from depthkit.text import speed as words
 from tests.apptest_util import open_page, plotly_specs
 
 N_TRAINED_CHARTS = 5  # loss curves, final loss, steps, time; degradation
@@ -16,9 +17,9 @@ N_CHARTS = 4 + N_TRAINED_CHARTS  # time per step, compute, hardware, GFLOP/s; th
 
 
 def _result(settings: exp.SpeedSettings) -> exp.Result:
-    """exp.run(settings) through the page's cache: a hit if the page ran exactly these
-    settings, a fresh run otherwise (and then its text would not match the page's)."""
-    return ui._cached_call(f"{exp.run.__module__}.{exp.run.__qualname__}", exp.run, settings)
+    """exp.run(settings) through the page's public cache path, ui.run_cached: a hit if the page
+    ran exactly these settings, a fresh (deterministic) run otherwise."""
+    return ui.run_cached(exp.run, settings)
 
 
 def _array(value) -> np.ndarray:
@@ -68,8 +69,8 @@ def test_defaults_render_with_numbers_from_the_run(page):
     assert not page.error
     text = _markdown(page)
     result = _result(exp.SpeedSettings())
-    assert exp.summary(result) in text and exp.degradation_summary(result) in text
-    assert not COMPUTER_NOTATION.search(exp.summary(result) + exp.degradation_summary(result))
+    assert words.summary(result) in text and words.degradation_summary(result) in text
+    assert not COMPUTER_NOTATION.search(words.summary(result) + words.degradation_summary(result))
     assert not COMPUTER_NOTATION.search(_timing_text(page)), _timing_text(page)
     _check_timing_text(page)
     titles = [s["layout"]["title"]["text"] for s in plotly_specs(page)]
@@ -84,7 +85,7 @@ def test_defaults_render_with_numbers_from_the_run(page):
 
 def test_measure_again_takes_new_timings_and_keeps_the_training(page):
     before = _check_timing_text(page)
-    summary = exp.summary(_result(exp.SpeedSettings()))
+    summary = words.summary(_result(exp.SpeedSettings()))
     page.button(key="speed.measure_again").click().run()
     assert not page.exception
     after = _check_timing_text(page)
@@ -93,7 +94,7 @@ def test_measure_again_takes_new_timings_and_keeps_the_training(page):
 
 
 def test_changing_a_timing_control_only_remeasures(page):
-    page.sidebar.select_slider(key="SpeedSettings.time_width2").set_value(0).run()
+    page.sidebar.select_slider(key="TimingSettings.time_width2").set_value(0).run()
     assert not page.exception
     assert len(page.get("plotly_chart")) == N_CHARTS
     names = [t.get("name", "") for t in _time_chart(page)["data"]]
@@ -113,8 +114,8 @@ def test_every_preset_runs(page, label):
     assert len(page.get("plotly_chart")) == N_CHARTS
     result = _result(settings)
     text = _markdown(page)
-    assert exp.summary(result) in text and exp.degradation_summary(result) in text
-    assert not COMPUTER_NOTATION.search(exp.summary(result) + exp.degradation_summary(result))
+    assert words.summary(result) in text and words.degradation_summary(result) in text
+    assert not COMPUTER_NOTATION.search(words.summary(result) + words.degradation_summary(result))
 
 
 def test_link_with_small_settings_and_bad_values():
@@ -122,8 +123,8 @@ def test_link_with_small_settings_and_bad_values():
                                              "time_max_depth": "16", "repeats": "zz"})
     assert not at.exception
     assert any("repeats" in w.value for w in at.warning)
-    settings = exp.SpeedSettings(max_depth=8, steps=20, seeds=2, time_max_depth=16)
-    assert exp.summary(_result(settings)) in _markdown(at)
+    settings = exp.SpeedSettings(max_depth=8, steps=20, seeds=2)
+    assert words.summary(_result(settings)) in _markdown(at)
     trace = _time_chart(at)["data"][0]
     assert list(_array(trace["x"])) == [2, 4, 8, 12, 16]
 
@@ -134,4 +135,16 @@ def test_timing_over_budget_is_refused_on_the_page():
     assert not at.exception
     assert any("Not measured" in e.value and "budget" in e.value for e in at.error)
     assert len(at.get("plotly_chart")) == N_TRAINED_CHARTS  # the trained half still shows
-    assert exp.summary(_result(exp.SpeedSettings())) in _markdown(at)
+    assert words.summary(_result(exp.SpeedSettings())) in _markdown(at)
+
+
+@pytest.mark.parametrize("label", list(step_timing.PRESETS))
+def test_every_timing_preset_measures(page, label):
+    page.button(key=f"preset.TimingSettings.{label}").click().run()
+    assert not page.exception, [e.message for e in page.exception]
+    settings = step_timing.TimingSettings(**step_timing.PRESETS[label])
+    assert page.sidebar.selectbox(key="TimingSettings.time_max_depth").value == settings.time_max_depth
+    assert len(page.get("plotly_chart")) == N_CHARTS
+    names = [t.get("name", "") for t in _time_chart(page)["data"]]
+    assert any(n.startswith(f"width {settings.time_width}:") for n in names)
+    _check_timing_text(page)

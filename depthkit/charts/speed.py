@@ -36,6 +36,12 @@ def _depth_axis(fig: go.Figure, depths: np.ndarray, log: bool = False, **kwargs)
     fig.update_xaxes(tickvals=[int(d) for d in depths], type="log" if log else "linear", **kwargs)
 
 
+def _target_line(fig: go.Figure, result: Result, position: str) -> None:
+    target = result.settings.target_loss
+    fig.add_hline(y=target, line_dash="dash", line_color=FIX, annotation_text=f"target {fmt.num(target)}",
+                  annotation_position=position)
+
+
 def _spread(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Median, and the distances down to the min and up to the max, over the last axis."""
     med = np.median(samples, axis=-1)
@@ -70,7 +76,7 @@ def time_per_step(timing: Timing) -> go.Figure:
             x=x, y=med, mode="markers+lines", name=f"GPU ({timing.cuda_name}), width {timing.widths[0]}",
             marker=dict(color=CUDA_COLOR, size=9),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=CUDA_COLOR)))
-    layout(fig, f"Time per training step, measured ({timing.n_points} points, CPU, 1 thread)",
+    layout(fig, f"Time per training step, measured ({timing.settings.time_points} points, CPU, 1 thread)",
            "hidden layers (depth)", "milliseconds per step", height=420)
     legend_below(fig, len(fig.data))
     _depth_axis(fig, x, rangemode="tozero")
@@ -90,7 +96,7 @@ def compute_per_step(timing: Timing) -> go.Figure:
                                  name=f"width {width}: parameters",
                                  line=dict(color=color, dash="dot"), marker=dict(symbol="square-open")),
                       secondary_y=True)
-    layout(fig, f"Compute per step, counted (not measured): {timing.n_points} points",
+    layout(fig, f"Compute per step, counted (not measured): {timing.settings.time_points} points",
            "hidden layers (depth)", "GFLOP per training step", height=420)
     legend_below(fig, len(fig.data))
     fig.update_yaxes(title_text="parameters", secondary_y=True, rangemode="tozero")
@@ -133,7 +139,7 @@ def hardware(timing: Timing) -> go.Figure:
     fig = go.Figure(go.Bar(x=labels, y=med, marker_color=colors,
                            error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo),
                            text=[fmt.seconds(m / 1e3) for m in med], textposition="outside"))
-    layout(fig, f"Hardware: one step at depth {timing.thread_depth}, width {w0}", "",
+    layout(fig, f"Hardware: one step at depth {timing.settings.time_max_depth}, width {w0}", "",
            "milliseconds per step (median, min–max)")
     fig.update_yaxes(rangemode="tozero")
     if not timing.cuda_name:
@@ -145,7 +151,7 @@ def hardware(timing: Timing) -> go.Figure:
 def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale: float,
                        ceiling: float, unit: str) -> None:
     """Median over seeds per variant and depth; 'not reached' (NaN) counts as above `ceiling`."""
-    n_seeds = values.shape[-1]
+    n_seeds, steps = values.shape[-1], result.settings.steps
     for v, label in enumerate(result.variants):
         vals = np.where(np.isfinite(values[v]), values[v] * scale, np.inf)  # [D, S]
         med = np.median(vals, axis=-1)
@@ -166,18 +172,19 @@ def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale
             fig.add_trace(go.Scatter(
                 x=result.depths[~ok], y=[ceiling] * int((~ok).sum()), mode="markers",
                 marker=dict(symbol="x", size=12, color=color), showlegend=False,
-                text=[f"{label}: not reached in {result.steps} steps (median seed)"] * int((~ok).sum()),
+                text=[f"{label}: not reached in {steps} steps (median seed)"] * int((~ok).sum()),
                 hovertemplate="depth %{x}<br>%{text}<extra></extra>"))
 
 
 def steps_to_target(result: Result) -> go.Figure:
     """Steps until the training loss first reaches the target; x = not reached."""
     fig = go.Figure()
-    _per_depth_markers(fig, result, result.steps_to_target, 1.0, float(result.steps), "steps")
-    fig.add_hline(y=result.steps, line_dash="dot", line_color=NEUTRAL,
-                  annotation_text=f"limit: {fmt.integer(result.steps)} steps (x = not reached)",
+    _per_depth_markers(fig, result, result.steps_to_target, 1.0, float(result.settings.steps), "steps")
+    fig.add_hline(y=result.settings.steps, line_dash="dot", line_color=NEUTRAL,
+                  annotation_text=f"limit: {fmt.integer(result.settings.steps)} steps (x = not reached)",
                   annotation_position="bottom right")
-    layout(fig, f"Steps to reach training loss {fmt.num(result.target_loss)} (median, min–max over seeds)",
+    target = fmt.num(result.settings.target_loss)
+    layout(fig, f"Steps to reach training loss {target} (median, min–max over seeds)",
            "hidden layers (depth)", "training steps", height=420)
     _depth_axis(fig, result.depths, log=True)
     fig.update_yaxes(rangemode="tozero")
@@ -188,7 +195,7 @@ def time_to_target(result: Result) -> go.Figure:
     """Wall time until the target: the model's share of its batched run."""
     fig = go.Figure()
     finite = result.seconds_to_target[np.isfinite(result.seconds_to_target)]
-    per_step_max = float(np.nanmax(result.seconds_per_step)) * result.steps * 1e3
+    per_step_max = float(np.nanmax(result.seconds_per_step)) * result.settings.steps * 1e3
     ceiling = max(float(finite.max()) * 1e3 if len(finite) else 0.0, per_step_max)
     _per_depth_markers(fig, result, result.seconds_to_target, 1e3, ceiling, "ms")
     layout(fig, "Wall time to reach the target (this run's trainer; x = not reached)",
@@ -215,9 +222,9 @@ def final_loss(result: Result) -> go.Figure:
                          arrayminus=np.nan_to_num(np.clip(med - lo, 0, None)), color=color)))
     fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
                   annotation_position="bottom right")
-    fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
-                  annotation_text=f"target {fmt.num(result.target_loss)}", annotation_position="bottom right")
-    layout(fig, f"Training loss after {fmt.integer(result.steps)} steps (median, min–max over seeds)",
+    _target_line(fig, result, "bottom right")
+    steps = fmt.integer(result.settings.steps)
+    layout(fig, f"Training loss after {steps} steps (median, min–max over seeds)",
            "hidden layers (depth)", "training loss (log scale)", log_y=True, height=420)
     _depth_axis(fig, result.depths, log=True)
     notes = []
@@ -249,8 +256,7 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
                                      customdata=fmt.nums(result.losses[v, depth_index, j]),
                                      hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{customdata}}"
                                                    "<extra></extra>"))
-    fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
-                  annotation_text=f"target {fmt.num(result.target_loss)}", annotation_position="bottom left")
+    _target_line(fig, result, "bottom left")
     layout(fig, f"Training loss during training, depth {depth} (one line per seed)",
            "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
     n_div = int(result.diverged[:, depth_index].sum())
@@ -283,8 +289,7 @@ def degradation(result: Result) -> go.Figure:
                     x=steps, y=y, mode="lines", line=dict(color=color, width=1.5, dash=dash), name=name,
                     legendgroup=name, showlegend=j == 0, customdata=fmt.nums(curve),
                     hovertemplate=f"{name}, seed {seed}<br>step %{{x}}: %{{customdata}}<extra></extra>"))
-    fig.add_hline(y=result.target_loss, line_dash="dash", line_color=FIX,
-                  annotation_text=f"target {fmt.num(result.target_loss)}", annotation_position="bottom left")
+    _target_line(fig, result, "bottom left")
     fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
                   annotation_position="top right")
     layout(fig, f"Batch-norm networks, {fmt.integer(result.long_steps)} steps: training loss at depths "
@@ -294,3 +299,8 @@ def degradation(result: Result) -> go.Figure:
     if not drawn:
         empty_note(fig, "nothing finite to plot: every run diverged at once")
     return fig
+
+
+# the page's two-column rows, in order
+TIMING_PAIRS = ((time_per_step, compute_per_step), (hardware, achieved_speed))
+TRAINED_PAIRS = ((loss_curves, final_loss), (steps_to_target, time_to_target))

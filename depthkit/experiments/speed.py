@@ -1,16 +1,15 @@
-"""Training speed: what one step costs at each depth, and how many steps a network needs.
+"""Training speed, the trained half: how many steps a network needs to reach a target loss.
 
-Two separate reasons make deep networks slow, measured separately:
+(The other half, what one step costs, is measured live in
+`depthkit.experiments.timing`; neither module imports the other.)
 
-- **Cost per step**: live timing, in `depthkit.experiments.timing`
-  (`measure`, `fit_line`); this module holds the page's settings, including
-  the timing group, and the budget of both halves.
-- **Optimization difficulty: steps to a target** (`run`): plain,
-  batch-norm, residual and residual + batch-norm networks at depths 2, 4, ...
-  trained with Adam on the same data from several initialization seeds
-  (same-shaped models batched as in `train_many`), recording the first step
-  whose training loss is at or below the target. Time to a loss is the
-  product of the two: steps needed x time per step.
+- **Steps to a target** (`run`): plain, batch-norm, residual and residual +
+  batch-norm networks at depths 2, 4, ... trained with full-batch Adam on the
+  same data from several initialization seeds, by `depthkit.train.train_many`
+  with `record="loss"` (no per-step evaluation). Each is a
+  `depthkit.record.Network`; the grid's arrays (losses, steps to the target,
+  wall times) are computed from those records. Time to a loss is the product
+  of the two halves: steps needed x time per step.
 - Two measurements tell the deep plain networks' failures apart. Without
   normalization, PyTorch's default weights shrink the signal layer by layer:
   `input_reach` measures, at initialization, how much the deepest plain
@@ -18,28 +17,30 @@ Two separate reasons make deep networks slow, measured separately:
   compared with its first (vanishing). With batch norm the signal keeps its
   scale, yet a deeper plain network can still train worse: the batch-norm
   networks at depth ~4 and at the deepest depth keep training for
-  `long_steps` steps (their first `steps` losses are the grid's), which shows
-  whether the deeper one ends with a higher *training* loss although the
-  shallower one had long reached the target (He et al. 2016's degradation),
-  and whether residual connections remove the gap.
+  `long_steps` steps (their first `steps` losses are the grid's: the same
+  runs), which shows whether the deeper one ends with a higher *training*
+  loss (He et al. 2016's degradation), and whether residual connections remove
+  the gap. The deepest plain batch-norm network is also probed at
+  initialization (first / last layer's gradient: Yang et al. 2019's explosion).
   Deterministic for a seed, cached like every other page.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
 
-from depthkit import budget, fmt
+from depthkit import budget
 from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
-from depthkit.experiments.timing import NOISE, measure_cost
-from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params
-from depthkit.optim import StackedOptimizer
+from depthkit.models import ModelSettings, forward, init_params
+from depthkit.probes import probe_at_init
+from depthkit.record import Network
+from depthkit.result import Result as BaseResult
 from depthkit.spec import Settings, param
-from depthkit.train import TrainSettings, max_group_size
+from depthkit.train import TrainResult, TrainSettings, train_many
 
 # (label, ModelSettings overrides); the first is the problem, the last the full fix
 VARIANTS = (
@@ -54,11 +55,13 @@ SHALLOW_DEPTH = 4  # the shallower network the summary compares with (nearest tr
 LN2 = float(np.log(2.0))  # the loss of a constant prediction of 1/2: a coin flip
 # below this ratio of last to first hidden layer spread the input no longer reaches the output
 NO_REACH = 1e-3
+COIN_FLIP_BAND = 0.1  # a final loss this close to ln 2: the network barely learned
+NOISE = 0.2  # dataset noise; fixed so the page has fewer knobs
+PROBE_POINTS = 500  # probe_at_init's default batch
 
 
 @dataclass(frozen=True)
 class SpeedSettings(Settings):
-    # --- steps to a target (trained, cached) ---
     # depths 2, 4, 8, ... up to this
     max_depth: int = param(32, choices=(8, 16, 32, 64), label="Deepest network trained",
                            help="Trains depths 2, 4, 8, … up to this many hidden layers.")
@@ -73,54 +76,23 @@ class SpeedSettings(Settings):
     dataset: str = param("moons", choices=DATASETS, label="Dataset")
     n_samples: int = param(200, lo=40, hi=2000, options=(100, 200, 500, 1000, 2000),
                            label="Points (70% for training)")
-    # initialization seeds seed, seed+1, ...; the data is the same for all
     # the batch-norm networks at depth 4 and the deepest keep training to here (degradation)
     long_steps: int = param(60, lo=10, hi=1000, options=(30, 60, 100, 150, 200, 300, 500, 1000),
                             label="Steps for the batch-norm networks (degradation)",
                             help="The batch-norm networks at depth 4 and at the deepest depth keep "
                                  "training for this many steps: does the deeper one end with a higher "
                                  "training loss once the shallower one has long reached the target?")
+    # initialization seeds seed, seed+1, ...; the data is the same for all
     seeds: int = param(3, lo=1, hi=10, label="Seeds per network")
     seed: int = param(0, lo=0, hi=10_000, label="First seed")
-    # --- cost per step (measured live) ---
-    # timed depths 2, M/4, M/2, 3M/4, M: evenly spread, so the line fit sees all of them
-    time_max_depth: int = param(64, choices=(16, 32, 64), label="Deepest network timed")
-    time_width: int = param(32, lo=8, hi=256, options=(8, 16, 32, 64, 128, 256), label="Width timed")
-    # a second series at another width; 0 = none
-    time_width2: int = param(64, lo=0, hi=256, options=(0, 8, 16, 32, 64, 128, 256),
-                             label="Second width timed (0 = none)")
-    time_points: int = param(250, lo=50, hi=5000, options=(50, 100, 250, 500, 1000, 2000, 5000),
-                             label="Batch size timed (points)")
-    repeats: int = param(5, lo=3, hi=15, label="Repeats per depth")
-    # timed steps in one repeat; their mean is that repeat's time per step
-    steps_per_repeat: int = param(1, lo=1, hi=20, label="Steps per repeat")
-    compare_threads: bool = param(True, label="Compare 1 thread with all CPU threads")
 
     @property
     def depths(self) -> list[int]:
         return [2 ** k for k in range(1, self.max_depth.bit_length()) if 2 ** k <= self.max_depth]
 
     @property
-    def time_depths(self) -> list[int]:
-        m = self.time_max_depth
-        return sorted({2, m // 4, m // 2, 3 * m // 4, m})
-
-    @property
-    def time_widths(self) -> list[int]:
-        ws = [self.time_width]
-        if self.time_width2 and self.time_width2 != self.time_width:
-            ws.append(self.time_width2)
-        return ws
-
-    def data_settings(self) -> DataSettings:
-        return DataSettings(name=self.dataset, n_samples=self.n_samples, noise=NOISE, seed=self.seed)
-
-    def model(self, variant: int, depth: int, width: int | None = None) -> ModelSettings:
-        return ModelSettings(depth=depth, width=width or self.width, activation=self.activation,
-                             **VARIANTS[variant][1])
-
-    def train_settings(self, seed: int) -> TrainSettings:
-        return TrainSettings(optimizer="adam", lr=self.lr, steps=self.steps, seed=seed)
+    def seed_list(self) -> list[int]:
+        return [self.seed + s for s in range(self.seeds)]
 
     @property
     def long_depths(self) -> list[int]:
@@ -131,6 +103,22 @@ class SpeedSettings(Settings):
     def total_long_steps(self) -> int:
         """Steps of the long runs: never fewer than the grid's."""
         return max(self.steps, self.long_steps)
+
+    def is_long(self, variant: int, depth: int) -> bool:
+        return variant in LONG_VARIANTS and depth in self.long_depths
+
+    def data(self) -> DataSettings:
+        return DataSettings(name=self.dataset, n_samples=self.n_samples, noise=NOISE, seed=self.seed)
+
+    def model(self, variant: int, depth: int) -> ModelSettings:
+        return ModelSettings(depth=depth, width=self.width, activation=self.activation,
+                             **VARIANTS[variant][1])
+
+    def training(self, variant: int, depth: int, seed: int) -> TrainSettings:
+        """One more step than the loss curve needs: `record="loss"` records the loss before each
+        update, so the loss after the last update is the extra step's."""
+        steps = self.total_long_steps if self.is_long(variant, depth) else self.steps
+        return TrainSettings(optimizer="adam", lr=self.lr, steps=steps + 1, seed=seed)
 
 
 def shallow_depth(depths: list[int] | np.ndarray) -> int:
@@ -143,60 +131,20 @@ PRESETS: dict[str, dict] = {
     "Gentler Adam (lr 0.01)": {"lr": 0.01, "steps": 50},
     "Up to depth 64": {"max_depth": 64, "seeds": 2},
     "tanh instead of ReLU": {"activation": "tanh", "lr": 0.01, "steps": 50, "long_steps": 150},
-    "Wide layers, timed": {"time_width": 128, "time_width2": 256, "time_points": 200,
-                           "time_max_depth": 16},
 }
 
 
-# ---------------------------------------------------------------- steps to a target
+def loss_curve(training: TrainResult, n: int) -> np.ndarray:
+    """The training loss after t updates, t = 0 … n-1 (train mode, the whole training set: what
+    the optimizer saw); NaN from the first non-finite value on (the run diverged there)."""
+    curve = np.asarray(training.loss[:n], dtype=float).copy()
+    curve[np.maximum.accumulate(~np.isfinite(curve))] = np.nan
+    return curve
 
 
-@dataclass
-class Result:
-    """Steps to a target loss for each variant x depth x seed; numpy arrays and plain numbers."""
-
-    variants: tuple  # [V] labels, plain first
-    depths: np.ndarray  # [D]
-    seeds: np.ndarray  # [S]
-    losses: np.ndarray  # [V, D, S, T+1] full-batch training loss after t updates (NaN once diverged)
-    steps_to_target: np.ndarray  # [V, D, S] updates until loss <= target; NaN = not reached
-    seconds_to_target: np.ndarray  # [V, D, S] the model's share of its batch's wall time until then
-    final_loss: np.ndarray  # [V, D, S] training loss after the last update; NaN if diverged
-    diverged: np.ndarray  # [V, D, S] bool: the loss became NaN/inf
-    seconds_per_step: np.ndarray  # [V, D] wall time per step per model (its share of the batch)
-    params: np.ndarray  # [V, D] trainable parameters
-    flops_per_step: np.ndarray  # [D] matmul FLOPs of one training step (computed)
-    steps: int
-    target_loss: float
-    width: int
-    n_train: int
-    lr: float
-    activation: str
-    # degradation: the batch-norm variants LONG_VARIANTS at long_depths, trained long_steps
-    long_variants: tuple  # [2] labels
-    long_depths: np.ndarray  # [2] shallow, deepest
-    long_steps: int
-    long_losses: np.ndarray  # [2, 2, S, long_steps+1] training loss (NaN once diverged)
-    # vanishing: the deepest plain network at initialization, last / first hidden layer's spread
-    input_reach: np.ndarray  # [S] across the training points (0 = the input no longer shows)
-
-
-def train_cost(settings: SpeedSettings) -> float:
-    """FLOPs of the training grid: `steps` training steps and one last forward pass per model,
-    the long runs' extra steps, and the forward pass that measures the input's reach."""
-    n, w = settings.data_settings().n_train, settings.width
-    per_seed = sum(budget.train_step_flops(n, 2, d, w) * settings.steps + budget.forward_flops(n, 2, d, w)
-                   for d in settings.depths) * len(VARIANTS)
-    extra = settings.total_long_steps - settings.steps
-    per_seed += sum(budget.train_step_flops(n, 2, d, w) * extra for d in settings.long_depths) \
-        * len(LONG_VARIANTS)
-    per_seed += budget.forward_flops(n, 2, settings.depths[-1], w)
-    return float(per_seed * settings.seeds)
-
-
-def cost(settings: SpeedSettings) -> float:
-    """FLOPs of the whole page: the training grid plus the timed steps."""
-    return train_cost(settings) + measure_cost(settings)
+def seconds_after(training: TrainResult, updates: int) -> float:
+    """This model's share of its batch's wall time after `updates` updates."""
+    return 0.0 if updates == 0 else float(training.elapsed[updates - 1]) / training.batch_size_models
 
 
 def first_at_or_below(losses: np.ndarray, target: float) -> float:
@@ -205,45 +153,112 @@ def first_at_or_below(losses: np.ndarray, target: float) -> float:
     return float(hits[0]) if len(hits) else float("nan")
 
 
-def train_losses(model: ModelSettings, ts: TrainSettings, seeds: list[int], data: Dataset,
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Full-batch training of one model shape from several seeds at once; only what this page needs.
+@dataclass
+class Result(BaseResult):
+    """Every trained network, networks[variant][depth index][seed index]; arrays computed from them."""
 
-    Returns (losses [K, T+1], seconds [T+1]): the training loss after t updates
-    (train mode, the whole training set: what the optimizer sees; NaN from the
-    first non-finite value on) and the wall time since the start after t updates.
-    The same stacked model and Adam as `depthkit.train.train_many` (a test
-    checks the losses agree), without its per-step evaluation and per-layer
-    statistics, which would triple the cost of the batch-norm networks here.
-    """
-    k = len(seeds)
-    params = init_params([model] * k, seeds, data.n_inputs)
-    for p in params.values():
-        p.requires_grad_(True)
-    buffers = init_buffers(params, model)  # running statistics are not needed: never evaluated
-    X = torch.as_tensor(np.stack([data.X_train] * k))
-    y = torch.as_tensor(np.stack([data.y_train] * k))
-    zeros = torch.zeros(k)
-    opt = StackedOptimizer(params, ts.optimizer, torch.full((k,), ts.lr), zeros, zeros)
-    active = torch.ones(k, dtype=torch.bool)
-    losses = torch.full((ts.steps + 1, k), float("nan"), dtype=torch.float64)
-    seconds = np.zeros(ts.steps + 1)
-    t0 = time.perf_counter()
-    for t in range(ts.steps + 1):
-        logits, _ = forward(params, X, model, buffers, training=True, update_stats=False)
-        loss = bce_per_model(logits, y)
-        losses[t] = loss.detach().to(torch.float64)
-        if t == ts.steps:
-            break
-        for p in params.values():
-            p.grad = None
-        loss.sum().backward()
-        opt.step({n: p.grad for n, p in params.items()}, active)
-        seconds[t + 1] = time.perf_counter() - t0
-    out = losses.numpy().T.copy()
-    bad = ~np.isfinite(out)
-    out[np.maximum.accumulate(bad, axis=1)] = np.nan
-    return out, seconds
+    settings: SpeedSettings
+    networks: tuple[tuple[tuple[Network, ...], ...], ...]
+
+    def _grid(self, fn) -> np.ndarray:
+        return np.array([[[fn(n) for n in by_seed] for by_seed in by_depth] for by_depth in self.networks])
+
+    variants = tuple(label for label, _ in VARIANTS)  # [V] labels, plain first
+    long_variants = tuple(VARIANTS[v][0] for v in LONG_VARIANTS)
+
+    @property
+    def depths(self) -> np.ndarray:
+        return np.array(self.settings.depths)
+
+    @property
+    def seeds(self) -> np.ndarray:
+        return np.array(self.settings.seed_list)
+
+    @property
+    def long_depths(self) -> np.ndarray:
+        return np.array(self.settings.long_depths)
+
+    @property
+    def long_steps(self) -> int:
+        return self.settings.total_long_steps
+
+    @cached_property
+    def losses(self) -> np.ndarray:
+        """[V, D, S, T+1] training loss after t updates (NaN once diverged)."""
+        return self._grid(lambda n: loss_curve(n.training, self.settings.steps + 1))
+
+    @cached_property
+    def long_losses(self) -> np.ndarray:
+        """[2, 2, S, long_steps+1]: the batch-norm variants at the long depths, trained on."""
+        idx = [self.settings.depths.index(d) for d in self.settings.long_depths]
+        return np.array([[[loss_curve(n.training, self.long_steps + 1) for n in self.networks[v][i]]
+                          for i in idx] for v in LONG_VARIANTS])
+
+    @cached_property
+    def steps_to_target(self) -> np.ndarray:
+        """[V, D, S] updates until the loss is <= the target; NaN = not reached."""
+        return np.apply_along_axis(first_at_or_below, -1, self.losses, self.settings.target_loss)
+
+    @cached_property
+    def seconds_to_target(self) -> np.ndarray:
+        """[V, D, S] the model's share of its batch's wall time until then; NaN = not reached."""
+        hit = self.steps_to_target
+        seconds = self._grid(lambda n: np.array([seconds_after(n.training, t) for t in
+                                                 range(self.settings.steps + 1)]))
+        safe = np.where(np.isfinite(hit), hit, 0).astype(int)
+        return np.where(np.isfinite(hit), np.take_along_axis(seconds, safe[..., None], -1)[..., 0], np.nan)
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        """[V, D, S] training loss after the last update; NaN if diverged."""
+        return self.losses[..., -1]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return np.isnan(self.losses[..., -1])
+
+    @cached_property
+    def seconds_per_step(self) -> np.ndarray:
+        """[V, D] wall time per step per model (its share of the batch), median over seeds."""
+        T = self.settings.steps
+        return np.median(self._grid(lambda n: seconds_after(n.training, T) / T), axis=-1)
+
+    @property
+    def params(self) -> np.ndarray:
+        """[V, D] trainable parameters."""
+        return np.array([[by_seed[0].model.n_params() for by_seed in by_depth] for by_depth in self.networks])
+
+    @property
+    def flops_per_step(self) -> np.ndarray:
+        """[D] matmul FLOPs of one training step (computed)."""
+        n = self.settings.data().n_train
+        return np.array([budget.train_step_flops(n, 2, d, self.settings.width) for d in self.depths],
+                        dtype=float)
+
+    @property
+    def input_reach(self) -> np.ndarray:
+        """[S] the deepest plain network at initialization: last / first hidden layer's spread."""
+        return np.array([n.scores["input_reach"] for n in self.networks[0][-1]])
+
+    @property
+    def bn_grad_ratio(self) -> np.ndarray:
+        """[S] the deepest plain batch-norm network at initialization: first / last hidden layer's
+        weight-gradient norm (Yang et al. 2019: batch norm without skips makes it explode)."""
+        return np.array([n.at_init.weight_grad_ratio for n in self.networks[LONG_VARIANTS[0]][-1]])
+
+
+def train_cost(settings: SpeedSettings) -> float:
+    """FLOPs of the training grid: `steps` + 1 training steps per model (the last one's loss is
+    the final loss), the long runs' extra steps, and the two probes at initialization."""
+    n, w = settings.data().n_train, settings.width
+    per_seed = sum(budget.train_step_flops(n, 2, d, w) * (settings.steps + 1)
+                   for d in settings.depths) * len(VARIANTS)
+    extra = settings.total_long_steps - settings.steps
+    per_seed += sum(budget.train_step_flops(n, 2, d, w) * extra for d in settings.long_depths) \
+        * len(LONG_VARIANTS)
+    per_seed += budget.forward_flops(n, 2, settings.depths[-1], w)
+    per_seed += 3 * budget.forward_flops(min(n, PROBE_POINTS), 2, settings.depths[-1], w)
+    return float(per_seed * settings.seeds)
 
 
 def input_reach(model: ModelSettings, seeds: list[int], data: Dataset) -> np.ndarray:
@@ -266,128 +281,25 @@ def input_reach(model: ModelSettings, seeds: list[int], data: Dataset) -> np.nda
 def run(settings: SpeedSettings) -> Result:
     """Train every variant at every depth from `settings.seeds` seeds; see the module doc."""
     budget.check_budget(train_cost(settings), "Training every network for the steps-to-target chart")
-    data = make_dataset(settings.data_settings())
-    depths, seeds = settings.depths, [settings.seed + s for s in range(settings.seeds)]
-    ts = settings.train_settings(seeds[0])
-    shape = (len(VARIANTS), len(depths), len(seeds))
-    T, TL = settings.steps, settings.total_long_steps
-    long_depths = settings.long_depths
-    losses = np.full(shape + (T + 1,), np.nan)
-    long_losses = np.full((len(LONG_VARIANTS), len(long_depths), len(seeds), TL + 1), np.nan)
-    secs_to = np.full(shape, np.nan)
-    per_step = np.full(shape[:2], np.nan)
-    for v in range(len(VARIANTS)):
-        for i, d in enumerate(depths):
-            model = settings.model(v, d)
-            size = max_group_size(model, len(data.y_train))
-            # a long run's first T steps are the grid's: the same run, continued
-            long = v in LONG_VARIANTS and d in long_depths
-            for start in range(0, len(seeds), size):
-                chunk = seeds[start:start + size]
-                chunk_losses, seconds = train_losses(model, ts.replace(steps=TL) if long else ts, chunk, data)
-                if long:
-                    long_losses[LONG_VARIANTS.index(v), long_depths.index(d),
-                                start:start + len(chunk)] = chunk_losses
-                    chunk_losses, seconds = chunk_losses[:, :T + 1], seconds[:T + 1]
-                losses[v, i, start:start + len(chunk)] = chunk_losses
-                share = seconds / len(chunk)  # each model's share of its batch's time
-                per_step[v, i] = share[-1] / T
-                for j, curve in enumerate(chunk_losses):
-                    hit = first_at_or_below(curve, settings.target_loss)
-                    if np.isfinite(hit):
-                        secs_to[v, i, start + j] = share[int(hit)]
-    steps_to = np.apply_along_axis(first_at_or_below, -1, losses, settings.target_loss)
-    diverged = np.isnan(losses[..., -1])
-    final = losses[..., -1]
-    n_train = len(data.y_train)
-    return Result(
-        variants=tuple(label for label, _ in VARIANTS),
-        depths=np.array(depths), seeds=np.array(seeds), losses=losses,
-        steps_to_target=steps_to, seconds_to_target=secs_to, final_loss=final, diverged=diverged,
-        seconds_per_step=per_step,
-        params=np.array([[settings.model(v, d).n_params() for d in depths] for v in range(len(VARIANTS))]),
-        flops_per_step=np.array([budget.train_step_flops(n_train, 2, d, settings.width) for d in depths],
-                                dtype=float),
-        steps=T, target_loss=settings.target_loss, width=settings.width, n_train=n_train,
-        lr=settings.lr, activation=settings.activation,
-        long_variants=tuple(VARIANTS[v][0] for v in LONG_VARIANTS), long_depths=np.array(long_depths),
-        long_steps=TL, long_losses=long_losses,
-        input_reach=input_reach(settings.model(0, depths[-1]), seeds, data))
+    data = make_dataset(settings.data())
+    depths, seeds = settings.depths, settings.seed_list
+    keys = [(v, d, s) for v in range(len(VARIANTS)) for d in depths for s in seeds]
+    trained = iter(train_many([(settings.model(v, d), settings.training(v, d, s), data) for v, d, s in keys],
+                              record="loss"))
+    reach = input_reach(settings.model(0, depths[-1]), seeds, data)
+    probes = probe_at_init([settings.model(LONG_VARIANTS[0], depths[-1])] * len(seeds), seeds, data,
+                           PROBE_POINTS)
 
+    def network(v: int, d: int, j: int) -> Network:
+        deepest = d == depths[-1]
+        return Network(label=f"{VARIANTS[v][0]}, depth {d}, seed {seeds[j]}", model=settings.model(v, d),
+                       training=next(trained),
+                       at_init=probes[j] if deepest and v == LONG_VARIANTS[0] else None,
+                       scores={"input_reach": float(reach[j])} if deepest and v == 0 else {})
 
-def reached_count(result: Result, variant: int, depth_index: int) -> int:
-    return int(np.sum(np.isfinite(result.steps_to_target[variant, depth_index])))
-
-
-def _span(values: np.ndarray) -> str:
-    """'7' or '6–10': the whole numbers' range."""
-    lo, hi = int(np.min(values)), int(np.max(values))
-    return fmt.integer(lo) if lo == hi else f"{fmt.integer(lo)}–{fmt.integer(hi)}"
-
-
-def _steps_text(result: Result, v: int, i: int) -> str:
-    """'reached it in 3–9 steps on 3 of 3 seeds' or 'did not reach it in 80 steps on any of 3 seeds'."""
-    s = result.steps_to_target[v, i]
-    n = len(s)
-    hit = s[np.isfinite(s)]
-    if len(hit) == 0:
-        return f"did not reach it in {fmt.integer(result.steps)} steps on any of {n} seeds"
-    return f"reached it in {_span(hit)} steps on {len(hit)} of {n} seeds"
-
-
-def _median(values: np.ndarray) -> float:
-    """Median of the finite values; NaN when none (every run diverged)."""
-    values = np.asarray(values, dtype=float)
-    finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if len(finite) else float("nan")
-
-
-def _loss(x: float) -> str:
-    return "diverged (not a number)" if not np.isfinite(x) else fmt.num(x)
-
-
-def _reach_text(result: Result) -> str:
-    """What the input-reach measurement says about the deepest plain network."""
-    reach = _median(result.input_reach)
-    deep = int(result.depths[-1])
-    spread = ("does not vary across the training points at all (its spread is exactly 0 in float32)"
-              if reach == 0 else
-              f"varies across the training points {fmt.times(reach, 'more', 'less')} than its first")
-    text = (f"At initialization the last hidden layer of the depth-{deep} plain network {spread} "
-            f"(median over seeds). ")
-    if reach < NO_REACH:
-        return text + ("The input no longer reaches the output: at the start every point gets about "
-                       "the same prediction. That is the vanishing-signal problem of PyTorch's default "
-                       "weights in a deep network without normalization (see the Vanishing gradients "
-                       "page), not He et al.'s degradation, which is about networks that do carry the "
-                       "signal (below). ")
-    return text
-
-
-def summary(result: Result) -> str:
-    """'What you are seeing' for the steps-to-target part; numbers from `result`."""
-    d = result.depths
-    deep = len(d) - 1
-    shallow = list(d).index(shallow_depth(d))
-    fix = len(result.variants) - 1
-    plain_deep = result.final_loss[0, deep]
-    near_ln2 = int(np.sum(np.abs(plain_deep - LN2) < 0.01))
-    return (
-        "**What you are seeing — optimization difficulty.** "
-        f"Each network trained for {fmt.integer(result.steps)} full-batch Adam steps (learning rate "
-        f"{fmt.num(result.lr)}, width {result.width}, {result.activation}, PyTorch's default "
-        f"initialization) from {len(result.seeds)} seeds; the target is a training loss of "
-        f"{fmt.num(result.target_loss)}. "
-        f"The **plain** network at depth {d[shallow]} {_steps_text(result, 0, shallow)} "
-        f"(median final loss {_loss(_median(result.final_loss[0, shallow]))}); at depth {d[deep]} it "
-        f"{_steps_text(result, 0, deep)}: median final loss {_loss(_median(plain_deep))}, within 0.01 "
-        f"of ln 2 = 0.693 on {near_ln2} of {len(plain_deep)} seeds (ln 2 is the loss of predicting ½ "
-        "for every point, a coin flip). "
-        + _reach_text(result) +
-        f"With **residual connections and batch norm**, depth {d[deep]} {_steps_text(result, fix, deep)}. "
-        "The time to reach a loss is the product of the two parts of this page: steps needed × time "
-        "per step (last chart). Wall times: the seeds of one network train together; each model gets "
-        "its share of that batch's time, measured when this result was computed (it is cached).")
+    return Result(settings=settings, networks=tuple(
+        tuple(tuple(network(v, d, j) for j in range(len(seeds))) for d in depths)
+        for v in range(len(VARIANTS))))
 
 
 def degradation(result: Result) -> dict[str, np.ndarray]:
@@ -404,49 +316,11 @@ def degradation(result: Result) -> dict[str, np.ndarray]:
     return {
         "plain_shallow": L[0, 0, :, -1], "plain_deep": L[0, -1, :, -1], "plain_lowest": lowest,
         "residual_shallow": L[1, 0, :, -1], "residual_deep": L[1, -1, :, -1],
-        "shallow_steps": np.array([first_at_or_below(c, result.target_loss) for c in L[0, 0]]),
+        "shallow_steps": np.array([first_at_or_below(c, result.settings.target_loss) for c in L[0, 0]]),
     }
 
 
-def degradation_summary(result: Result) -> str:
-    """'What you are seeing' for the batch-norm networks trained `long_steps`; numbers from `result`."""
-    g = degradation(result)
-    ds, dd = (int(x) for x in result.long_depths[[0, -1]])
-    n, T = len(result.seeds), result.long_steps
-    reached = np.isfinite(g["shallow_steps"])
-    if reached.any():
-        most = float(np.max(g["shallow_steps"][reached]))
-        need = (f"reached the target ({fmt.num(result.target_loss)}) in {_span(g['shallow_steps'][reached])} "
-                f"steps on {int(reached.sum())} of {n} seeds")
-        if most > 0:
-            need += f", so {fmt.integer(T)} steps are {fmt.times(T / most, 'more')} than it needed"
-    else:
-        need = f"did not reach the target ({fmt.num(result.target_loss)}) on any of {n} seeds"
-    higher = int(np.sum(g["plain_deep"] > g["plain_shallow"]))
-    lowest_above = int(np.sum(g["plain_lowest"] > g["plain_shallow"]))
-    below = int(np.sum(g["residual_deep"] <= result.target_loss))
-    if higher > n / 2:
-        verdict = (f"The deeper network ends with the higher *training* loss on {higher} of {n} seeds: "
-                   "that is degradation, and since it is the training loss it is not overfitting. ")
-    else:
-        verdict = (f"The deeper network ends higher on only {higher} of {n} seeds: at these settings "
-                   "the batch-norm network does not show degradation. ")
-    return (
-        f"**What you are seeing — degradation.** The batch-norm networks at depths {ds} and {dd} "
-        f"kept training, to {fmt.integer(T)} steps in all. Batch norm rescales every layer's "
-        "pre-activations to mean 0 and variance 1 over the batch, so the signal cannot fade as in the "
-        "plain network above "
-        "(and the weights' scale, PyTorch's default or He's, is divided out). He et al. (2016) found "
-        "that a deeper plain network *with* batch norm and He initialization still reaches a higher "
-        "training error than a shallower one: degradation. Here, at depth "
-        f"{ds} the plain batch-norm network {need}; it ended at a training loss of "
-        f"{_loss(_median(g['plain_shallow']))} (median). At depth {dd}, given the same "
-        f"{fmt.integer(T)} steps, it ended at {_loss(_median(g['plain_deep']))} (median), and even its "
-        f"lowest loss along the way ({_loss(_median(g['plain_lowest']))}, median) was above depth "
-        f"{ds}'s final loss on {lowest_above} of {n} seeds. " + verdict +
-        f"With **residual connections** and batch norm, depth {dd} ended at "
-        f"{_loss(_median(g['residual_deep']))} (median; depth {ds}: "
-        f"{_loss(_median(g['residual_shallow']))}), at or below the target on {below} of {n} seeds.")
-
-
-# ---------------------------------------------------------------- cost per step (live)
+def still_falling(result: Result) -> np.ndarray:
+    """[S] bool: the deep plain batch-norm network's loss at the end is below its loss halfway."""
+    curves = result.long_losses[0, -1]
+    return curves[:, -1] < curves[:, (curves.shape[-1] - 1) // 2]

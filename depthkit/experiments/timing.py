@@ -1,8 +1,9 @@
 """Live timing of one training step against depth, for the Training speed page.
 
-`measure(settings)` times one full-batch training step (forward, backward,
-Adam update) of one plain ReLU network (depthkit's model, the network of the
-page's code box) at several depths and widths, on this machine, now. Several
+`measure(TimingSettings)` times one full-batch training step (forward,
+backward, Adam update: `depthkit.stacked.StackedRun.step`, the trainer's own
+step) of one plain ReLU network at several depths and widths, on this
+machine, now. Several
 repeats per depth, interleaved across depths so a burst of load from
 elsewhere hits every depth alike; the median is the number, min and max its
 spread, and both wall-clock and the measuring thread's CPU time are kept.
@@ -20,20 +21,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from depthkit import budget, fmt, runtime
-from depthkit.data import DataSettings, make_dataset
-from depthkit.models import ModelSettings, bce_per_model, forward, init_params
-from depthkit.optim import StackedOptimizer
+from depthkit import budget, runtime
+from depthkit.data import Dataset, DataSettings, make_dataset
+from depthkit.models import ModelSettings
+from depthkit.result import Result
+from depthkit.spec import Settings, param
+from depthkit.stacked import StackedRun
+from depthkit.train import TrainSettings
 
-if TYPE_CHECKING:  # speed.py imports this module; the settings class is only a type here
-    from depthkit.experiments.speed import SpeedSettings
-
-NOISE = 0.2  # dataset noise; fixed so the page has fewer knobs
+NOISE = 0.2  # dataset noise, as on the trained half of the page
 EXTRAPOLATE_DEPTH = 100
 EXTRAPOLATE_STEPS = 10_000
 WARMUP_STEPS = 1  # untimed steps per model before any measurement (allocations, thread pools)
@@ -44,7 +44,51 @@ THREAD_REPEATS = 3  # repeats of the 1-vs-all-threads comparison
 _MEASURE_LOCK = threading.Lock()
 
 
-def measure_cost(settings: SpeedSettings) -> float:
+@dataclass(frozen=True)
+class TimingSettings(Settings):
+    # timed depths 2, M/4, M/2, 3M/4, M: evenly spread, so the line fit sees all of them
+    time_max_depth: int = param(64, choices=(16, 32, 64), label="Deepest network timed")
+    time_width: int = param(32, lo=8, hi=256, options=(8, 16, 32, 64, 128, 256), label="Width timed")
+    # a second series at another width; 0 = none
+    time_width2: int = param(64, lo=0, hi=256, options=(0, 8, 16, 32, 64, 128, 256),
+                             label="Second width timed (0 = none)")
+    time_points: int = param(250, lo=50, hi=5000, options=(50, 100, 250, 500, 1000, 2000, 5000),
+                             label="Batch size timed (points)")
+    repeats: int = param(5, lo=3, hi=15, label="Repeats per depth")
+    # timed steps in one repeat; their mean is that repeat's time per step
+    steps_per_repeat: int = param(1, lo=1, hi=20, label="Steps per repeat")
+    compare_threads: bool = param(True, label="Compare 1 thread with all CPU threads")
+
+    @property
+    def time_depths(self) -> list[int]:
+        m = self.time_max_depth
+        return sorted({2, m // 4, m // 2, 3 * m // 4, m})
+
+    @property
+    def time_widths(self) -> list[int]:
+        ws = [self.time_width]
+        if self.time_width2 and self.time_width2 != self.time_width:
+            ws.append(self.time_width2)
+        return ws
+
+    def data(self) -> DataSettings:
+        """`time_points` training points (half of the samples); seed 0: the values do not matter."""
+        return DataSettings(n_samples=2 * self.time_points, noise=NOISE, val_fraction=0.5, seed=0)
+
+    def model(self, depth: int, width: int) -> ModelSettings:
+        return ModelSettings(depth=depth, width=width)
+
+    def training(self, device: str) -> TrainSettings:
+        return TrainSettings(optimizer="adam", lr=1e-3, seed=0, device=device)
+
+
+PRESETS: dict[str, dict] = {
+    "Defaults": {},
+    "Wide layers, timed": {"time_width": 128, "time_width2": 256, "time_points": 200, "time_max_depth": 16},
+}
+
+
+def measure_cost(settings: TimingSettings) -> float:
     """FLOPs of the timed steps (warm-up included)."""
     n = settings.time_points
     per_model = WARMUP_STEPS + settings.repeats * settings.steps_per_repeat
@@ -86,21 +130,19 @@ def fit_line(x: np.ndarray, y: np.ndarray) -> Fit:
 
 
 @dataclass
-class Timing:
-    """Live timings of one training step; seconds per step, numpy arrays and plain values."""
+class Timing(Result):
+    """Live timings of one training step; seconds per step, numpy arrays and plain values.
 
-    depths: np.ndarray  # [D]
-    widths: np.ndarray  # [W]
+    A live measurement: its fingerprint differs from one measurement to the next."""
+
+    settings: TimingSettings
     seconds: np.ndarray  # [W, D, R] wall time per step, CPU, `threads` threads
     cpu_seconds: np.ndarray  # [W, D, R] CPU time of the measuring thread per step
     flops_per_step: np.ndarray  # [W, D] computed matmul FLOPs
     params: np.ndarray  # [W, D]
-    n_points: int
-    steps_per_repeat: int
     threads: int  # torch threads for `seconds`
     thread_counts: np.ndarray  # [H] e.g. [1, 2]; empty when not compared
-    thread_seconds: np.ndarray  # [H, R] at depth `thread_depth`, width widths[0]
-    thread_depth: int
+    thread_seconds: np.ndarray  # [H, R] at depth `settings.time_max_depth`, width widths[0]
     cuda_name: str  # "" when no CUDA device
     cuda_seconds: np.ndarray  # [D, R] at width widths[0]; shape [0, R] without CUDA
     cpu_name: str
@@ -108,6 +150,14 @@ class Timing:
     measure_seconds: float  # wall time of the whole measurement
     # the machine's 1-minute load average just before the thread comparison (NaN: not known)
     load_average: float = float("nan")
+
+    @property
+    def depths(self) -> np.ndarray:
+        return np.array(self.settings.time_depths)
+
+    @property
+    def widths(self) -> np.ndarray:
+        return np.array(self.settings.time_widths)
 
     @property
     def median(self) -> np.ndarray:
@@ -126,28 +176,20 @@ class Timing:
 
 
 class _StepTimer:
-    """One depthkit model (K = 1) with its Adam optimizer and data, ready to time steps.
+    """One network's training state (`StackedRun` of K = 1), ready to time its steps.
 
-    Not torch.optim.Adam: its first use imports torch._dynamo, about 2.6 s on
-    the 2-core machine, which a cold page would pay inside the measurement.
+    The timed step is `StackedRun.step`: forward, backward and the Adam update
+    on the whole batch, nothing else (depthkit's Adam, not torch.optim.Adam:
+    its first use imports torch._dynamo, about 2.6 s on the 2-core machine,
+    which a cold page would pay inside the measurement).
     """
 
-    def __init__(self, depth: int, width: int, X: torch.Tensor, y: torch.Tensor, device: str):
-        self.model = ModelSettings(depth=depth, width=width)
-        self.params = init_params([self.model], [0], X.shape[-1], device=device)
-        for p in self.params.values():
-            p.requires_grad_(True)
-        self.X, self.y, self.device = X[None].to(device), y[None].to(device), device
-        one = torch.ones(1, device=device)
-        self.opt = StackedOptimizer(self.params, "adam", one * 1e-3, one * 0, one * 0)
-        self.active = one.bool()
+    def __init__(self, settings: TimingSettings, depth: int, width: int, data: Dataset, device: str):
+        self.run = StackedRun([(settings.model(depth, width), settings.training(device), data)])
+        self.device = device
 
     def step(self) -> None:
-        for p in self.params.values():
-            p.grad = None
-        logits, _ = forward(self.params, self.X, self.model, training=True)
-        bce_per_model(logits, self.y).sum().backward()
-        self.opt.step({n: p.grad for n, p in self.params.items()}, self.active)
+        self.run.step()
 
     def seconds_per_step(self, n: int) -> tuple[float, float]:
         """(wall, CPU) seconds per step over `n` steps. On 1 thread the CPU time is what the
@@ -156,7 +198,7 @@ class _StepTimer:
             torch.cuda.synchronize()
         t0, c0 = time.perf_counter(), time.thread_time()
         for _ in range(n):
-            self.step()
+            self.run.step()
         if self.device == "cuda":
             torch.cuda.synchronize()
         return (time.perf_counter() - t0) / n, (time.thread_time() - c0) / n
@@ -203,7 +245,7 @@ def _run_jobs(jobs: list, repeats: int, n: int, report: Progress, done: float, s
             job["cpu"].append(cpu)
 
 
-def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing:
+def measure(settings: TimingSettings, progress: Progress | None = None) -> Timing:
     """Time training steps at every timed depth and width; see the module doc.
 
     The CPU series run on 1 torch thread (a shared server's safe choice),
@@ -215,10 +257,7 @@ def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing
     """
     budget.check_budget(measure_cost(settings), "Timing the training steps")
     report = progress or (lambda fraction, text: None)
-    data = make_dataset(DataSettings(n_samples=max(settings.time_points * 2, 20), noise=NOISE,
-                                     val_fraction=0.5, seed=settings.seed))
-    X = torch.as_tensor(data.X_train[:settings.time_points])
-    y = torch.as_tensor(data.y_train[:settings.time_points])
+    data = make_dataset(settings.data())
     depths, widths = settings.time_depths, settings.time_widths
     cuda = torch.cuda.is_available()
     n_all = all_threads()
@@ -226,7 +265,8 @@ def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing
     R, n = settings.repeats, settings.steps_per_repeat
 
     def job(depth: int, width: int, device: str, threads: int) -> dict:
-        return {"timer": _StepTimer(depth, width, X, y, device), "threads": threads, "wall": [], "cpu": []}
+        return {"timer": _StepTimer(settings, depth, width, data, device), "threads": threads,
+                "wall": [], "cpu": []}
 
     series = [job(d, w, "cpu", 1) for w in widths for d in depths]
     cuda_jobs = [job(d, widths[0], "cuda", 1) for d in depths] if cuda else []
@@ -246,73 +286,17 @@ def measure(settings: SpeedSettings, progress: Progress | None = None) -> Timing
             torch.set_num_threads(previous)
     W, D = len(widths), len(depths)
     return Timing(
-        depths=np.array(depths), widths=np.array(widths),
-        seconds=np.array([j["wall"] for j in series]).reshape(W, D, R),
+        settings=settings, seconds=np.array([j["wall"] for j in series]).reshape(W, D, R),
         cpu_seconds=np.array([j["cpu"] for j in series]).reshape(W, D, R),
         flops_per_step=np.array([[budget.train_step_flops(settings.time_points, 2, d, w) for d in depths]
                                  for w in widths], dtype=float),
-        params=np.array([[ModelSettings(depth=d, width=w).n_params() for d in depths] for w in widths]),
-        n_points=settings.time_points, steps_per_repeat=n, threads=1,
+        params=np.array([[settings.model(d, w).n_params() for d in depths] for w in widths]),
+        threads=1,
         thread_counts=np.array(thread_counts, dtype=int),
         thread_seconds=np.array([j["wall"] for j in thread_jobs], dtype=float).reshape(
             len(thread_jobs), min(R, THREAD_REPEATS) if thread_jobs else 0),
-        thread_depth=settings.time_max_depth,
         cuda_name=torch.cuda.get_device_name(0) if cuda else "",
         cuda_seconds=np.array([j["wall"] for j in cuda_jobs]).reshape(len(cuda_jobs), R),
         cpu_name=_cpu_name(),
         measured_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         measure_seconds=time.perf_counter() - t_start, load_average=load)
-
-
-def thread_text(timing: Timing) -> str:
-    """What the 1-thread vs all-threads comparison measured, and nothing it did not (no cause)."""
-    one, many = np.median(timing.thread_seconds, axis=1)[[0, -1]]
-    h = int(timing.thread_counts[-1])
-    text = (f"With {h} threads a depth-{timing.thread_depth} step took {fmt.seconds(many)}, against "
-            f"{fmt.seconds(one)} on 1 thread: {fmt.times(one / many, 'faster', 'slower')} "
-            f"(median of {timing.thread_seconds.shape[-1]} repeats each).")
-    if one / many < 1.05:
-        text += (" More threads do not always help: for small matrices, splitting each product "
-                 "across threads can cost more than it saves even on an idle machine, and other work "
-                 "on the machine competes for the same cores; this measurement does not tell which.")
-    if np.isfinite(timing.load_average):
-        text += (f" The machine's 1-minute load average just before the comparison, this measurement "
-                 f"included, was {fmt.num(timing.load_average)} on {os.cpu_count() or 1} logical CPUs.")
-    return text
-
-
-def timing_summary(timing: Timing) -> str:
-    """'What you are seeing' for the measured part; numbers from `timing`."""
-    fit = timing.fit(0)
-    med = timing.median
-    g = timing.gflops()
-    w0 = int(timing.widths[0])
-    lines = [
-        f"**What you are seeing — cost per step.** Measured at {timing.measured_at} on "
-        f"{timing.cpu_name}, 1 torch thread: one full-batch training step (forward, backward, Adam "
-        f"update) of one plain ReLU network on {timing.n_points} points, "
-        f"median of {timing.seconds.shape[-1]} repeats per depth"
-        f"{'' if timing.steps_per_repeat == 1 else f' ({timing.steps_per_repeat} steps each)'}. "
-        f"At width {w0}, each extra layer adds **{fmt.seconds(fit.slope)} per step** "
-        f"(R² = {fit.r2:.3f}); depth {int(timing.depths[-1])} takes "
-        f"{fmt.seconds(med[0, -1])} per step against {fmt.seconds(med[0, 0])} at depth "
-        f"{int(timing.depths[0])}, while its FLOPs per step grow "
-        f"{fmt.times(timing.flops_per_step[0, -1] / timing.flops_per_step[0, 0])}. "
-        f"Achieved speed: {fmt.num(g[0].min())}–{fmt.num(g[0].max())} GFLOP/s.",
-    ]
-    if len(timing.widths) > 1:
-        fit2 = timing.fit(1)
-        lines.append(f"At width {int(timing.widths[1])} each layer adds {fmt.seconds(fit2.slope)} "
-                     f"(R² = {fit2.r2:.3f}).")
-    lines.append(f"At this rate, {EXTRAPOLATE_DEPTH} layers × {fmt.integer(EXTRAPOLATE_STEPS)} steps would "
-                 f"take about **{fmt.seconds(timing.extrapolate())}** on this machine.")
-    if len(timing.thread_counts) > 1:
-        lines.append(thread_text(timing))
-    if timing.cuda_name:
-        lines.append(f"On the GPU ({timing.cuda_name}) a depth-{int(timing.depths[-1])} step took "
-                     f"{fmt.seconds(float(np.median(timing.cuda_seconds[-1])))}.")
-    else:
-        lines.append("No CUDA GPU is available here, so every timing ran on the CPU.")
-    return " ".join(lines)
-
-
