@@ -176,18 +176,20 @@ def _normalize(z: torch.Tensor, layer: int, settings: ModelSettings, params: dic
         var = buffers["running_var"][:, layer]
         return (z - mean) * torch.rsqrt(var + NORM_EPS) * gamma + beta
     k, n, w = z.shape
+    # K models' batch norms as one: the model axis folds into the channels, so a
+    # single fused kernel (forward, backward and the running statistics) replaces a
+    # chain of elementwise ops and a separate pass for the statistics
+    flat = z.transpose(0, 1).reshape(n, k * w)
+    rm = rv = None
+    if update_stats:  # contiguous copies for the kernel to update (this layer's slice is strided)
+        rm = buffers["running_mean"][:, layer].reshape(k * w).clone()
+        rv = buffers["running_var"][:, layer].reshape(k * w).clone()
+    out = torch.nn.functional.batch_norm(flat, rm, rv, gamma.reshape(k * w), beta.reshape(k * w),
+                                         training=True, momentum=BN_MOMENTUM, eps=NORM_EPS)
     if update_stats:
         with torch.no_grad():
-            var, mean = torch.var_mean(z, dim=1, unbiased=False, keepdim=True)
-            rm, rv = buffers["running_mean"], buffers["running_var"]
-            rm[:, layer] = (1 - BN_MOMENTUM) * rm[:, layer] + BN_MOMENTUM * mean
-            unbiased = var * (n / max(n - 1, 1))
-            rv[:, layer] = (1 - BN_MOMENTUM) * rv[:, layer] + BN_MOMENTUM * unbiased
-    # K models' batch norms as one: the model axis folds into the channels, so a
-    # single fused kernel (forward and backward) replaces a chain of elementwise ops
-    flat = z.transpose(0, 1).reshape(n, k * w)
-    out = torch.nn.functional.batch_norm(flat, None, None, gamma.reshape(k * w), beta.reshape(k * w),
-                                         training=True, momentum=0.0, eps=NORM_EPS)
+            buffers["running_mean"][:, layer] = rm.view_as(buffers["running_mean"][:, layer])
+            buffers["running_var"][:, layer] = rv.view_as(buffers["running_var"][:, layer])
     return out.view(n, k, w).transpose(0, 1)
 
 

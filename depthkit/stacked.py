@@ -72,6 +72,7 @@ class StackedRun:
             _vec([t.weight_decay for t in tsets], dtype, device),
             _vec([t.l2 for t in tsets], dtype, device) if any(t.l2 > 0 for t in tsets) else None)
         self.clip_norm = _vec([t.clip_norm for t in tsets], F64, device)
+        self.clips = any(t.clip_norm > 0 for t in tsets)
         self.dropout_p = _vec([m.dropout for m in self.models], dtype, device)
         self.noise = [t.input_noise for t in tsets]
         self._perms: list[torch.Tensor | None] = [None] * self.k
@@ -129,6 +130,8 @@ class StackedRun:
              ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Gradients rescaled where their norm exceeds the clip threshold; and where that happened."""
         clip = self.clip_norm
+        if not self.clips:  # nobody clips: scaling by 1 would change nothing
+            return grads, torch.zeros_like(clip, dtype=torch.bool)
         coef = torch.where(clip > 0, torch.clamp(clip / (grad_norm + 1e-6), max=1.0), torch.ones_like(clip))
         clipped = (clip > 0) & (grad_norm > clip)
         return {n: g * per_model(coef.to(g.dtype), g) for n, g in grads.items()}, clipped
