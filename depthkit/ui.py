@@ -4,7 +4,7 @@ Pages call, top to bottom:
 
     settings = ui.controls(MySettings, presets=PRESETS)   # widgets <-> URL
     result = ui.run_cached(run, settings)                  # cached, budgeted
-    st.plotly_chart(figure(result))
+    ui.chart(charts.figure, result, key="...")            # cached by the result
 
 `controls` draws one widget per settings field from the field's declaration
 (bounds, choices, label), starts from the values in the URL (untrusted:
@@ -442,14 +442,6 @@ def chart(build: Callable[..., go.Figure], result: Any, *args: Any, key: str | N
     # another Result among the args (e.g. a second cached run) is keyed by its fingerprint too
     arg_key = tuple(getattr(a, "fingerprint", a) for a in args)
     fig = _cached_figure(name, result.fingerprint, arg_key, lambda r: build(r, *args), result)
-    show(go.Figure(fig) if presenter_mode() else fig, key=key)
-
-
-def chart_cached(build: Callable[..., go.Figure], settings: Settings, result: Any, *args: Any,
-                 key: str | None = None) -> None:
-    """Deprecated while pages move to `chart(build, result)`: the figure cached by settings."""
-    name = f"{build.__module__}.{build.__qualname__}"
-    fig = _cached_figure(name, repr(settings), tuple(args), lambda r: build(r, *args), result)
     show(go.Figure(fig) if presenter_mode() else fig, key=key)
 
 
