@@ -243,7 +243,7 @@ def test_measured_time_per_step_grows_less_than_the_flops():
     0.5-0.7 ms fixed + 60-75 µs per layer, depth 32 over 16 about 1.6-1.8 (the FLOPs: 2).
     """
     assert "less than 2×" in quiz.BY_ID["speed-flops-depth"].explanation
-    page = speed.SpeedSettings()
+    page = timing_mod.TimingSettings()
     assert {16, 32} <= set(page.time_depths)
     timing = timing_mod.measure(page.replace(time_width2=0, compare_threads=False, repeats=15))
     cpu = np.median(timing.cpu_seconds[0], axis=-1)
