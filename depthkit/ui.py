@@ -57,7 +57,7 @@ from depthkit.models import ModelSettings
 from depthkit.sources import cite
 from depthkit.spec import FieldSpec, Settings, parse_bool, specs
 from depthkit.store import ResultStore
-from depthkit.warmup import InFlight, Warmup, job_key
+from depthkit.warmup import InFlight, Warmup, job_key, job_name, jobs_of
 
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
 PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
@@ -335,10 +335,27 @@ INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own 
 
 
 @st.cache_resource(show_spinner=False)
-def start_warmup(_jobs: list, label: str = "pages") -> Warmup | None:
-    """Start the background warm-up once per process (see depthkit.warmup); None without a store."""
+def start_warmup(_jobs: Callable[[], list]) -> Warmup | None:
+    """Start the background warm-up once per process (see depthkit.warmup).
+
+    `_jobs()` gives (run function, settings) pairs; None (nothing started) without a
+    disk store or with DEPTHKIT_WARMUP=off.
+    """
     store = result_store()
-    return None if store is None else Warmup(_jobs, store, INFLIGHT).start()
+    if store is None or os.environ.get("DEPTHKIT_WARMUP", "on") == "off":
+        return None
+    warm = Warmup(jobs_of(_jobs()), store, INFLIGHT).start()
+    _WARMUPS.append(warm)
+    return warm
+
+
+_WARMUPS: list[Warmup] = []  # the process's warm-up, once started
+
+
+def warmup_status() -> str:
+    """A line on the warm-up while it runs ("" when done, off or not started)."""
+    running = [w for w in _WARMUPS if not w.finished.is_set()]
+    return running[-1].status() if running else ""
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -372,7 +389,7 @@ def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
 def run_cached(fn: Callable[[Settings], Any], settings: Settings,
                spinner: str = "Training the models…") -> Any | None:
     """fn(settings), cached by value; a refused or invalid run is shown, not raised."""
-    name = f"{fn.__module__}.{fn.__qualname__}"
+    name = job_name(fn)
     try:
         with st.spinner(spinner):
             return _cached_call(name, fn, settings)

@@ -30,6 +30,16 @@ Job = tuple[str, Callable[[Any], Any], Any]  # (name, function, settings)
 POLL_SECONDS = 0.2
 
 
+def job_name(fn: Callable) -> str:
+    """How a computation is named in the caches: its module and qualified name."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def jobs_of(pairs: list[tuple[Callable, Any]]) -> list[Job]:
+    """(function, settings) pairs as named jobs."""
+    return [(job_name(fn), fn, settings) for fn, settings in pairs]
+
+
 def job_key(name: str, settings: Any) -> str:
     return f"{name}\n{settings!r}"
 
@@ -111,6 +121,11 @@ class Warmup:
         return f"Preparing the default views and presets: {self.ready} of {len(self.jobs)} ready…"
 
     def start(self) -> Warmup:
+        if not log.handlers:  # the server's log shows the warm-up's progress
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
         threading.Thread(target=self.run, name="depthkit-warmup", daemon=True).start()
         return self
 

@@ -36,6 +36,8 @@ for i, (path, title, icon, sentence) in enumerate(PROBLEMS):
 
 st.page_link("pages/mission.py", label="Then take the Mission: scored questions on all four",
              icon=":material/quiz:")
+if preparing := ui.warmup_status():
+    st.caption(preparing)
 st.caption("Every number on the four problem pages comes from the run you are looking at; "
            "same settings and seed give the same result. The Mission's explanations quote "
            "numbers measured at each page's default settings.")

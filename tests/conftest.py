@@ -12,6 +12,9 @@ torch.set_num_threads(1)
 # Pages run by AppTest keep their results on disk (depthkit.store): in a throwaway folder,
 # never the repository's data/results.
 os.environ.setdefault("DEPTHKIT_RESULTS", tempfile.mkdtemp(prefix="depthkit-results-"))
+# No background warm-up while tests run (it would compete with them for the cores); tests that
+# need it start it themselves.
+os.environ.setdefault("DEPTHKIT_WARMUP", "off")
 
 
 @pytest.fixture(scope="session")

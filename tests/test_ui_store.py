@@ -44,3 +44,28 @@ def test_the_store_can_be_switched_off(monkeypatch):
     ui.result_store.clear()
     assert ui.result_store() is None
     ui.result_store.clear()
+
+
+def test_the_warm_up_fills_the_store_that_pages_then_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEPTHKIT_RESULTS", str(tmp_path))
+    monkeypatch.setenv("DEPTHKIT_WARMUP", "on")
+    ui.result_store.clear()
+    ui.start_warmup.clear()
+    st.cache_data.clear()
+    settings = ui_demo.DemoSettings(depth=21, seed=777)
+    warm = ui.start_warmup(lambda: [(ui_demo.run, settings)])
+    assert warm is not None and warm.finished.wait(30) and not warm.errors
+    assert ui.start_warmup(lambda: []) is warm  # once per process
+    before = len(ui_demo.CALLS)
+    page = _open({"depth": "21", "seed": "777"})
+    assert not page.exception and len(ui_demo.CALLS) == before  # read from disk, not recomputed
+    ui.start_warmup.clear()
+    ui.result_store.clear()
+
+
+def test_no_warm_up_when_switched_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEPTHKIT_RESULTS", str(tmp_path))
+    monkeypatch.setenv("DEPTHKIT_WARMUP", "off")
+    ui.start_warmup.clear()
+    assert ui.start_warmup(lambda: [(ui_demo.run, ui_demo.DemoSettings())]) is None
+    ui.start_warmup.clear()

@@ -1,0 +1,99 @@
+"""The warm-up: how long it takes, and how fast every default view and preset opens afterwards.
+
+    python -m bench.warm [--cores N]
+
+1. `warmup_seconds=`: the warm-up's jobs (every challenge page's default view
+   and presets, depthkit.experiments.warmup_jobs) computed into an empty disk
+   store, in this process, on 1 torch thread.
+2. `max_default_or_preset_seconds=`: then, for every page x (default + each
+   preset), a new session (AppTest through the app shell) with empty memory
+   caches opens that view; the slowest, in seconds of this process's time.
+3. `after_restart_max_seconds=`: the same in a fresh process (a restarted
+   server) that keeps the disk store.
+The Training speed page's live timing is not part of the warm-up (it is measured
+live), so its views are opened with the timing switched to its cheapest setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import streamlit as st
+import torch
+
+import depthkit  # noqa: F401
+from depthkit.experiments import exploding, overfitting, speed, vanishing, warmup_jobs
+from depthkit.store import ResultStore
+from depthkit.warmup import InFlight, Warmup, jobs_of
+from tests.apptest_util import open_page
+
+PAGES = [("pages/vanishing.py", vanishing.VanishingSettings, vanishing.PRESETS),
+         ("pages/exploding.py", exploding.ExplodingSettings, exploding.PRESETS),
+         ("pages/overfitting.py", overfitting.OverfittingSettings, overfitting.PRESETS),
+         ("pages/speed.py", speed.SpeedSettings, speed.PRESETS)]
+CHEAP_TIMING = {"time_max_depth": "16", "time_width2": "0", "repeats": "3", "compare_threads": "0"}
+
+
+def views() -> list[tuple[str, str, dict[str, str]]]:
+    """(page, label, query) for every default view and preset."""
+    out = []
+    for page, cls, presets in PAGES:
+        for label, overrides in {"default": {}, **presets}.items():
+            settings, defaults = cls(**overrides).to_strings(), cls().to_strings()
+            query = {k: v for k, v in settings.items() if v != defaults[k]}
+            if page == "pages/speed.py":
+                query.update(CHEAP_TIMING)
+            out.append((page, label, query))
+    return out
+
+
+def slowest_view() -> tuple[float, str]:
+    worst = (0.0, "")
+    for page, label, query in views():
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        t = time.perf_counter()
+        at = open_page(page, query=query)
+        seconds = time.perf_counter() - t
+        if at.exception:
+            raise RuntimeError(f"{page} {label}: {at.exception[0].message}")
+        print(f"view page={page} preset={label!r} seconds={seconds:.2f}", flush=True)
+        worst = max(worst, (seconds, f"{page} {label}"))
+    return worst
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cores", type=int, default=0)
+    ap.add_argument("--restart-only", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.cores:
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:args.cores]))
+    torch.set_num_threads(1)
+    os.environ["DEPTHKIT_WARMUP"] = "off"  # the app shell must not start a second one
+    if args.restart_only:
+        seconds, which = slowest_view()
+        print(f"after_restart_max_seconds={seconds:.2f} slowest={which!r}")
+        return
+    folder = tempfile.mkdtemp(prefix="bench-warm-")
+    os.environ["DEPTHKIT_RESULTS"] = folder
+    open_page("pages/home.py")  # imports and app start-up, not part of the timings
+    jobs = jobs_of(warmup_jobs())
+    warm = Warmup(jobs, ResultStore(folder), InFlight())
+    t = time.perf_counter()
+    warm.run()
+    print(f"warmup_jobs={len(jobs)} warmup_seconds={time.perf_counter() - t:.1f} errors={len(warm.errors)}")
+    seconds, which = slowest_view()
+    print(f"max_default_or_preset_seconds={seconds:.2f} slowest={which!r}")
+    cmd = [sys.executable, "-m", "bench.warm", "--restart-only"]
+    cmd += ["--cores", str(args.cores)] if args.cores else []
+    subprocess.run(cmd, check=True, env={**os.environ, "DEPTHKIT_RESULTS": folder})
+
+
+if __name__ == "__main__":
+    main()
