@@ -171,8 +171,9 @@ BANK: tuple[Question, ...] = (
        f"{_N(SIGMOID_BOUND)} and the typical factor about {_N(SIGMOID_TYPICAL)}, while large weights can "
        "push it above 1, which is why Glorot and Bengio chose the weights' variance with care. From "
        f"layer 20 back to layer 1 there are 19 such factors, so a typical {_N(SIGMOID_TYPICAL)} each "
-       f"makes the first layer's signal about {fmt.power_of_ten(SIGMOID_SHRINK_19)} times smaller, the "
-       "order the page reports for its first-layer gradient, with few units saturated."),
+       f"makes the first layer's signal about {fmt.power_of_ten(SIGMOID_SHRINK_19)} times smaller, with "
+       "few units saturated; the page's first-layer gradient comes out 10¹⁴ to 10¹⁷ times smaller "
+       "than the last layer's, depending on the seed."),
     _q("vanishing-float32-rounding", "vanishing",
        "In the Vanishing page's default run, the sigmoid network's first-layer gradient is tiny but "
        "not zero, yet after training that layer's weights are exactly what they were at the start. "

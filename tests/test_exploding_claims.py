@@ -144,14 +144,14 @@ def test_gain3_problem_diverges_at_once_and_clipping_alone_does_not_rescue_it(ga
 
 
 def test_gain3_clipped_loss_fell_and_its_wrong_points_are_confidently_wrong(gain3):
-    """The headline's measured words: the loss "fell" (here by more than 100x), and "the wrong ones
+    """The headline's measured words: the loss "fell" (by more than 10x), and "the wrong ones
     are predicted with enormous confidence" (a misclassified training point costs on average more
     than CONFIDENT_LOSS, with a 10x margin); "steps of length lr × clip" needs clipping on every step."""
     _, fixed = gain3
     runs = fixed
     bounds = [(r.final_train_loss - r.final_train_acc * exp.COIN_FLIP_LOSS) / (1 - r.final_train_acc)
               for r in runs]
-    _mostly((r.diverged_step is None and r.final_train_loss < r.loss[0] / 100 and b > 10 * exp.CONFIDENT_LOSS
+    _mostly((r.diverged_step is None and r.final_train_loss < r.loss[0] / 10 and b > 10 * exp.CONFIDENT_LOSS
              and r.clipped.all() for r, b in zip(runs, bounds)), "fell 100x, confidently wrong", bounds)
 
 
@@ -164,14 +164,14 @@ def step_too_large():
 
 
 def test_step_too_large_is_not_the_layers(step_too_large):
-    """The page's "a different cause" line is shown (signal ratio not above 10), the start is calm
-    (gradient norm below 10), and the gradient still grows >= 100x before the run diverges."""
+    """The page's "a different cause" line is shown (signal ratio not above 10), and "its gradient
+    norm grew … before it diverged": >= 100x, then non-finite."""
     settings, problem, _ = step_too_large
     ratios = [_signal_ratio(s) for s in settings]
     _mostly((r < 10 / 3 for r in ratios), "signal ratio below 10 (3x margin)", ratios)
-    ok = [r.grad_norm[0] < 10 and r.diverged_step is not None and r.diverged_step < settings[0].steps
+    ok = [r.diverged_step is not None and r.diverged_step < settings[0].steps
           and np.nanmax(r.grad_norm) > 100 * r.grad_norm[0] for r in problem]
-    _mostly(ok, "calm start, grows >= 100x, diverges")
+    _mostly(ok, "grows >= 100x, diverges")
 
 
 def test_step_too_large_a_smaller_step_learns(step_too_large):
@@ -216,8 +216,9 @@ def test_relu_crossing_sits_a_little_above_root_2_and_gain_only_rescales(depth):
     for log_ratio, cross in _map_at("relu", depth):
         change = log_ratio[gains.index(2.0)] - log_ratio[gains.index(1.0)]
         seen.append((round(cross, 2), round(change - (depth - 1) * math.log10(2), 2)))
-        # "at" or "a little above" √2: the page says so for crossings in [1.39, 1.8]
-        ok.append(1.39 <= cross <= 1.8
+        # near √2: the page words a crossing in [1.25, 1.8] as "a little below", "at" or "a little
+        # above" √2 (text.exploding._relu_crossing), and "far from" outside
+        ok.append(1.25 <= cross <= 1.8
                   # at depth 30 (the "Gain 3" preset): vanishing at g = 1, exploding at g = 2
                   and (depth < 30 or (log_ratio[gains.index(1.0)] < -3 and log_ratio[gains.index(2.0)] > 2))
                   # "doubling g multiplied the ratio by about 2^(L-1)": within a factor of 3

@@ -183,8 +183,8 @@ def test_relu_crossing_sits_near_root_2(gain_map):
     assert _answer("exploding-crossing") == {
         "Near g = √2 ≈ 1.41, He initialization's gain, or a little above it."}
     _mostly((m[1.25] < 1 < m[1.7] for m in gain_map), "crossing between g = 1.25 and 1.7")
-    # "typically a little above √2": at g = √2 the ratio is typically still below 1
-    assert np.median([m[math.sqrt(2)] for m in gain_map]) < 0.8
+    # "typically a little above √2": at g = √2 the median ratio over seeds is still below 1
+    assert np.median([m[math.sqrt(2)] for m in gain_map]) < 1
     # the wrong options: at g = 1 it vanishes, at g = 2 it explodes, so there is a crossing
     assert all(m[1.0] < 0.1 and m[2.0] > 10 for m in gain_map)
 
@@ -308,11 +308,12 @@ def test_sigmoid_per_layer_factor_bound_and_typical_value(vanishing_runs):
     assert depth == 20  # "from layer 20 back to layer 1 there are 19 factors"
     _mostly((10 ** -(quiz.SIGMOID_SHRINK_19 + 2) < w < 10 ** -(quiz.SIGMOID_SHRINK_19 - 2) for w in whole),
             "signal ratio within 100x of 10⁻¹⁶")
-    # "the order the page reports": the page's first/last weight-gradient ratio (float32 probes)
+    # "the page's first-layer gradient comes out 10¹⁴ to 10¹⁷ times smaller": the page's first/last
+    # weight-gradient ratio (float32 probes), with a decade of margin on each side
+    assert "10¹⁴ to 10¹⁷ times smaller" in explanation
     _, probes, _ = vanishing_runs
-    order = 10.0 ** -quiz.SIGMOID_SHRINK_19
-    _mostly((order / 10 < problem.weight_grad_ratio < order * 10 for problem, _ in probes),
-            "page's weight-gradient ratio within 10x of 10⁻¹⁶")
+    _mostly((1e-18 < problem.weight_grad_ratio < 1e-13 for problem, _ in probes),
+            "page's weight-gradient ratio between 10⁻¹⁸ and 10⁻¹³")
 
 
 def test_batchnorm_without_skips_grows_with_depth(exploding_pages):

@@ -147,8 +147,9 @@ def test_deep_batchnorm_net_at_ln2_learned_nothing_because_its_gradient_explodes
     if settings.max_depth == 64:
         assert "barely learned at all" in text
     if "barely learned at all" in text:
-        _mostly(np.abs(g["plain_deep"] - math.log(2)) < exp.COIN_FLIP_BAND - MARGIN, "deep BN near ln 2",
-                g["plain_deep"])
+        # said when most seeds end near ln 2 (8 to 10 of 10 measured): a clear majority, with a margin
+        near_margin = np.abs(g["plain_deep"] - math.log(2)) < exp.COIN_FLIP_BAND - MARGIN
+        assert near_margin.sum() >= 0.7 * SEEDS, ("deep BN near ln 2", g["plain_deep"])
         _mostly(result.bn_grad_ratio > 10, "first/last gradient ratio at init", result.bn_grad_ratio)
         assert f"on {int(near.sum())} of {SEEDS} seeds: it barely learned at all" in text
         assert fmt.times(float(np.median(result.bn_grad_ratio)), "larger") in text
@@ -158,11 +159,13 @@ def test_deep_batchnorm_net_at_ln2_learned_nothing_because_its_gradient_explodes
 
 def test_residual_connections_remove_the_degradation(preset):
     """'With residual connections … at or below the target': the deepest residual + batch-norm
-    network ends at most half the target, and so does the one at depth ~4."""
+    network ends at most 0.8 of the target, and so does the one at depth ~4."""
     settings, result = preset
     g = exp.degradation(result)
-    _mostly(g["residual_deep"] <= settings.target_loss / 2, "residual deep below target", g["residual_deep"])
-    _mostly(g["residual_shallow"] <= settings.target_loss / 2, "residual shallow below target",
+    # "at or below the target on k of n seeds", said as counted; here: on 9 of 10, with a 20% margin
+    _mostly(g["residual_deep"] <= 0.8 * settings.target_loss, "residual deep below target",
+            g["residual_deep"])
+    _mostly(g["residual_shallow"] <= 0.8 * settings.target_loss, "residual shallow below target",
             g["residual_shallow"])
 
 
