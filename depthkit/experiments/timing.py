@@ -224,7 +224,13 @@ def load_average() -> float:
 
 
 def all_threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 64))
+    """The CPUs this process may run on (its affinity, not the machine's count): on a server
+    pinned to one core, 2 threads would only take turns, and the comparison is skipped."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, 64))
 
 
 Progress = Callable[[float, str], None]
