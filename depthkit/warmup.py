@@ -4,7 +4,8 @@ A fresh server starts `Warmup(jobs, store).start()` once (the entry script's
 first run; Streamlit has no start hook). A daemon thread at the lowest CPU
 priority works through the jobs — (name, function, settings), named as
 `ui.run_cached` names them — skipping what the disk store already holds,
-pausing while a visitor's own computation runs, and writing each result to
+pausing (between jobs, and within a job at every progress report) while a
+visitor's own computation runs, and writing each result to
 the store, from which a visitor's session then reads it. A visitor who asks
 for a result the warm-up is computing right now waits for it (`InFlight`),
 with its progress, instead of computing it twice. Progress goes to the log
@@ -145,7 +146,15 @@ class Warmup:
 
     def _compute(self, name: str, fn: Callable, settings: Any) -> None:
         key = job_key(name, settings)
-        update = self.inflight.begin(key)
+        publish = self.inflight.begin(key)
+
+        def update(fraction: float, line: str) -> None:
+            publish(fraction, line)
+            # Threads share one interpreter lock, so a low OS priority is not enough: pause
+            # mid-job (every MIN_INTERVAL of training) while a visitor computes.
+            while self.inflight.visitors > 0:
+                time.sleep(POLL_SECONDS)
+
         try:
             with progress.reporting(update):
                 value = fn(settings)

@@ -75,3 +75,33 @@ def test_a_visitor_waits_for_the_result_in_flight_and_sees_its_progress(tmp_path
     assert store.get("blocked", 1) == 2 and warm.finished.wait(10)
     assert seen and seen[0].startswith("Prepared in the background")
     assert not inflight.wait(job_key("blocked", 1), lambda f, line: None)  # nothing in flight now
+
+
+def test_pauses_within_a_job_while_a_visitor_computes(monkeypatch, tmp_path):
+    monkeypatch.setattr(progress, "MIN_INTERVAL", 0.0)
+    inflight = InFlight()
+    store = ResultStore(tmp_path, version="v")
+    steps = []
+    visitor_in, visitor_done = threading.Event(), threading.Event()
+
+    def long_job(x):
+        tracker = progress.Tracker(4, "Long")
+        for i in range(4):
+            steps.append((i, visitor_in.is_set() and not visitor_done.is_set()))
+            if i == 1:
+                visitor_in.wait(5)
+            tracker.advance()
+        return x
+
+    def visitor():
+        with inflight.visiting():
+            visitor_in.set()
+            time.sleep(0.5)
+            visitor_done.set()
+
+    warm = Warmup([("long", long_job, 1)], store, inflight).start()
+    time.sleep(0.1)
+    threading.Thread(target=visitor).start()
+    assert warm.finished.wait(10)
+    # after the visitor arrived, the job's next steps ran only once the visitor was done
+    assert [busy for i, busy in steps if i >= 2] == [False, False]
