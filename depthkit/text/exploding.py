@@ -89,7 +89,7 @@ def headline(r: Result) -> str:
     phrase = _fix_phrase(r.settings)
     subject = phrase[0].upper() + phrase[1:]
     if p.diverged:
-        first = f"The problem network diverged at step {p.diverged_step} ({divergence_cause(p)})."
+        first = f"The problem network diverged at step {p.diverged_step}: {divergence_cause(p)}."
     else:
         first = (f"The problem network stayed finite for all {exp.steps(p)} steps and ended at a loss "
                  f"of {fmt.num(p.training.final_train_loss)}.")
