@@ -512,7 +512,7 @@ def run_live(fn: Callable[[Settings, Callable[[float, str], None]], Any], settin
     st.button(button, key=key, icon=":material/timer:",
               on_click=lambda: st.session_state.__setitem__(state, time.time_ns()))
     try:
-        return _live_call(f"{fn.__module__}.{fn.__qualname__}", fn, settings,
+        return _live_call(job_name(fn), fn, settings,
                           st.session_state.setdefault(state, 0))
     except ValueError as err:  # BudgetError included: refused before any measurement
         st.error(f"Not measured: {err}")
