@@ -89,9 +89,14 @@ def chromium():
 
 
 # True while the app is still working: the running indicator or stale elements.
+# Busy: Streamlit's running indicator, stale or skeleton elements, or a page's own spinner or
+# progress bar (ui.run_cached shows both while it computes; with toolbarMode "minimal" the running
+# indicator alone is not a reliable sign).
 _BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
     || !!document.querySelector('[data-stale="true"]')
-    || !!document.querySelector('[data-testid="stSkeleton"]')"""
+    || !!document.querySelector('[data-testid="stSkeleton"]')
+    || !!document.querySelector('[data-testid="stSpinner"]')
+    || !!document.querySelector('[data-testid="stProgress"]')"""
 
 
 def wait_until_done(page, timeout_ms: int = LOAD_TIMEOUT_MS, quiet_ms: int = 1000) -> None:
