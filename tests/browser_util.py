@@ -89,14 +89,13 @@ def chromium():
 
 
 # True while the app is still working: the running indicator or stale elements.
-# Busy: Streamlit's running indicator, stale or skeleton elements, or a page's own spinner or
-# progress bar (ui.run_cached shows both while it computes; with toolbarMode "minimal" the running
-# indicator alone is not a reliable sign).
+# Busy: Streamlit's running indicator, stale or skeleton elements, or the spinner ui.run_cached
+# shows while it computes (with toolbarMode "minimal" the running indicator alone is not a reliable
+# sign). Not progress bars: the Mission shows one for the learner's progress all the time.
 _BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
     || !!document.querySelector('[data-stale="true"]')
     || !!document.querySelector('[data-testid="stSkeleton"]')
-    || !!document.querySelector('[data-testid="stSpinner"]')
-    || !!document.querySelector('[data-testid="stProgress"]')"""
+    || !!document.querySelector('[data-testid="stSpinner"]')"""
 
 
 def wait_until_done(page, timeout_ms: int = LOAD_TIMEOUT_MS, quiet_ms: int = 1000) -> None:
