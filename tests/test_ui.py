@@ -211,10 +211,10 @@ def at_charts(at):
 def test_share_url_uses_the_browser_address_when_known(monkeypatch):
     class FakeContext:
         url = "https://depthkit.example/vanishing"
-    monkeypatch.setattr(ui.st, "context", FakeContext())
-    monkeypatch.setattr(ui, "share_query", lambda: {"depth": "30", "presenter": "1"})
+    monkeypatch.setattr(ui.url.st, "context", FakeContext())
+    monkeypatch.setattr(ui.url, "share_query", lambda: {"depth": "30", "presenter": "1"})
     assert ui.share_url() == "https://depthkit.example/vanishing?depth=30&presenter=1"
-    monkeypatch.setattr(ui, "share_query", lambda: {})
+    monkeypatch.setattr(ui.url, "share_query", lambda: {})
     assert ui.share_url() == "https://depthkit.example/vanishing"
 
 

@@ -1,0 +1,91 @@
+"""The only Streamlit-facing module: page header, controls bound to the URL, caching.
+
+Pages call, top to bottom:
+
+    settings = ui.controls(MySettings, presets=PRESETS)   # widgets <-> URL
+    result = ui.run_cached(run, settings)                  # cached, budgeted
+    ui.chart(charts.figure, result, key="...")            # cached by the result
+
+`controls` draws one widget per settings field from the field's declaration
+(bounds, choices, label), starts from the values in the URL (untrusted:
+parsed leniently, with a visible notice of what was changed), writes the
+current values back to the URL so that a copied link restores the chart, and
+ends with a "Copy link to this experiment" box. The values also live in the
+session, so a visit to another page loses nothing.
+
+One URL module for every page: a page that draws its own widgets (the
+Mission) declares its link as a Settings class too, reads it with
+`url_settings(cls)` (parsed settings and notices, once per session), shows
+`link_notice(notices)` and writes with `write_url(settings)` (only values that
+differ from the defaults). URL keys are the short field names (`?depth=30`)
+and several pages share names (`depth`, `seed`); Streamlit keeps the query when
+the visitor moves to another page, so the values this session wrote for one
+page are dropped from the URL when another page runs (`_forget_other_pages`),
+and never read by it. Streamlit's native `bind="query-params"` was not used:
+its URL key is the widget key, shared across pages, it drops off-grid values
+instead of snapping them, gives no notice, and the sidebar navigation drops
+parameters that no widget binds.
+
+Presenter mode (`presenter_toggle`, in the app's sidebar; ?presenter=1 in the
+URL) hides `explain` text and enlarges `chart`s. Export: `download_tables`
+(CSV per table, NaN/inf kept), plotly's own PNG button on every chart, and
+`pytorch_code` (a runnable plain-PyTorch snippet of the model).
+"""
+
+from depthkit.ui.run import (  # noqa: F401
+    _WARMUPS,
+    APP_ROOT,
+    CACHE_ENTRIES,
+    INFLIGHT,
+    LIVE_ENTRIES,
+    LIVE_TTL,
+    _cached_call,
+    _live_call,
+    result_store,
+    run_cached,
+    run_live,
+    start_warmup,
+    warmup_status,
+)
+from depthkit.ui.shell import (  # noqa: F401
+    _PRESENTER_STATE,
+    ensure_app_shell,
+    page_header,
+    presenter_mode,
+    presenter_toggle,
+)
+from depthkit.ui.show import (  # noqa: F401
+    FIGURE_CACHE_ENTRIES,
+    PRESENTER_FONT,
+    PRESENTER_SCALE,
+    _cached_figure,
+    _cell,
+    _csv,
+    chart,
+    download_tables,
+    explain,
+    pytorch_code,
+    show,
+    sources,
+)
+from depthkit.ui.url import (  # noqa: F401
+    _WRITTEN,
+    COPY_LINK_LABEL,
+    PRESENTER_KEY,
+    _apply,
+    _clean,
+    _forget_other_pages,
+    _key,
+    _load_from_url,
+    _page,
+    _set_param,
+    _store,
+    _widget,
+    controls,
+    link_notice,
+    share_link,
+    share_query,
+    share_url,
+    url_settings,
+    write_url,
+)
