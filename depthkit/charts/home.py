@@ -1,8 +1,9 @@
 """The Home page's thumbnails: one small figure per problem, pure functions of a page's Result.
 
 Each thumbnail draws one number series of the page's own default result,
-problem against fix (in the palette's PROBLEM and FIX colours, the fix dashed,
-so colour is never the only difference), with no title (the card's heading and
+problem against fix (in the palette's PROBLEM and FIX colours, the fix dashed
+with square markers, or a plain line where the problem's has markers, so colour
+is never the only difference), with no title (the card's heading and
 caption name it) and a one-row legend above the plot: small enough for a
 390 px phone. The `*_series` functions return exactly what is drawn, so the
 captions (depthkit.text.home) quote the same numbers.
@@ -71,9 +72,12 @@ def _frame(fig: go.Figure, x_title: str, y_title: str, *, log_y: bool = False) -
 def _lines(series: list[Series], log_y: bool) -> go.Figure:
     fig = go.Figure()
     for (name, x, y), (color, dash, symbol) in zip(series, STYLES):
-        mode = "lines+markers" if len(x) <= MARKERS_UP_TO else "lines"  # 200 markers would blur
-        fig.add_trace(go.Scatter(x=x, y=plottable(y, log=log_y), name=name, mode=mode,
-                                 line=dict(color=color, dash=dash, width=2),
+        # a long, noisy series: a plain thin line (200 markers or dashes would blur into dots)
+        long = len(x) > MARKERS_UP_TO
+        fig.add_trace(go.Scatter(x=x, y=plottable(y, log=log_y), name=name,
+                                 mode="lines" if long else "lines+markers",
+                                 line=dict(color=color, width=1.5 if long else 2,
+                                           dash="solid" if long else dash),
                                  marker=dict(color=color, symbol=symbol, size=5),
                                  customdata=fmt.nums(y), hovertemplate="%{customdata}"))
     return fig

@@ -34,8 +34,8 @@ SENTENCES = {
 }
 
 # In place of a thumbnail whose result nobody has computed yet (Home never trains).
-PREPARING = "Preparing in the background: the chart appears here in a moment."
-NOT_YET = "Open the page to run it: its chart then appears here too."
+PREPARING = ":material/hourglass_top: Preparing in the background: the chart appears here in a moment."
+NOT_YET = ":material/play_circle: Open the page to run it: its chart then appears here too."
 
 MISSION_LINK = "Then take the Mission: scored questions on all four"
 FOOTNOTE = ("Every number on the four problem pages comes from the run you are looking at; "
