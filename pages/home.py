@@ -1,43 +1,49 @@
-"""Home: what the app shows, one sentence per problem, a link to each page."""
+"""Home: the claim, and one card per problem with a thumbnail of its page's default run.
+
+Home never trains: a thumbnail is drawn only from a result already computed
+(`ui.computed`: the warm-up's, or a visitor's earlier run); until then the card
+shows a light placeholder.
+"""
 
 import streamlit as st
 
 from depthkit import ui
+from depthkit.charts import home as thumbs
+from depthkit.experiments import exploding, overfitting, speed, vanishing
+from depthkit.text import home as text
+
+# (key, page, title, icon, the page's run function and default settings, thumbnail), in reading order
+CARDS = (
+    ("vanishing", "pages/vanishing.py", "Vanishing gradients", ":material/trending_down:",
+     vanishing.run, vanishing.VanishingSettings(), thumbs.vanishing_thumb),
+    ("exploding", "pages/exploding.py", "Exploding gradients", ":material/trending_up:",
+     exploding.run, exploding.ExplodingSettings(), thumbs.exploding_thumb),
+    ("overfitting", "pages/overfitting.py", "Overfitting", ":material/scatter_plot:",
+     overfitting.run, overfitting.OverfittingSettings(), thumbs.overfitting_thumb),
+    ("speed", "pages/speed.py", "Training speed", ":material/speed:",
+     speed.run, speed.SpeedSettings(), thumbs.speed_thumb),
+)
 
 ui.ensure_app_shell()
-st.title("Why are deeper networks harder to train?")
-st.markdown(
-    "A deeper network can learn more complex patterns, but it is also harder to train. "
-    "Each page below trains real PyTorch networks on a small 2-D dataset, right now, "
-    "and shows one problem next to its fix, on the same data and seed.")
+st.title(text.TITLE)
+st.markdown(text.INTRO)
+preparing = ui.warmup_status()
 
-PROBLEMS = [
-    ("pages/vanishing.py", "Vanishing gradients", ":material/trending_down:",
-     "The gradient shrinks layer by layer on its way back, so the layers near the input "
-     "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
-    ("pages/exploding.py", "Exploding gradients", ":material/trending_up:",
-     "The gradient grows layer by layer, one update throws the weights far away and the loss "
-     "stops being a number. Fixes: proper initialization (He) or batch norm; gradient clipping "
-     "keeps the run finite, though it does not always rescue it. A too-large learning rate is a "
-     "separate cause."),
-    ("pages/overfitting.py", "Overfitting", ":material/scatter_plot:",
-     "A big network memorizes the noise of a small training set and does worse on new data. "
-     "Fixes: dropout, weight decay, early stopping, augmentation, more data, a smaller network."),
-    ("pages/speed.py", "Training speed", ":material/speed:",
-     "Every extra layer costs compute on every step, and a deep plain network may need far "
-     "more steps. Fixes: residual connections and normalization; better hardware."),
-]
+for row in (CARDS[:2], CARDS[2:]):  # rows, not columns: a phone stacks them in reading order
+    for column, (key, page, title, icon, run, settings, thumb) in zip(st.columns(2), row):
+        with column.container(border=True):
+            st.page_link(page, label=f"**{title}**", icon=icon)
+            result = ui.computed(run, settings)
+            if result is None:
+                with st.container(height=thumbs.HEIGHT, vertical_alignment="center",
+                                  horizontal_alignment="center"):
+                    st.markdown(text.PREPARING if preparing else text.NOT_YET)
+            else:
+                ui.chart(thumb, result, key=f"home.{key}")
+                st.markdown(text.CAPTIONS[key](result))
+            ui.explain(text.SENTENCES[key])
 
-cols = st.columns(2)
-for i, (path, title, icon, sentence) in enumerate(PROBLEMS):
-    with cols[i % 2].container(border=True):
-        st.page_link(path, label=title, icon=icon)
-        st.write(sentence)
-
-st.page_link("pages/mission.py", label="Then take the Mission: scored questions on all four",
-             icon=":material/quiz:")
-if preparing := ui.warmup_status():
+st.page_link("pages/mission.py", label=text.MISSION_LINK, icon=":material/quiz:")
+if preparing:
     st.caption(preparing)
-st.caption("Every number on the four problem pages comes from the run you are looking at; "
-           "same settings and seed give the same result. The Mission's explanations quote "
-           "numbers measured at each page's default settings.")
+st.caption(text.FOOTNOTE)

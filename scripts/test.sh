@@ -15,6 +15,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# axe-core (tests/test_a11y_browser.py) comes from npm, pinned in package.json/package-lock.json.
+# Debian's npm brings node; npm ci reinstalls only when the lock file is newer than node_modules.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq npm >/dev/null
+fi
+command -v npm >/dev/null 2>&1 || { echo "npm is missing and could not be installed (apt package npm)" >&2; exit 1; }
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --silent --no-audit --no-fund
+fi
+
 "$PY" -m ruff check .
 
 # -n 2: two workers with one torch thread each use both cores of a small machine.

@@ -1,0 +1,122 @@
+"""The Home page's thumbnails: one small figure per problem, pure functions of a page's Result.
+
+Each thumbnail draws one number series of the page's own default result,
+problem against fix (in the palette's PROBLEM and FIX colours, the fix dashed
+with square markers, or a plain line where the problem's has markers, so colour
+is never the only difference), with no title (the card's heading and
+caption name it) and a one-row legend above the plot: small enough for a
+390 px phone. The `*_series` functions return exactly what is drawn, so the
+captions (depthkit.text.home) quote the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from depthkit import fmt
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, plottable
+from depthkit.experiments import exploding, overfitting, speed, vanishing
+
+HEIGHT = 250  # px; presenter mode makes it 1.5x taller (ui.show)
+STYLES = ((PROBLEM, "solid", "circle"), (FIX, "dash", "square"))  # problem, fix
+SPEED_VARIANTS = ("plain", "residual + batch norm")  # of speed.Result.variants: the two ends
+MARKERS_UP_TO = 50  # points per series drawn with markers
+Series = tuple[str, np.ndarray, np.ndarray]  # (name, x, y)
+
+
+def vanishing_series(r: vanishing.Result) -> list[Series]:
+    """Each hidden layer's weight-gradient norm at initialization, problem and fix network."""
+    layers = np.arange(1, r.settings.depth + 1)
+    return [(net.label, layers, np.asarray(net.at_init.weight_grad_norms, dtype=float))
+            for net in (r.problem, r.fix)]
+
+
+def exploding_series(r: exploding.Result) -> list[Series]:
+    """Gradient norm (before clipping) at every step, up to where a run became non-finite."""
+    out = []
+    for net in (r.problem, r.fix):
+        norms = np.asarray(net.training.grad_norm, dtype=float)[:exploding.last_finite_step(net) + 1]
+        out.append((net.label, np.arange(len(norms)), norms))
+    return out
+
+
+def overfitting_series(r: overfitting.Result) -> list[Series]:
+    """Mean train and test accuracy over the seeds, without and with the remedy."""
+    names = ("no remedy", r.settings.remedy)
+    return [(name, np.array(["train", "test"]),
+             np.array([r.stack(role, "final_train_acc").mean(), r.stack(role, "test_acc").mean()]))
+            for name, role in zip(names, overfitting.ROLES)]
+
+
+def speed_series(r: speed.Result) -> list[Series]:
+    """Median (over seeds) training loss after the last step against depth, plain and residual + BN."""
+    out = []
+    for name in SPEED_VARIANTS:
+        losses = r.final_loss[r.variants.index(name)]  # [D, S]
+        med = np.array([np.nanmedian(row) if np.isfinite(row).any() else np.nan for row in losses])
+        out.append((name, r.depths, med))
+    return out
+
+
+def _frame(fig: go.Figure, x_title: str, y_title: str, *, log_y: bool = False) -> go.Figure:
+    fig.update_layout(height=HEIGHT, margin=dict(l=56, r=12, t=12, b=44), showlegend=True,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=12)),
+                      hovermode="x unified")
+    fig.update_xaxes(title_text=x_title, title_standoff=4)
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear",
+                     exponentformat="power" if log_y else "none")
+    return fig
+
+
+def _lines(series: list[Series], log_y: bool) -> go.Figure:
+    fig = go.Figure()
+    for (name, x, y), (color, dash, symbol) in zip(series, STYLES):
+        # a long, noisy series: a plain thin line (200 markers or dashes would blur into dots)
+        long = len(x) > MARKERS_UP_TO
+        fig.add_trace(go.Scatter(x=x, y=plottable(y, log=log_y), name=name,
+                                 mode="lines" if long else "lines+markers",
+                                 line=dict(color=color, width=1.5 if long else 2,
+                                           dash="solid" if long else dash),
+                                 marker=dict(color=color, symbol=symbol, size=5),
+                                 customdata=fmt.nums(y), hovertemplate="%{customdata}"))
+    return fig
+
+
+def vanishing_thumb(r: vanishing.Result) -> go.Figure:
+    fig = _lines(vanishing_series(r), log_y=True)
+    return _frame(fig, "layer (1 = next to the input)", "gradient", log_y=True)
+
+
+def exploding_thumb(r: exploding.Result) -> go.Figure:
+    fig = _lines(exploding_series(r), log_y=True)
+    for net, (color, _, _) in zip((r.problem, r.fix), STYLES):
+        if net.diverged:  # a cross where the curve stops: the next step was not finite
+            step = exploding.last_finite_step(net)
+            fig.add_trace(go.Scatter(x=[step], y=plottable(net.training.grad_norm[step:step + 1], log=True),
+                                     mode="markers",
+                                     marker=dict(color=color, symbol="x", size=12), showlegend=False,
+                                     hovertemplate=f"not finite after step {step}<extra></extra>"))
+    return _frame(fig, "training step", "gradient", log_y=True)
+
+
+def overfitting_thumb(r: overfitting.Result) -> go.Figure:
+    fig = go.Figure()
+    for (name, x, y), (color, _, _), pattern in zip(overfitting_series(r), STYLES, ("", "/")):
+        fig.add_trace(go.Bar(x=x, y=y, name=name, marker=dict(color=color, pattern_shape=pattern),
+                             text=[fmt.percent(v) for v in y], textposition="outside", cliponaxis=False,
+                             hovertemplate="%{text}<extra>" + name + "</extra>"))
+    _frame(fig, f"mean of {len(r.seeds)} seeds", "accuracy")
+    fig.update_layout(barmode="group", hovermode="closest")
+    fig.update_yaxes(range=[0, 1.15], tickvals=[0, 0.5, 1], tickformat=".0%")  # room for the labels
+    return fig
+
+
+def speed_thumb(r: speed.Result) -> go.Figure:
+    fig = _lines(speed_series(r), log_y=False)
+    fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=speed.LN2, y1=speed.LN2,
+                  line=dict(color=NEUTRAL, dash="dot", width=1))  # a coin flip's loss (the caption says)
+    _frame(fig, "depth (hidden layers)", f"loss after {fmt.integer(r.settings.steps)} steps")
+    fig.update_xaxes(type="log", tickvals=list(r.depths), ticktext=[str(d) for d in r.depths])
+    fig.update_yaxes(rangemode="tozero")
+    return fig

@@ -1,0 +1,89 @@
+"""Every sentence of the Home page: the claim, one card per problem, and each thumbnail's caption.
+
+A caption (markdown; its first words, in bold, name the chart) says what its
+thumbnail (depthkit.charts.home) draws, with the numbers of that same result
+(the page's default run), taken from the same `*_series` functions the chart
+draws, so a caption cannot disagree with its chart.
+"""
+
+from __future__ import annotations
+
+from depthkit import fmt
+from depthkit.charts import home as thumbs
+from depthkit.experiments import exploding, overfitting, speed, vanishing
+from depthkit.text.exploding import divergence_cause
+
+TITLE = "Why are deeper networks harder to train?"
+INTRO = ("A deeper network can learn more complex patterns, but it is also harder to train. "
+         "Each page below trains real PyTorch networks on a small 2-D dataset, right now, "
+         "and shows one problem next to its fix, on the same data and seed.")
+
+# One sentence per problem, shown under its thumbnail (hidden in presenter mode).
+SENTENCES = {
+    "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
+                  "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
+    "exploding": ("The gradient grows layer by layer, one update throws the weights far away and the "
+                  "loss stops being a number. Fixes: proper initialization (He) or batch norm; gradient "
+                  "clipping keeps the run finite, though it does not always rescue it. A too-large "
+                  "learning rate is a separate cause."),
+    "overfitting": ("A big network memorizes the noise of a small training set and does worse on new "
+                    "data. Fixes: dropout, weight decay, early stopping, augmentation, more data, a "
+                    "smaller network."),
+    "speed": ("Every extra layer costs compute on every step, and a deep plain network may need far "
+              "more steps. Fixes: residual connections and normalization; better hardware."),
+}
+
+# In place of a thumbnail whose result nobody has computed yet (Home never trains).
+PREPARING = ":material/hourglass_top: Preparing in the background: the chart appears here in a moment."
+NOT_YET = ":material/play_circle: Open the page to run it: its chart then appears here too."
+
+MISSION_LINK = "Then take the Mission: scored questions on all four"
+FOOTNOTE = ("Every number on the four problem pages comes from the run you are looking at; "
+            "same settings and seed give the same result. The charts above are each page's "
+            "default run. The Mission's explanations quote numbers measured at each page's "
+            "default settings.")
+
+
+def vanishing_caption(r: vanishing.Result) -> str:
+    """Layer 1's gradient at initialization in both networks."""
+    (p_name, _, p), (f_name, _, f) = thumbs.vanishing_series(r)
+    return (f"**Gradient of each layer at the start of training.** Layer 1: {fmt.num(p[0])} ({p_name}) "
+            f"vs {fmt.num(f[0])} ({f_name}).")
+
+
+def exploding_caption(r: exploding.Result) -> str:
+    """What happened to each run's gradient, from the runs' own records."""
+    p, f = r.problem, r.fix
+    if p.diverged:
+        first = (f"The problem network's {divergence_cause(p)} at step {p.diverged_step} "
+                 f"(its gradient had reached {fmt.num(thumbs.exploding_series(r)[0][2][-1])})")
+    else:
+        first = f"The problem network stayed finite (final loss {fmt.num(p.training.final_train_loss)})"
+    if f.diverged:
+        second = f"{f.label}, it diverged too, at step {f.diverged_step}"
+    else:
+        second = (f"{f.label}, it stayed finite for all {exploding.steps(f)} steps "
+                  f"(final loss {fmt.num(f.training.final_train_loss)})")
+    return f"**Gradient norm per step.** {first}; {second}."
+
+
+def overfitting_caption(r: overfitting.Result) -> str:
+    """Mean train and test accuracy without and with the remedy."""
+    (_, _, none), (remedy, _, fixed) = thumbs.overfitting_series(r)
+    return (f"**Accuracy, mean of {len(r.seeds)} seeds.** No remedy: {fmt.percent(none[0])} on the "
+            f"training set, {fmt.percent(none[1])} on new data; with {remedy}: "
+            f"{fmt.percent(fixed[0])} and {fmt.percent(fixed[1])}.")
+
+
+def speed_caption(r: speed.Result) -> str:
+    """Median final loss at the deepest depth, plain against residual + batch norm."""
+    (p_name, depths, p), (f_name, _, f) = thumbs.speed_series(r)
+    deep = int(depths[-1])
+    return (f"**Training loss after {fmt.integer(r.settings.steps)} steps against depth** (median of "
+            f"{len(r.seeds)} seeds; dotted: a coin flip's {fmt.num(speed.LN2)}). At depth {deep}: "
+            f"{p_name} {fmt.num(p[-1])}, {f_name} {fmt.num(f[-1])}.")
+
+
+CAPTIONS = {"vanishing": vanishing_caption, "exploding": exploding_caption,
+            "overfitting": overfitting_caption, "speed": speed_caption}
+
