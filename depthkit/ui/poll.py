@@ -217,21 +217,21 @@ def presenter_live(db: poll.PollStore, code: str, key: str) -> None:
 def presenter_buttons(db: poll.PollStore, state: poll.RoomState, key: str) -> None:
     """Previous / Next / Close voting / Reveal / End, each with a keyboard shortcut."""
     code, q, i, n = state.room.code, state.question, state.current, len(state.room.questions)
-    cols = st.columns(5)
-    cols[0].button("Previous", key=S + "prev", on_click=_act, args=(db.go_to, code, key, i - 1),
-                   disabled=i == 0, shortcut=SHORTCUTS["prev"], icon=":material/arrow_back:")
-    cols[1].button("Next", key=S + "next", on_click=_act, args=(db.go_to, code, key, i + 1),
-                   disabled=i == n - 1, shortcut=SHORTCUTS["next"], icon=":material/arrow_forward:",
-                   type="primary")
+    row = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating labels
+    row.button("Previous", key=S + "prev", on_click=_act, args=(db.go_to, code, key, i - 1),
+               disabled=i == 0, shortcut=SHORTCUTS["prev"], icon=":material/arrow_back:")
+    row.button("Next", key=S + "next", on_click=_act, args=(db.go_to, code, key, i + 1),
+               disabled=i == n - 1, shortcut=SHORTCUTS["next"], icon=":material/arrow_forward:",
+               type="primary")
     is_closed = q.id in state.closed
-    cols[2].button("Reopen voting" if is_closed else "Close voting", key=S + "close",
-                   on_click=_act, args=(db.close, code, key, q.id, not is_closed),
-                   disabled=q.id in state.revealed, shortcut=SHORTCUTS["close"], icon=":material/lock:")
-    cols[3].button("Reveal", key=S + "reveal", on_click=_act, args=(db.reveal, code, key, q.id),
-                   disabled=q.id in state.revealed, shortcut=SHORTCUTS["reveal"],
-                   icon=":material/visibility:")
-    cols[4].button("End: summary", key=S + "end", on_click=_act, args=(db.end, code, key, True),
-                   shortcut=SHORTCUTS["end"], icon=":material/flag:")
+    row.button("Reopen voting" if is_closed else "Close voting", key=S + "close",
+               on_click=_act, args=(db.close, code, key, q.id, not is_closed),
+               disabled=q.id in state.revealed, shortcut=SHORTCUTS["close"], icon=":material/lock:")
+    row.button("Reveal", key=S + "reveal", on_click=_act, args=(db.reveal, code, key, q.id),
+               disabled=q.id in state.revealed, shortcut=SHORTCUTS["reveal"],
+               icon=":material/visibility:")
+    row.button("End: summary", key=S + "end", on_click=_act, args=(db.end, code, key, True),
+               shortcut=SHORTCUTS["end"], icon=":material/flag:")
     st.caption(text.SHORTCUTS_HELP)
 
 
