@@ -134,6 +134,8 @@ async def attendee(ws_url: str, link_query: str, reload: bool, rng: random.Rando
     a = Session(ws_url, link_query)
     await a.connect()
     await a.run()
+    if "me" not in parse_qs(a.query):
+        raise RuntimeError(f"did not join: query {a.query!r}, page said {' | '.join(a.texts)[:300]!r}")
     me = parse_qs(a.query)["me"][0]
     ticker = asyncio.create_task(_tick(a))
     await asyncio.sleep(rng.uniform(0, ANSWER_WINDOW_S))

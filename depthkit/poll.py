@@ -19,10 +19,12 @@ the writer), at $DEPTHKIT_POLL_DB or, by default, data/poll.sqlite3 in the
 app folder (git-ignored); the folder is created on demand, and the file again
 if it disappears (a reboot of the hosting service loses local files: the
 rooms are then unknown, and the message says so). Each call opens its own
-short-lived connection, so Streamlit's script threads never share one. Every
-write runs in a transaction that takes the lock first (BEGIN IMMEDIATE): the
-checks (room open, question not closed, room not full) and the write are
-atomic, and the primary keys make a double count impossible.
+short-lived connection, so Streamlit's script threads never share one. An
+attendee's write (join, answer) is ONE statement with its checks (room open,
+question not closed, room not full) in its WHERE clause, so it is atomic and
+holds the write lock for a single step; the presenter's writes are
+transactions that take the lock first (BEGIN IMMEDIATE). Primary keys make a
+double count impossible.
 
 Everything that comes from a person is untrusted: room codes, presenter keys,
 attendee ids, question ids and option ids are checked against their pattern
@@ -121,6 +123,20 @@ UNION ALL SELECT 'mine', question_id, options, NULL, NULL, NULL FROM answers
     WHERE code = :code AND attendee = :me
 UNION ALL SELECT 'counts', question_id, options, COUNT(*), NULL, NULL FROM answers
     WHERE code = :code AND :counts GROUP BY question_id, options
+"""
+# Writes by attendees: one statement each, checks included (see PollStore.join).
+_JOIN = """
+INSERT INTO attendees (code, attendee, joined)
+SELECT :c, :a, :now WHERE EXISTS (SELECT 1 FROM rooms WHERE code = :c AND created >= :oldest)
+    AND (SELECT COUNT(*) FROM attendees WHERE code = :c) < :cap
+ON CONFLICT (code, attendee) DO NOTHING
+"""
+_ANSWER = """
+INSERT INTO answers (code, question_id, attendee, options, updated)
+SELECT :c, :q, :a, :o, :now FROM rooms r WHERE r.code = :c AND r.created >= :oldest AND NOT r.ended
+    AND NOT EXISTS (SELECT 1 FROM closed WHERE code = :c AND question_id = :q)
+    AND NOT EXISTS (SELECT 1 FROM reveals WHERE code = :c AND question_id = :q)
+ON CONFLICT (code, question_id, attendee) DO UPDATE SET options = excluded.options, updated = excluded.updated
 """
 
 
@@ -361,39 +377,49 @@ class PollStore:
 
     # attendees --------------------------------------------------------------
     def join(self, code: str, attendee: str, now: float | None = None) -> None:
-        """Count an attendee in the room (once, however often they reload); PollError if full."""
+        """Count an attendee in the room (once, however often they reload); PollError if full.
+
+        One statement (checks and insert together), so the write lock is held for
+        one step: with a hundred script threads taking turns on the GIL, a
+        transaction of several statements held the lock long enough to time out
+        the others (measured with bench/poll_load.py).
+        """
         code = normalize_code(code)
         _check_attendee(attendee)
         now = time.time() if now is None else now
-        with self._write() as con:
-            self._room_row(con, code, now)
-            _join(con, code, attendee, now)
+        with self._connect() as con:
+            done = con.execute(_JOIN, {"c": code, "a": attendee, "now": now, "oldest": now - ROOM_TTL_S,
+                                       "cap": MAX_ATTENDEES}).rowcount
+            if done or con.execute("SELECT 1 FROM attendees WHERE code = ? AND attendee = ?",
+                                   (code, attendee)).fetchone():
+                return
+            self._room_row(con, code, now)  # PollError if the room is gone
+        raise PollError(f"This room is full ({MAX_ATTENDEES} attendees); ask the presenter to open another.")
 
     def submit(self, code: str, attendee: str, question_id: str, option_ids: Iterable[str],
                now: float | None = None) -> None:
-        """Record (or replace) one attendee's answer to one question of the room."""
-        code = normalize_code(code)
+        """Record (or replace) one attendee's answer to one question of the room.
+
+        The attendee joins first if they had not (one statement), then the answer
+        is one statement that writes only while the room is open and the question's
+        voting is not closed; the primary key makes a second row impossible.
+        """
+        room = self.room(code, now)
         _check_attendee(attendee)
+        q = _room_question(room, question_id)
+        try:
+            chosen = quiz.check_options(q, list(option_ids))
+        except (ValueError, TypeError) as err:
+            raise PollError(f"That answer cannot be recorded: {err}.") from None
         now = time.time() if now is None else now
-        with self._write() as con:
-            room = self._room_row(con, code, now)
-            q = _room_question(room, question_id)
-            try:
-                chosen = quiz.check_options(q, list(option_ids))
-            except (ValueError, TypeError) as err:
-                raise PollError(f"That answer cannot be recorded: {err}.") from None
-            shut = con.execute(
-                "SELECT ended OR EXISTS (SELECT 1 FROM closed WHERE code = :c AND question_id = :q) "
-                "OR EXISTS (SELECT 1 FROM reveals WHERE code = :c AND question_id = :q) "
-                "FROM rooms WHERE code = :c", {"c": code, "q": q.id}).fetchone()[0]
-            if shut:
+        self.join(room.code, attendee, now)
+        with self._connect() as con:
+            values = {"c": room.code, "q": q.id, "a": attendee, "now": now, "o": json.dumps(sorted(chosen)),
+                      "oldest": now - ROOM_TTL_S}
+            done = con.execute(_ANSWER, values).rowcount
+            if not done:
+                self._room_row(con, room.code, now)  # PollError if the room is gone
                 raise PollError("Voting on this question is closed; your earlier answer (if any) counts.")
-            _join(con, code, attendee, now)
-            con.execute(
-                "INSERT INTO answers (code, question_id, attendee, options, updated) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (code, question_id, attendee) DO UPDATE SET options = excluded.options, "
-                "updated = excluded.updated",
-                (code, q.id, attendee, json.dumps(sorted(chosen)), now))
 
     # reads kept for scripts and tests: each one snapshot --------------------
     def my_answer(self, code: str, attendee: str, question_id: str) -> frozenset[str]:
@@ -467,16 +493,6 @@ class PollStore:
                                (code,)).fetchall()
             con.execute("COMMIT")
         return _summarize(room, rows, people)
-
-
-def _join(con: sqlite3.Connection, code: str, attendee: str, now: float) -> None:
-    """Count the attendee (inside the caller's write transaction), unless the room is full."""
-    if con.execute("SELECT 1 FROM attendees WHERE code = ? AND attendee = ?", (code, attendee)).fetchone():
-        return
-    (n,) = con.execute("SELECT COUNT(*) FROM attendees WHERE code = ?", (code,)).fetchone()
-    if n >= MAX_ATTENDEES:
-        raise PollError(f"This room is full ({MAX_ATTENDEES} attendees); ask the presenter to open another.")
-    con.execute("INSERT INTO attendees (code, attendee, joined) VALUES (?, ?, ?)", (code, attendee, now))
 
 
 def _room_question(room: Room, question_id: str) -> quiz.Question:

@@ -245,10 +245,10 @@ def test_a_lost_room_is_explained_to_presenter_and_attendee(db, poll_db):
 def test_full_room_and_closed_question(db, monkeypatch):
     monkeypatch.setattr(poll, "MAX_ATTENDEES", 1)
     code, key = db.create_room(problem="speed")
-    join(code)
+    me = join(code).query_params["me"]
     late = join(code)
     assert "full" in late.error[0].value
     q = quiz.questions("speed")[0]
     db.close(code, key, q.id)
     with pytest.raises(poll.PollError, match="closed"):
-        db.submit(code, poll.new_attendee_id(), q.id, [q.option_ids[0]])
+        db.submit(code, me, q.id, [q.option_ids[0]])
