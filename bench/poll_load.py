@@ -1,6 +1,6 @@
 """One workshop room under load: a presenter and N attendees over Streamlit's websocket.
 
-    python -m bench.poll_load [--attendees 100] [--reload-share 0.33] [--url http://127.0.0.1:8501]
+    python -m bench.poll_load [--attendees 100] [--reload-share 0.33] [--server-cpus 0,1]
 
 Starts the app on a free loopback port with an empty poll database (unless
 --url is given). A presenter session opens the Mission page in presenter mode
@@ -236,6 +236,8 @@ def main() -> None:
     ap.add_argument("--attendees", type=int, default=100)
     ap.add_argument("--reload-share", type=float, default=1 / 3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--server-cpus", default="", help="pin the server to these CPUs (taskset -c), e.g. 0,1, "
+                    "to measure a 2-core server on a larger machine with the clients elsewhere")
     args = ap.parse_args()
     if not 1 <= args.attendees <= MAX_ATTENDEES:
         sys.exit(f"1 to {MAX_ATTENDEES} attendees")
@@ -244,7 +246,8 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, poll.ENV_VAR: db_file, "DEPTHKIT_THREADS": "1", "PYTHONUNBUFFERED": "1"}
         log = open(os.path.join(tmp, "server.log"), "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        pin = ["taskset", "-c", args.server_cpus] if args.server_cpus else []
+        proc = subprocess.Popen([*pin, sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
                                  "--server.port", str(port), "--server.address", "127.0.0.1",
                                  "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
