@@ -1,11 +1,9 @@
-"""The Mission page through AppTest: learner, presenter and attendee modes."""
+"""The Mission page through AppTest: the learner mode and the link (the poll: tests/test_poll_page.py)."""
 
-import json
 
 import pytest
 
 from depthkit import poll, quiz
-from depthkit.charts import mission as charts
 from depthkit.mission import MODES, NO_SEED, MissionSettings
 from depthkit.spec import field_spec
 from tests.apptest_util import open_page
@@ -167,104 +165,6 @@ def test_mission_link_is_read_and_written_like_every_pages_link():
     assert "problem" not in at.query_params
 
 
-def test_room_in_the_link_prefills_the_attendees_code(poll_db):
-    code, _ = poll.PollStore(poll_db).create_room(problem="speed", seed=1)
-    at = open_page(PAGE, query={"mode": "join", "room": f"{code[:3].lower()}-{code[3:]}"})
-    _ok(at)
-    assert at.text_input(key="mission.join_code").value == code and not at.warning
-    assert at.query_params["room"] == code and at.query_params["mode"] == "join"
-
-
-def test_presenter_opens_room_sees_live_counts_and_reveals(poll_db):
-    at = open_page(PAGE, query={"mode": "present"})
-    _ok(at)
-    at.button(key="mission.open_room").click().run()
-    _ok(at)
-    code = at.query_params["room"]
-    assert poll.CODE_PATTERN.match(code)
-    key = at.code[0].value
-    store = poll.PollStore(poll_db)
-    assert store.check_key(code, key)
-    at.button(key="mission.hide_key").click().run()
-    assert not at.code, "the presenter key is shown once"
-    assert key not in _markdown(at)
-
-    for opt in ("c", "c", "a"):
-        store.submit(code, poll.new_attendee_id(), LECTURE.id, [opt])
-    at.run()
-    _ok(at)
-    assert at.metric[0].value == "3 of 3"
-    bars = at.get("plotly_chart")
-    assert len(bars) == 1
-    spec = json.loads(bars[0].proto.spec)
-    order = quiz.option_order(LECTURE, 0)
-    assert spec["data"][0]["x"] == [{"a": 1, "c": 2}.get(o, 0) for o in order]
-
-    at.button(key=f"mission.reveal.{LECTURE.id}").click().run()
-    _ok(at)
-    assert store.revealed(code) == {LECTURE.id}
-    assert "Little to no weight update" in at.success[0].value
-
-
-def test_presenter_reopens_room_with_key_only(poll_db):
-    code, key = poll.PollStore(poll_db).create_room(problem="speed")
-    at = open_page(PAGE, query={"mode": "present", "room": code})  # a reload of the presenter's link
-    assert at.text_input(key="mission.unlock_code").value == code
-    assert not at.code and key not in _markdown(at)  # the key is not shown again
-    at.text_input(key="mission.unlock_code").set_value("<b>bold</b>")
-    at.button(key="mission.unlock").click().run()
-    _ok(at)
-    assert "not a room code" in at.error[0].value and "<b>" not in at.error[0].value
-    at.text_input(key="mission.unlock_code").set_value(code.lower())
-    at.text_input(key="mission.unlock_key").set_value("wrong-key-wrong-key")
-    at.button(key="mission.unlock").click().run()
-    _ok(at)
-    assert at.error and "do not match" in at.error[0].value
-    at.text_input(key="mission.unlock_key").set_value(key)
-    at.button(key="mission.unlock").click().run()
-    _ok(at)
-    assert f"Room code: `{code}`" in _markdown(at)
-    assert at.selectbox(key="mission.on_screen").options[0].startswith("1. ")
-    assert len(at.selectbox(key="mission.on_screen").options) == len(quiz.questions("speed"))
-
-
-def test_attendee_joins_answers_and_changes_the_answer(poll_db):
-    store = poll.PollStore(poll_db)
-    code, key = store.create_room(problem="vanishing", seed=3)
-    at = open_page(PAGE, query={"mode": "join", "room": code.lower()})
-    _ok(at)
-    prefix = f"mission.poll.{code}.{LECTURE.id}"
-    assert at.radio(key=prefix).options == [LECTURE.option_text(o) for o in quiz.option_order(LECTURE, 3)]
-    _answer(at, LECTURE, {"a"}, prefix)
-    at.button(key=f"mission.send.{LECTURE.id}").click().run()
-    _ok(at)
-    assert store.counts(code, LECTURE.id).per_option == {"a": 1, "b": 0, "c": 0, "d": 0}
-    _answer(at, LECTURE, {"c"}, prefix)
-    at.button(key=f"mission.send.{LECTURE.id}").click().run()
-    assert store.counts(code, LECTURE.id).per_option == {"a": 0, "b": 0, "c": 1, "d": 0}
-
-    multi = quiz.BY_ID["vanishing-fixes-multi"]
-    _answer(at, multi, {"a", "b"}, f"mission.poll.{code}.{multi.id}")
-    at.button(key=f"mission.send.{multi.id}").click().run()
-    assert store.counts(code, multi.id).per_option["a"] == 1
-
-    store.reveal(code, key, LECTURE.id)
-    at.button(key="mission.refresh").click().run()
-    _ok(at)
-    assert at.radio(key=prefix).disabled
-    assert any("Right." in s.value for s in at.success)
-
-
-def test_attendee_bad_or_unknown_code(poll_db):
-    at = open_page(PAGE, query={"mode": "join"})
-    _ok(at)
-    for typed, message in [("<img src=x onerror=alert(1)>", "not a room code"), ("ABCDEF", "No open room")]:
-        at.text_input(key="mission.join_code").set_value(typed).run()
-        _ok(at)
-        assert message in at.error[0].value
-        assert "<img" not in _markdown(at) + at.error[0].value
-
-
 def test_projector_layout_hides_the_claim():
     at = open_page(PAGE, query={"presenter": "1", "mode": "present"})
     _ok(at)
@@ -272,60 +172,3 @@ def test_projector_layout_hides_the_claim():
     at.button(key="mission.open_room").click().run()
     _ok(at)
     assert at.query_params["presenter"] == "1" and at.query_params["mode"] == "present"
-
-
-def test_answer_chart_hides_the_answer_until_revealed():
-    q = quiz.BY_ID["exploding-signs-multi"]
-    order = quiz.option_order(q, 1)
-    counts = {"a": 3, "b": 1, "c": 0, "d": 2}
-    assert set(counts) == set(q.option_ids)
-    before = charts.answer_counts(q, order, counts, 4, revealed=False)
-    after = charts.answer_counts(q, order, counts, 4, revealed=True)
-    assert list(before.data[0].x) == [counts[o] for o in order]
-    assert len(set(before.data[0].marker.color)) == 1
-    assert [c == charts.RIGHT for c in after.data[0].marker.color] == [o in q.correct for o in order]
-    assert "4 attendees answered" in after.layout.title.text
-    assert after.layout.yaxis.type == "category"  # not the numeric axis layout() sets
-
-
-def test_presenter_shows_every_question_of_the_bank_and_reveals_the_new_ones(poll_db):
-    code, key = poll.PollStore(poll_db).create_room(problem="all", seed=2)
-    at = open_page(PAGE, query={"mode": "present"})
-    at.text_input(key="mission.unlock_code").set_value(code)
-    at.text_input(key="mission.unlock_key").set_value(key)
-    at.button(key="mission.unlock").click().run()
-    _ok(at)
-    assert len(at.selectbox(key="mission.on_screen").options) == len(quiz.BANK)
-    for q in quiz.BANK:
-        at.selectbox(key="mission.on_screen").set_value(q.id).run()
-        _ok(at)
-        order = quiz.option_order(q, 2)
-        md = _markdown(at)
-        assert q.prompt in md and all(q.option_text(o) in md for o in order)
-    for qid in ("vanishing-float32-rounding", "overfitting-remedies-multi"):
-        q = quiz.BY_ID[qid]
-        at.selectbox(key="mission.on_screen").set_value(qid).run()
-        at.button(key=f"mission.reveal.{qid}").click().run()
-        _ok(at)
-        assert q.explanation in at.success[0].value
-        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-        assert len(spec["data"][0]["x"]) == len(q.options)
-
-
-def test_attendee_sees_every_question_and_answers_a_six_option_one(poll_db):
-    store = poll.PollStore(poll_db)
-    code, key = store.create_room(problem="all", seed=4)
-    at = open_page(PAGE, query={"mode": "join", "room": code})
-    _ok(at)
-    assert len(at.radio) == sum(not q.multiple for q in quiz.BANK)
-    assert len(at.checkbox) == sum(len(q.options) for q in quiz.BANK if q.multiple)
-    multi = quiz.BY_ID["vanishing-fixes-multi"]
-    assert len(multi.options) == 6
-    _answer(at, multi, set(multi.option_ids), f"mission.poll.{code}.{multi.id}")  # ticks all six
-    at.button(key=f"mission.send.{multi.id}").click().run()
-    _ok(at)
-    assert store.counts(code, multi.id).per_option == {o: 1 for o in multi.option_ids}
-    store.reveal(code, key, multi.id)
-    at.button(key="mission.refresh").click().run()
-    _ok(at)
-    assert any(e.value.startswith("Wrong.") for e in at.error)  # ticking everything earns nothing

@@ -182,3 +182,124 @@ def test_attendees_per_room_are_bounded(store, monkeypatch):
         store.submit(code, c, Q.id, ["c"])
     store.submit(code, a, Q.id, ["c"])  # those already in may still change their answers
     assert store.counts(code, Q.id).per_option == {"a": 0, "b": 1, "c": 1, "d": 0}
+
+
+# the presenter paces the room; one-statement snapshots; the end of the session ------------
+def test_snapshot_reads_the_whole_room_in_one_statement(store, monkeypatch):
+    code, key = store.create_room(problem="exploding", seed=3)
+    qs = quiz.questions("exploding")
+    a, b = poll.new_attendee_id(), poll.new_attendee_id()
+    store.join(code, a)
+    store.submit(code, a, qs[0].id, [qs[0].option_ids[0]])
+    store.submit(code, b, qs[1].id, list(qs[1].correct))
+    statements = []
+    real = sqlite3.connect
+
+    def counting(*args, **kwargs):
+        con = real(*args, **kwargs)
+        con.set_trace_callback(lambda sql: sql.lstrip().startswith("SELECT") and statements.append(sql))
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", counting)
+    state = store.snapshot(code, a, counts=True)
+    assert len(statements) == 1  # one SELECT, whatever the number of questions
+    assert (state.current, state.ended, state.attendees, state.joined) == (0, False, 2, True)
+    assert state.mine == {qs[0].id: frozenset({qs[0].option_ids[0]})}
+    assert state.counts[qs[1].id].answered == 1
+    assert state.counts[qs[0].id].per_option[qs[0].option_ids[0]] == 1
+    assert store.snapshot(code, poll.new_attendee_id()).joined is False
+    assert store.snapshot(code, "<bad id>").mine == {}
+
+
+def test_presenter_paces_closes_reveals_and_ends(store):
+    code, key = store.create_room(problem="speed")
+    qs = quiz.questions("speed")
+    a = poll.new_attendee_id()
+    assert store.go_to(code, key, 1) == 1 and store.snapshot(code).question == qs[1]
+    assert store.go_to(code, key, 99) == len(qs) - 1 and store.go_to(code, key, -5) == 0
+    store.close(code, key, qs[0].id)
+    with pytest.raises(poll.PollError, match="closed"):
+        store.submit(code, a, qs[0].id, [qs[0].option_ids[0]])
+    store.close(code, key, qs[0].id, closed=False)
+    store.submit(code, a, qs[0].id, [qs[0].option_ids[0]])
+    store.reveal(code, key, qs[0].id)
+    store.close(code, key, qs[0].id, closed=False)  # a revealed question stays closed
+    assert not store.snapshot(code).is_open(qs[0].id)
+    with pytest.raises(poll.PollError, match="closed"):
+        store.submit(code, a, qs[0].id, [qs[0].option_ids[1]])
+    store.end(code, key)
+    assert store.snapshot(code).ended and not store.snapshot(code).is_open(qs[1].id)
+    with pytest.raises(poll.PollError, match="closed"):
+        store.submit(code, a, qs[1].id, [qs[1].option_ids[0]])
+    store.go_to(code, key, 1)  # moving on resumes the session
+    assert not store.snapshot(code).ended
+    for action, args in [(store.go_to, (2,)), (store.close, (qs[1].id,)), (store.reveal, (qs[1].id,)),
+                         (store.end, ())]:
+        for bad in ("", "wrong-key-wrong-key", "<script>alert(1)</script>", None):
+            with pytest.raises(poll.PollError, match="presenter key"):
+                action(code, bad, *args)
+    assert store.snapshot(code).current == 1 and store.revealed(code) == {qs[0].id}
+    assert store.counts(code, qs[0].id).answered == 1  # nothing lost, nothing counted twice
+
+
+def test_join_counts_each_attendee_once(store, monkeypatch):
+    monkeypatch.setattr(poll, "MAX_ATTENDEES", 2)
+    code, _ = store.create_room()
+    a, b, c = (poll.new_attendee_id() for _ in range(3))
+    for _ in range(3):
+        store.join(code, a)  # reloads
+    store.join(code, b)
+    assert store.attendees(code) == 2
+    with pytest.raises(poll.PollError, match="full"):
+        store.join(code, c)
+    with pytest.raises(poll.PollError):
+        store.join(code, "A" * 32)
+
+
+def test_summary_scores_and_csv_without_ids(store):
+    code, key = store.create_room(problem="exploding", seed=1)
+    qs = quiz.questions("exploding")
+    ids = [poll.new_attendee_id() for _ in range(3)]
+    wrong0 = [o for o in qs[0].option_ids if o not in qs[0].correct][:1]
+    store.submit(code, ids[0], qs[0].id, list(qs[0].correct))
+    store.submit(code, ids[1], qs[0].id, wrong0)
+    store.submit(code, ids[0], qs[1].id, list(qs[1].correct))
+    store.join(code, ids[2])  # joined, answered nothing
+    s = store.summary(code)
+    assert s.attendees == 3 and s.scores == (0.0, 2.0)
+    assert s.right[qs[0].id] == 1 and s.share_right(qs[0].id) == 0.5 and s.share_right(qs[-1].id) is None
+    rows = poll.counts_csv(s).splitlines()
+    assert rows[0] == "question,prompt,option,option_text,correct,attendees_who_chose,attendees_who_answered"
+    assert len(rows) == 1 + sum(len(q.options) for q in qs)
+    assert not any(i in poll.counts_csv(s) for i in ids)
+    first = [r for r in rows[1:] if r.startswith("1,")]
+    assert sum(int(r.rsplit(",", 2)[1]) for r in first) == 2
+
+
+def test_a_deleted_database_file_is_a_plain_message_not_a_crash(store):
+    code, key = store.create_room()
+    for path in store.path.parent.glob("poll.sqlite3*"):
+        path.unlink()
+    with pytest.raises(poll.PollError, match="server has restarted"):
+        store.snapshot(code)
+    assert store.create_room()[0]  # the poll works again at once
+
+
+def test_a_file_from_the_first_schema_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript("CREATE TABLE rooms (code TEXT PRIMARY KEY, key_hash TEXT NOT NULL, "
+                      "problem TEXT NOT NULL, seed INTEGER NOT NULL, created REAL NOT NULL);")
+    con.execute("INSERT INTO rooms VALUES ('ABCDEF', 'x', 'all', 0, ?)", (time.time(),))
+    con.commit()
+    con.close()
+    state = poll.PollStore(path).snapshot("ABCDEF")
+    assert (state.current, state.ended, state.attendees) == (0, False, 0)
+
+
+def test_normalize_attendee():
+    me = poll.new_attendee_id()
+    assert poll.normalize_attendee(me.upper()) == me
+    for bad in ("", "x" * 32, me + "0", "<script>", None, me[:-1] + "g"):
+        with pytest.raises(poll.PollError):
+            poll.normalize_attendee(bad)

@@ -32,6 +32,7 @@ URL) hides `explain` text and enlarges `chart`s. Export: `download_tables`
 `pytorch_code` (a runnable plain-PyTorch snippet of the model).
 """
 
+from depthkit.ui import poll  # noqa: E402,F401  the workshop poll's views (Mission page)
 from depthkit.ui.peek import computed  # noqa: F401  (Home: results already computed, never computes)
 from depthkit.ui.run import (  # noqa: F401
     _WARMUPS,
