@@ -4,7 +4,10 @@ A Result is a dataclass of numpy arrays, plain numbers and nested records
 (never tensors or modules). Its `fingerprint` is computed once, when the
 Result is made, from the settings and every array in it; a chart cache keys on
 it, so a figure follows the result it draws even where the result is not a
-function of the settings alone (a live timing).
+function of the settings alone (a live timing). Wall-clock side records of a
+training run (`WALL_CLOCK_FIELDS`: when each step ended, how long the batch
+took) are left out, so the same settings and seed give the same fingerprint on
+every run; a live timing's measurements are its content and stay in.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from typing import Any
 import numpy as np
 
 from depthkit.spec import Settings
+
+# Fields (of any nested dataclass) that record how long training took, not what it computed:
+# depthkit.train.TrainResult's per-step `elapsed` and `batch_seconds`.
+WALL_CLOCK_FIELDS = frozenset({"elapsed", "batch_seconds"})
 
 
 def digest(obj: Any) -> str:
@@ -36,7 +43,7 @@ def _feed(h: Any, obj: Any) -> None:
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         h.update(type(obj).__name__.encode())
         for f in dataclasses.fields(obj):
-            if f.name != "fingerprint":
+            if f.name != "fingerprint" and f.name not in WALL_CLOCK_FIELDS:
                 h.update(f.name.encode())
                 _feed(h, getattr(obj, f.name))
     elif isinstance(obj, dict):
