@@ -12,6 +12,7 @@ every run; a live timing's measurements are its content and stay in.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
@@ -69,4 +70,18 @@ class Result:
     fingerprint: str = field(init=False, default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.fingerprint = digest(self)
+        self.fingerprint = _PARTS.get() or digest(self)
+
+
+_PARTS: contextvars.ContextVar[str] = contextvars.ContextVar("depthkit_result_parts", default="")
+
+
+def derived(cls: type[Result], parts: tuple[Result, ...], **fields: Any) -> Result:
+    """`cls(**fields)` made only from `parts` (no new computation, e.g. a sweep completed with a
+    run's networks): its fingerprint digests the parts' fingerprints, which is cheap (no pass over
+    the arrays) and changes whenever any part does."""
+    token = _PARTS.set(digest((cls.__name__, *(p.fingerprint for p in parts))))
+    try:
+        return cls(**fields)
+    finally:
+        _PARTS.reset(token)

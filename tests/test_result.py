@@ -56,3 +56,16 @@ def test_only_wall_clock_fields_are_left_out():
     slower = Timed(ModelSettings(depth=3), np.zeros(2), np.array([0.2, 0.4]), 0.6, np.array([1.0]))
     other_seconds = Timed(ModelSettings(depth=3), np.zeros(2), np.array([0.1, 0.2]), 0.3, np.array([2.0]))
     assert base.fingerprint == slower.fingerprint != other_seconds.fingerprint
+
+
+def test_a_derived_result_is_fingerprinted_by_its_parts():
+    from depthkit.result import derived
+
+    a = Toy(ModelSettings(depth=3), np.array([0.5]), ["a"])
+    b = Toy(ModelSettings(depth=3), np.array([0.7]), ["b"])
+    both = derived(Toy, (a, b), settings=a.settings, losses=np.array([0.5, 0.7]), labels=["a", "b"])
+    again = derived(Toy, (a, b), settings=a.settings, losses=np.array([0.5, 0.7]), labels=["a", "b"])
+    swapped = derived(Toy, (b, a), settings=a.settings, losses=np.array([0.5, 0.7]), labels=["a", "b"])
+    assert both.fingerprint == again.fingerprint != swapped.fingerprint
+    assert both.fingerprint not in (a.fingerprint, b.fingerprint)
+    assert Toy(a.settings, np.array([0.5]), ["a"]).fingerprint == a.fingerprint  # back to content
