@@ -10,15 +10,20 @@ the errors (an exception element, a failed run, a timeout, a dropped
 connection). `--vary-seed` gives each session its own `seed` (where a page's
 Settings have one), so runs miss the cache and really train.
 
-Loopback only, bounded: at most 64 sessions, 180 s per page open.
+The server it starts runs as the app does, with a new empty disk store, the
+results shipped with the app, and no background warm-up (the first, unmeasured
+session fills the caches). Loopback only, bounded: at most 64 sessions, 180 s
+per page open.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
+import tempfile
 import time
 from urllib.parse import urlencode
 
@@ -127,6 +132,8 @@ def main() -> None:
             report(n, results, time.perf_counter() - t)
 
     print(f"threads={args.threads} vary_seed={args.vary_seed} pages={len(PAGES)}")
+    os.environ["DEPTHKIT_RESULTS"] = tempfile.mkdtemp(prefix="bench-load-")  # the server inherits these
+    os.environ["DEPTHKIT_WARMUP"] = "off"
     if args.url:
         run_all(args.url)
     else:

@@ -4,11 +4,15 @@ A Result is a dataclass of numpy arrays, plain numbers and nested records
 (never tensors or modules). Its `fingerprint` is computed once, when the
 Result is made, from the settings and every array in it; a chart cache keys on
 it, so a figure follows the result it draws even where the result is not a
-function of the settings alone (a live timing).
+function of the settings alone (a live timing). Wall-clock side records of a
+training run (`WALL_CLOCK_FIELDS`: when each step ended, how long the batch
+took) are left out, so the same settings and seed give the same fingerprint on
+every run; a live timing's measurements are its content and stay in.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
@@ -17,6 +21,10 @@ from typing import Any
 import numpy as np
 
 from depthkit.spec import Settings
+
+# Fields (of any nested dataclass) that record how long training took, not what it computed:
+# depthkit.train.TrainResult's per-step `elapsed` and `batch_seconds`.
+WALL_CLOCK_FIELDS = frozenset({"elapsed", "batch_seconds"})
 
 
 def digest(obj: Any) -> str:
@@ -36,7 +44,7 @@ def _feed(h: Any, obj: Any) -> None:
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         h.update(type(obj).__name__.encode())
         for f in dataclasses.fields(obj):
-            if f.name != "fingerprint":
+            if f.name != "fingerprint" and f.name not in WALL_CLOCK_FIELDS:
                 h.update(f.name.encode())
                 _feed(h, getattr(obj, f.name))
     elif isinstance(obj, dict):
@@ -62,4 +70,18 @@ class Result:
     fingerprint: str = field(init=False, default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.fingerprint = digest(self)
+        self.fingerprint = _PARTS.get() or digest(self)
+
+
+_PARTS: contextvars.ContextVar[str] = contextvars.ContextVar("depthkit_result_parts", default="")
+
+
+def derived(cls: type[Result], parts: tuple[Result, ...], **fields: Any) -> Result:
+    """`cls(**fields)` made only from `parts` (no new computation, e.g. a sweep completed with a
+    run's networks): its fingerprint digests the parts' fingerprints, which is cheap (no pass over
+    the arrays) and changes whenever any part does."""
+    token = _PARTS.set(digest((cls.__name__, *(p.fingerprint for p in parts))))
+    try:
+        return cls(**fields)
+    finally:
+        _PARTS.reset(token)

@@ -1,18 +1,26 @@
 """Results on disk: they survive a restart, follow the code that made them, and stay bounded.
 
 `ResultStore(folder)` keeps one file per (function, settings) under
-`folder/<code hash>/`. The code hash digests every file of the depthkit
-package, so a result made by older code is never read (its folder is removed
-first when space is needed). Each file carries a checksum of its payload: a
-truncated or corrupt entry is dropped and reported as a miss, to be
-recomputed. Writes go to a temporary file that is renamed into place, so two
-sessions writing the same entry at once leave one whole file. The total size
-is kept under `max_bytes` by removing the least recently used entries.
+`folder/<code hash>/`. The code hash digests the code that can change a result
+(`result_modules`: depthkit.experiments and every depthkit module it imports,
+transitively; not the words, charts or UI, which no Result holds) and the
+versions of the libraries that compute (torch, numpy, scikit-learn), so a
+result made by other code is never read (its folder is removed first when
+space is needed), while an edit to a page's text keeps every result. Each
+file carries a checksum of its payload: a truncated or corrupt entry is
+dropped and reported as a miss, to be recomputed. Writes go to a temporary
+file that is renamed into place, so two sessions writing the same entry at
+once leave one whole file. The total size is kept under `max_bytes` by
+removing the least recently used entries.
+`ResultStore(folder, read_only=True)` only reads (the results shipped with the
+app, see depthkit.ship): it never removes, touches or writes a file.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import tempfile
@@ -24,17 +32,79 @@ PACKAGE = Path(__file__).resolve().parent
 MAGIC = b"depthkit-result-1\n"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
+RESULT_ROOTS = ("experiments",)  # the subpackage whose run functions make every stored result
+LIBRARIES = ("torch", "numpy", "scikit-learn")  # what computes a result besides depthkit's code
+
 _code_hash: str | None = None
 _lock = threading.Lock()
 
 
+def _module_files(package: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every .py file of the package (named after its folder)."""
+    out = {}
+    for path in package.rglob("*.py"):
+        parts = (package.name, *path.relative_to(package).with_suffix("").parts)
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return out
+
+
+def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package's modules that `name` imports anywhere in its file (functions included)."""
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from .x import y
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        found |= {t for t in targets if t in modules}
+    return found
+
+
+def result_modules(package: Path = PACKAGE, roots: tuple[str, ...] = RESULT_ROOTS) -> list[Path]:
+    """The files whose code can change a result: the modules under `roots`, every package
+    module they import (transitively), and the __init__ of each package on the way
+    (importing depthkit.x runs depthkit/__init__.py)."""
+    modules = _module_files(package)
+    todo = [m for m in modules for r in roots if m == f"{package.name}.{r}" or
+            m.startswith(f"{package.name}.{r}.")]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parents = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
+        todo += [m for m in (*_imported(name, modules[name], modules), *parents) if m in modules]
+    return sorted(modules[m] for m in seen)
+
+
+def _library_versions() -> str:
+    """Release versions (no local label: 2.13.0+cpu and 2.13.0 compute alike) of LIBRARIES."""
+    out = []
+    for lib in LIBRARIES:
+        try:
+            out.append(f"{lib}=={importlib.metadata.version(lib).split('+')[0]}")
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"{lib}==none")
+    return "\n".join(out)
+
+
 def code_hash(package: Path = PACKAGE) -> str:
-    """A digest of every .py file in the depthkit package (path and content), computed once."""
+    """A digest of `result_modules(package)` (paths and contents) and the library versions,
+    computed once for depthkit."""
     global _code_hash
     if package == PACKAGE and _code_hash is not None:
         return _code_hash
     h = hashlib.blake2b(digest_size=8)
-    for path in sorted(package.rglob("*.py")):
+    h.update(_library_versions().encode())
+    for path in result_modules(package):
         h.update(str(path.relative_to(package)).encode())
         h.update(path.read_bytes())
     digest = h.hexdigest()
@@ -46,10 +116,12 @@ def code_hash(package: Path = PACKAGE) -> str:
 class ResultStore:
     """A bounded, versioned, crash-safe file cache of picklable results."""
 
-    def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, version: str | None = None):
+    def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, version: str | None = None,
+                 read_only: bool = False):
         self.folder = Path(folder)
         self.max_bytes = int(max_bytes)
         self.version = version or code_hash()
+        self.read_only = read_only
 
     def _path(self, name: str, settings: Any) -> tuple[Path, bytes]:
         key = hashlib.blake2b(f"{name}\n{settings!r}".encode(), digest_size=16).hexdigest()
@@ -63,14 +135,21 @@ class ResultStore:
         except OSError:
             return None
         value = _decode(blob, key)
+        if self.read_only:
+            return value
         if value is None:
             path.unlink(missing_ok=True)  # corrupt or foreign: recompute and overwrite
             return None
-        os.utime(path)  # recently used
+        try:
+            os.utime(path)  # recently used
+        except OSError:
+            pass
         return value
 
     def put(self, name: str, settings: Any, value: Any) -> None:
         """Store `value` atomically, then trim the store to its size bound."""
+        if self.read_only:
+            raise PermissionError(f"{self.folder} is read-only")
         path, key = self._path(name, settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -86,7 +165,12 @@ class ResultStore:
         self.trim()
 
     def entries(self) -> list[Path]:
+        """Every entry file, of every code version."""
         return [p for p in self.folder.glob("*/*.pkl") if p.is_file()]
+
+    def path(self, name: str, settings: Any) -> Path:
+        """Where `name(settings)` of this code version is (or would be) kept."""
+        return self._path(name, settings)[0]
 
     def size(self) -> int:
         return sum(_size(p) for p in self.entries())

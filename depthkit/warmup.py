@@ -3,7 +3,8 @@
 A fresh server starts `Warmup(jobs, store).start()` once (the entry script's
 first run; Streamlit has no start hook). A daemon thread at the lowest CPU
 priority works through the jobs — (name, function, settings), named as
-`ui.run_cached` names them — skipping what the disk store already holds,
+`ui.run_cached` names them — skipping what the disk store already holds or
+the app ships (depthkit.ship),
 pausing (between jobs, and within a job at every progress report) while a
 visitor's own computation runs, and writing each result to
 the store, from which a visitor's session then reads it. A visitor who asks
@@ -109,8 +110,9 @@ def _lowest_priority() -> None:
 class Warmup:
     """Computes `jobs` into `store` on a background thread; see the module docstring."""
 
-    def __init__(self, jobs: list[Job], store: ResultStore, inflight: InFlight):
-        self.jobs, self.store, self.inflight = list(jobs), store, inflight
+    def __init__(self, jobs: list[Job], store: ResultStore, inflight: InFlight,
+                 shipped: ResultStore | None = None):
+        self.jobs, self.store, self.inflight, self.shipped = list(jobs), store, inflight, shipped
         self.ready = 0
         self.seconds = 0.0
         self.finished = threading.Event()
@@ -136,13 +138,19 @@ class Warmup:
         for name, fn, settings in self.jobs:
             while self.inflight.visitors > 0:  # yield to visitors' runs
                 time.sleep(POLL_SECONDS)
-            if self.store.get(name, settings) is None:
+            if not self._have(name, settings):
                 self._compute(name, fn, settings)
             self.ready += 1
             log.info("warm-up: %d of %d ready", self.ready, len(self.jobs))
         self.seconds = time.perf_counter() - start
         log.info("warm-up: done in %.1f s", self.seconds)
         self.finished.set()
+
+    def _have(self, name: str, settings: Any) -> bool:
+        """Already in the disk store, or shipped with the app (and readable)."""
+        if self.store.get(name, settings) is not None:
+            return True
+        return self.shipped is not None and self.shipped.get(name, settings) is not None
 
     def _compute(self, name: str, fn: Callable, settings: Any) -> None:
         key = job_key(name, settings)

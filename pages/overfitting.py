@@ -23,8 +23,9 @@ if result is not None:
     left, right = st.columns(2)
     with left:
         ui.chart(charts.spread, result, key="overfitting.spread")
-    with right:  # drawn after the rest; reused while only the remedy changes
-        sweep = ui.run_cached(exp.run_sweep, exp.sweep_settings(settings), spinner=text.SWEEP_SPINNER)
+    with right:  # drawn after the rest; reused while only the remedy changes; its largest depth is result's
+        smaller = ui.run_cached(exp.run_smaller, exp.sweep_settings(settings), spinner=text.SWEEP_SPINNER)
+        sweep = None if smaller is None else exp.complete_sweep(smaller, result)
         if sweep is not None:
             ui.chart(charts.capacity, sweep, key="overfitting.capacity")
     ui.explain(text.summary(result, sweep))

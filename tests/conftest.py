@@ -15,6 +15,9 @@ os.environ.setdefault("DEPTHKIT_RESULTS", tempfile.mkdtemp(prefix="depthkit-resu
 # No background warm-up while tests run (it would compete with them for the cores); tests that
 # need it start it themselves.
 os.environ.setdefault("DEPTHKIT_WARMUP", "off")
+# Pages compute what they show, not read the results shipped with the app (depthkit.ship);
+# tests of the shipped set point DEPTHKIT_SHIPPED at their own folder.
+os.environ.setdefault("DEPTHKIT_SHIPPED", "off")
 
 
 @pytest.fixture(scope="session")

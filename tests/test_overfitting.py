@@ -539,3 +539,18 @@ def test_l2_penalty_matches_torch_weight_decay(optimizer, lr):
     np.testing.assert_allclose(ours.loss, ref["loss"], rtol=1e-9)
     plain = train(model, ts.replace(l2=0.0), data)
     assert not np.allclose(plain.loss[5:], ours.loss[5:])
+
+
+def test_the_page_sweep_reuses_the_problem_networks_bit_for_bit():
+    """The page trains only the smaller depths and completes the sweep with `run`'s problem
+    networks: the same content as the sweep trained on its own (wall times aside)."""
+    from depthkit.result import digest
+
+    s = exp.OverfittingSettings(**SMALL, remedy="weight decay")
+    smaller = exp.run_smaller(exp.sweep_settings(s))
+    assert [nets[0].depth for nets in smaller.networks] == exp.sweep_depths(s.depth)[:-1]
+    full = exp.complete_sweep(smaller, result_of(**SMALL, remedy="weight decay"))
+    alone = sweep_of(**SMALL)
+    assert digest(full) == digest(alone) and full.settings == alone.settings
+    with pytest.raises(ValueError, match="different settings"):
+        exp.complete_sweep(smaller, result_of(**{**SMALL, "steps": 41}))

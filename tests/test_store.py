@@ -1,5 +1,6 @@
 """The on-disk result store: round trip, versioned by code, corrupt entries recomputed, bounded, atomic."""
 
+import importlib.metadata
 import os
 import threading
 import time
@@ -7,7 +8,7 @@ import time
 import numpy as np
 
 from depthkit.models import ModelSettings
-from depthkit.store import ResultStore, code_hash
+from depthkit.store import PACKAGE, ResultStore, code_hash, result_modules
 
 
 def test_round_trip_and_keys(tmp_path):
@@ -78,9 +79,74 @@ def test_concurrent_writers_leave_one_whole_entry(tmp_path):
     assert not list(tmp_path.glob("v/.tmp-*"))
 
 
-def test_code_hash_follows_the_package(tmp_path):
-    (tmp_path / "a.py").write_text("x = 1\n")
+def test_code_hash_follows_the_code_and_the_library_versions(tmp_path, monkeypatch):
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "a.py").write_text("x = 1\n")
     first = code_hash(tmp_path)
-    (tmp_path / "a.py").write_text("x = 2\n")
-    assert code_hash(tmp_path) != first
+    (tmp_path / "experiments" / "a.py").write_text("x = 2\n")
+    second = code_hash(tmp_path)
+    assert second != first
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda lib: "9.9.9" if lib == "torch" else real(lib))
+    assert code_hash(tmp_path) != second
     assert len(code_hash()) == 16
+
+
+def _package(root, files: dict[str, str]):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_code_hash_covers_only_the_code_that_makes_results(tmp_path):
+    pkg = _package(tmp_path / "pkg", {
+        "__init__.py": "from pkg import core\n",
+        "core.py": "from . import maths\n",
+        "maths.py": "X = 1\n",
+        "lazy.py": "Y = 1\n",
+        "experiments/__init__.py": "def jobs():\n    from pkg.experiments import page\n",
+        "experiments/page.py": "from pkg.core import *\n\ndef run():\n    import pkg.lazy\n",
+        "text/words.py": "from pkg import core\nWORDS = 'a'\n",
+        "charts.py": "import pkg.maths\n",
+        "ui/run.py": "import pkg.experiments.page\n",
+    })
+    names = {p.relative_to(pkg).as_posix() for p in result_modules(pkg)}
+    assert names == {"__init__.py", "core.py", "maths.py", "lazy.py", "experiments/__init__.py",
+                     "experiments/page.py"}
+    first = code_hash(pkg)
+    for outside in ("text/words.py", "charts.py", "ui/run.py"):
+        (pkg / outside).write_text((pkg / outside).read_text() + "# edited\n")
+        assert code_hash(pkg) == first, f"{outside} makes no result"
+    for inside in ("maths.py", "lazy.py", "experiments/page.py"):
+        before = code_hash(pkg)
+        (pkg / inside).write_text((pkg / inside).read_text() + "# edited\n")
+        assert code_hash(pkg) != before, f"{inside} makes results"
+    before = code_hash(pkg)
+    (pkg / "experiments" / "new.py").write_text("Z = 1\n")
+    assert code_hash(pkg) != before, "a new experiment module"
+
+
+def test_depthkit_results_hold_no_words_charts_or_ui():
+    """No Result is built by the page text, the charts or the UI, so editing them keeps every result."""
+    names = {p.relative_to(PACKAGE).as_posix() for p in result_modules()}
+    assert {"train.py", "models.py", "experiments/vanishing.py", "result.py", "fmt.py"} <= names
+    assert not {n for n in names if n.split("/")[0] in ("text", "charts", "ui")}
+    assert not names & {"store.py", "warmup.py", "ship.py", "tables.py", "quiz.py", "poll.py"}
+
+
+def test_read_only_store_never_writes_or_removes(tmp_path):
+    ResultStore(tmp_path, version="v").put("run", 1, "one")
+    (path,) = ResultStore(tmp_path, version="v").entries()
+    shipped = ResultStore(tmp_path, version="v", read_only=True)
+    assert shipped.get("run", 1) == "one"
+    path.write_bytes(path.read_bytes()[:-2])
+    assert shipped.get("run", 1) is None and path.exists()  # a miss, left in place
+    try:
+        shipped.put("run", 2, "two")
+    except PermissionError:
+        pass
+    else:
+        raise AssertionError("a read-only store wrote")

@@ -14,20 +14,20 @@ Conventions every experiment follows:
 def warmup_jobs() -> list[tuple]:
     """(run function, settings) for every challenge page's default view and presets, defaults first.
 
-    Exactly what the pages pass to `ui.run_cached` (the overfitting page's capacity sweep
-    included); the Training speed page's live timings are not here: they are measured live.
+    Exactly what the pages pass to `ui.run_cached` (the overfitting page's capacity sweep's
+    smaller depths included); the Training speed page's live timings are not here: they are measured live.
     """
     from depthkit.experiments import exploding, overfitting, speed, vanishing
 
     pages = [(vanishing, vanishing.VanishingSettings), (exploding, exploding.ExplodingSettings),
              (overfitting, overfitting.OverfittingSettings), (speed, speed.SpeedSettings)]
     jobs: list[tuple] = [(mod.run, cls()) for mod, cls in pages]
-    jobs.append((overfitting.run_sweep, overfitting.sweep_settings(overfitting.OverfittingSettings())))
+    jobs.append((overfitting.run_smaller, overfitting.sweep_settings(overfitting.OverfittingSettings())))
     for mod, cls in pages:
         for preset in mod.PRESETS.values():
             jobs.append((mod.run, cls(**preset)))
             if mod is overfitting:
-                jobs.append((overfitting.run_sweep, overfitting.sweep_settings(cls(**preset))))
+                jobs.append((overfitting.run_smaller, overfitting.sweep_settings(cls(**preset))))
     unique: list[tuple] = []
     for job in jobs:
         if job not in unique:

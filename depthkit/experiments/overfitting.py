@@ -17,8 +17,10 @@ more than one (a batch's cost is mostly per-step overhead at these sizes).
 
 The sweep is its own run so that a page can show problem and remedy first and
 reuse the sweep when only the remedy changes (`sweep_settings` drops the
-remedy fields); its largest depth is the problem network of `run`, trained
-again (bit for bit the same networks), so the sweep is charted on its own.
+remedy fields). Its largest depth is the problem network of `run`, bit for bit
+the same networks, so the page trains only the smaller depths
+(`run_smaller`) and completes the sweep with the networks `run` already
+trained (`complete_sweep`); `run_sweep` trains every depth on its own.
 
 Every trained network is a `depthkit.record.Network` (one per seed and role),
 its test accuracy and memorized share in `scores`; the words of the page are
@@ -42,7 +44,7 @@ least as good as no remedy on at least 8 of 10 seeds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -207,10 +209,11 @@ def sweep_settings(s: OverfittingSettings) -> OverfittingSettings:
     return s.replace(**{name: getattr(defaults, name) for name in REMEDY_FIELDS})
 
 
-def sweep_cost(s: OverfittingSettings) -> float:
-    """Matmul FLOPs of `run_sweep`."""
+def sweep_cost(s: OverfittingSettings, depths: list[int] | None = None) -> float:
+    """Matmul FLOPs of `run_sweep` (or of the sweep's `depths`)."""
+    depths = sweep_depths(s.depth) if depths is None else depths
     return s.n_seeds * sum(run_flops(s.model("problem").replace(depth=d), s.training("problem"),
-                                     s.n_train, N_VAL) for d in sweep_depths(s.depth))
+                                     s.n_train, N_VAL) for d in depths)
 
 
 @dataclass
@@ -326,20 +329,40 @@ def run(settings: OverfittingSettings) -> Result:
                   pools[0].flipped[:s.train_points("remedy")])
 
 
-def run_sweep(settings: OverfittingSettings) -> SweepResult:
-    """The problem network at every depth of the sweep, on every seed; deterministic."""
+def _train_sweep(settings: OverfittingSettings, depths: list[int]) -> SweepResult:
     _check_settings(settings)
     s = sweep_settings(settings)
-    budget.check_budget(sweep_cost(s), "The capacity sweep")
+    budget.check_budget(sweep_cost(s, depths), "The capacity sweep")
     pools = [make_pool(s, seed) for seed in s.seeds]
-    models = [s.model("problem").replace(depth=d) for d in sweep_depths(s.depth)]
+    models = [s.model("problem").replace(depth=d) for d in depths]
     runs = [(m, s.training("problem", seed), first_points(pool, s.n_train))
             for m in models for seed, pool in zip(s.seeds, pools)]
-    results = train_many(runs)
+    results = train_many(runs) if runs else []
     n = len(s.seeds)
     return SweepResult(s, tuple(
         tuple(_network("problem", m, results[k * n + i], pools[i], runs[k * n + i][2]) for i in range(n))
         for k, m in enumerate(models)))
+
+
+def run_sweep(settings: OverfittingSettings) -> SweepResult:
+    """The problem network at every depth of the sweep, on every seed; deterministic."""
+    return _train_sweep(settings, sweep_depths(settings.depth))
+
+
+def run_smaller(settings: OverfittingSettings) -> SweepResult:
+    """The sweep's depths below the problem network's own (see `complete_sweep`); deterministic."""
+    return _train_sweep(settings, sweep_depths(settings.depth)[:-1])
+
+
+def complete_sweep(smaller: SweepResult, r: Result) -> SweepResult:
+    """`smaller` (from `run_smaller`) with the problem networks of `r` as its largest depth: equal to
+    `run_sweep` of the same settings, without training those networks again. Its fingerprint
+    digests the two results' fingerprints (what it is made of) instead of its content."""
+    if smaller.settings != sweep_settings(r.settings):
+        raise ValueError("complete_sweep: the sweep and the result were run with different settings")
+    own = tuple(replace(net, boundary=None) for net in r.problem)  # the sweep draws no boundaries
+    return result.derived(SweepResult, (smaller, r), settings=smaller.settings,
+                          networks=(*smaller.networks, own))
 
 
 PRESETS: dict[str, dict] = {

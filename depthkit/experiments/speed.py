@@ -22,12 +22,15 @@
   loss (He et al. 2016's degradation), and whether residual connections remove
   the gap. The deepest plain batch-norm network is also probed at
   initialization (first / last layer's gradient: Yang et al. 2019's explosion).
-  Deterministic for a seed, cached like every other page.
+  Deterministic for a seed, cached like every other page. The records keep no
+  final weights (`TrainResult.params` and `buffers` are empty): this page never
+  draws them, and they were three quarters of a result's bytes in the memory
+  cache, the disk store and the results shipped with the app.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -293,7 +296,7 @@ def run(settings: SpeedSettings) -> Result:
     def network(v: int, d: int, j: int) -> Network:
         deepest = d == depths[-1]
         return Network(label=f"{VARIANTS[v][0]}, depth {d}, seed {seeds[j]}", model=settings.model(v, d),
-                       training=next(trained),
+                       training=replace(next(trained), params={}, buffers={}),
                        at_init=probes[j] if deepest and v == LONG_VARIANTS[0] else None,
                        scores={"input_reach": float(reach[j])} if deepest and v == 0 else {})
 

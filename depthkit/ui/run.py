@@ -1,4 +1,5 @@
-"""Running experiments for visitors: memory cache over the disk store, warm-up, live timings."""
+"""Running experiments for visitors: memory cache over the disk store over the results shipped
+with the app, warm-up, live timings."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def result_store() -> ResultStore | None:
     return None if folder == "off" else ResultStore(folder)
 
 
+@st.cache_resource(show_spinner=False)
+def shipped_results() -> ResultStore | None:
+    """The results shipped with the app (see depthkit.ship), read-only, or None when switched off.
+
+    `DEPTHKIT_SHIPPED` names its folder (default data/shipped beside the app); "off" disables it.
+    """
+    folder = os.environ.get("DEPTHKIT_SHIPPED", str(APP_ROOT / "data" / "shipped"))
+    return None if folder == "off" else ResultStore(folder, read_only=True)
+
+
 INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own runs
 
 
@@ -44,7 +55,7 @@ def start_warmup(_jobs: Callable[[], list]) -> Warmup | None:
     store = result_store()
     if store is None or os.environ.get("DEPTHKIT_WARMUP", "on") == "off":
         return None
-    warm = Warmup(jobs_of(_jobs()), store, INFLIGHT).start()
+    warm = Warmup(jobs_of(_jobs()), store, INFLIGHT, shipped=shipped_results()).start()
     _WARMUPS.append(warm)
     return warm
 
@@ -65,9 +76,13 @@ def _progress_to(bar: Any) -> Callable[[float, str], None]:
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
-    """Memory cache (shared by every session) over the disk store over the computation."""
+    """Memory cache (shared by every session) over the disk store over the shipped results over
+    the computation."""
     store = result_store()
     if store is not None and (stored := store.get(fn_name, settings)) is not None:
+        return stored
+    shipped = shipped_results()
+    if shipped is not None and (stored := shipped.get(fn_name, settings)) is not None:
         return stored
     # Created inside the cached function (elements made outside it break cache replay) and
     # emptied at the end, so a replayed cache hit shows nothing.

@@ -1,0 +1,142 @@
+"""The results shipped with the app: every page's default view and presets, computed ahead, in git.
+
+    python -m depthkit.ship             # regenerate data/shipped/ for the current code
+    python -m depthkit.ship --check     # is the shipped set current? (exit status 1 if not)
+
+Community Cloud wipes the disk store (data/results) whenever it reboots the app
+or puts it to sleep, so without these a freshly started app would train its
+first views while its first visitors wait. The shipped set holds exactly the
+warm-up's jobs (`depthkit.experiments.warmup_jobs`: every challenge page's
+default view and presets; never the Training speed page's live timings, which
+are measured live) in `data/shipped/<code hash>/`, one file per result in the
+disk store's format (`depthkit.store`: the key and a checksum in a header).
+
+At run time the app reads it with `ResultStore(read_only=True)`, after the
+memory cache and the writable store: a file of other code (another hash
+folder: the set is stale), with a wrong key or checksum, or one that no longer
+unpickles is a miss, and the page (or the warm-up) computes the result as if
+nothing were shipped. The code hash covers only the code that makes results
+(`depthkit.store.result_modules`), so editing words, charts or the UI keeps the
+set current.
+
+Regenerating skips the results already shipped for this code, removes other
+code versions' folders and files that are no longer a job, and computes the
+rest in `--workers` processes of one torch thread each. The Training speed
+page's trained results hold wall times that the page shows, so they are
+computed alone, after the others, never beside another job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from depthkit.store import ResultStore
+from depthkit.warmup import Job, jobs_of
+
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data" / "shipped"
+TIMED = ("depthkit.experiments.speed.run",)  # results holding wall times a page shows: computed alone
+NO_LIMIT = 1 << 40  # the shipped folder is bounded by its job list, not by the store's LRU
+
+
+def default_jobs() -> list[Job]:
+    from depthkit.experiments import warmup_jobs
+    return jobs_of(warmup_jobs())
+
+
+def shipped(folder: str | Path = SHIPPED_DIR) -> ResultStore:
+    """The shipped results of the current code, read-only."""
+    return ResultStore(folder, read_only=True)
+
+
+@dataclass
+class Status:
+    """How the shipped set in a folder compares with the current code's jobs."""
+
+    version: str
+    jobs: int
+    missing: list[str]  # "name(settings)" of each job with no readable shipped file
+    bytes: int  # this version's files
+    stale_versions: list[str]  # other code versions' folders still there
+
+    @property
+    def current(self) -> bool:
+        return not self.missing
+
+    def line(self) -> str:
+        return (f"shipped_current={'yes' if self.current else 'no'} code_hash={self.version} "
+                f"jobs={self.jobs} missing={len(self.missing)} size_mb={self.bytes / 1e6:.1f}"
+                + ("" if self.current else "  (regenerate: python -m depthkit.ship)"))
+
+
+def status(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None) -> Status:
+    """Which of `jobs` (default: the warm-up's) the folder ships, readable, for the current code."""
+    store = shipped(folder)
+    jobs = default_jobs() if jobs is None else jobs
+    missing = [f"{name}({settings!r})" for name, _, settings in jobs if store.get(name, settings) is None]
+    files = [p for p in store.entries() if p.parent.name == store.version]
+    stale = sorted(p.name for p in Path(folder).glob("*") if p.is_dir() and p.name != store.version)
+    return Status(store.version, len(jobs), missing, sum(p.stat().st_size for p in files), stale)
+
+
+def _compute(fn: Callable[[Any], Any], settings: Any) -> Any:
+    import torch
+    torch.set_num_threads(1)  # as the app computes: one torch thread per run
+    return fn(settings)
+
+
+def regenerate(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None, workers: int = 2,
+               force: bool = False, say: Callable[[str], None] = print) -> Status:
+    """Make `folder` ship exactly `jobs` (default: the warm-up's) for the current code; see the module doc."""
+    jobs = default_jobs() if jobs is None else jobs
+    out = ResultStore(folder, max_bytes=NO_LIMIT)
+    out.trim()  # other code versions' folders go first
+    wanted = {out.path(name, settings) for name, _, settings in jobs}
+    for path in out.entries():
+        if path not in wanted:
+            path.unlink()  # a preset that no longer exists
+    todo = [job for job in jobs if force or out.get(job[0], job[2]) is None]
+    alone = [job for job in todo if job[0] in TIMED]
+    rest = [job for job in todo if job[0] not in TIMED]
+    say(f"shipping {len(jobs)} results for code {out.version}: {len(todo)} to compute "
+        f"({len(rest)} in {workers} processes, then {len(alone)} timed ones alone)")
+    if workers > 1 and len(rest) > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            futures = [(job, pool.submit(_compute, job[1], job[2])) for job in rest]
+            for (name, _, settings), future in futures:
+                out.put(name, settings, future.result())
+                say(f"  done {name}")
+    else:
+        alone = rest + alone
+    for name, fn, settings in alone:
+        out.put(name, settings, _compute(fn, settings))
+        say(f"  done {name} (alone)")
+    return status(folder, jobs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m depthkit.ship", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="only say whether the shipped set is current")
+    ap.add_argument("--folder", default=str(SHIPPED_DIR))
+    ap.add_argument("--workers", type=int, default=2, help="processes computing at once (default 2)")
+    ap.add_argument("--force", action="store_true", help="recompute results already shipped")
+    args = ap.parse_args(argv)
+    if args.check:
+        now = status(args.folder)
+        print(now.line())
+        return 0 if now.current else 1
+    t = time.perf_counter()
+    now = regenerate(args.folder, workers=args.workers, force=args.force)
+    print(f"{now.line()} seconds={time.perf_counter() - t:.0f}")
+    return 0 if now.current else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
