@@ -77,6 +77,20 @@ def test_computed_reads_the_store_and_never_computes(monkeypatch, tmp_path):
     _forget_caches()
 
 
+def test_computed_reads_the_results_shipped_with_the_app(monkeypatch, tmp_path):
+    """A freshly rebooted Cloud app has an empty disk store and the shipped set: Home draws from it."""
+    monkeypatch.setenv("DEPTHKIT_RESULTS", str(tmp_path / "store"))
+    monkeypatch.setenv("DEPTHKIT_SHIPPED", str(tmp_path / "shipped"))
+    _forget_caches()
+    settings = ui_demo.DemoSettings(depth=13, seed=33)
+    assert ui.computed(ui_demo.run, settings) is None
+    ResultStore(tmp_path / "shipped").put(job_name(ui_demo.run), settings, ui_demo.run(settings))
+    before = len(ui_demo.CALLS)
+    assert ui.computed(ui_demo.run, settings).final_std == ui_demo.run(settings).final_std
+    assert len(ui_demo.CALLS) == before + 1  # the call above, none by computed()
+    _forget_caches()
+
+
 def test_without_a_store_computed_reads_the_memory_cache_and_never_computes(monkeypatch):
     monkeypatch.setenv("DEPTHKIT_RESULTS", "off")
     _forget_caches()

@@ -1,9 +1,10 @@
 """Results already computed, looked up without ever computing one (for the Home page's thumbnails).
 
 `computed(fn, settings)` answers "has anyone run fn(settings) in this
-process, or has the warm-up or an earlier server put it on disk?" — from the
-disk store (depthkit.store) when there is one, which holds everything
-`ui.run_cached` computes; with the store switched off (DEPTHKIT_RESULTS=off),
+process, has the warm-up or an earlier server put it on disk, or was it
+shipped with the app?" — from the disk store (depthkit.store) when there is
+one, which holds everything `ui.run_cached` computes, then the results shipped
+with the app (depthkit.ship); with the store switched off (DEPTHKIT_RESULTS=off),
 from the memory cache of `ui.run_cached`, asked with a stand-in function that
 refuses to compute, so a miss stays a miss. Either way it never trains and
 never waits for the warm-up. A result found on disk is kept in memory (a few
@@ -18,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from depthkit.spec import Settings
-from depthkit.ui.run import _cached_call, result_store
+from depthkit.ui.run import _cached_call, result_store, shipped_results
 from depthkit.warmup import job_name
 
 
@@ -36,11 +37,10 @@ PEEK_ENTRIES = 8  # results kept in memory once found: Home shows four
 @st.cache_resource(max_entries=PEEK_ENTRIES, show_spinner=False)
 def _from_store(name: str, settings: Settings) -> Any:
     """The stored result, shared (never changed by its readers); a miss raises, and is not cached."""
-    store = result_store()
-    value = store.get(name, settings) if store is not None else None
-    if value is None:
-        raise _NotComputed
-    return value
+    for store in (result_store(), shipped_results()):
+        if store is not None and (value := store.get(name, settings)) is not None:
+            return value
+    raise _NotComputed
 
 
 def computed(fn: Callable[[Settings], Any], settings: Settings) -> Any | None:
