@@ -279,7 +279,7 @@ def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | 
     `points`: (name, X [n, 2], y [n], marker size) per group, e.g. training
     points large and validation points small; `flipped`: (X, mask) to mark the
     training points whose label was flipped with a cross. Classes differ by colour
-    and symbol (circle, diamond).
+    and symbol (circle, diamond), small groups are drawn open.
     """
     fig = go.Figure()
     if proba is None or not np.isfinite(proba).any():
@@ -297,9 +297,11 @@ def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | 
         for cls, col in enumerate(CLASS_COLORS):
             pick = y == cls
             small = size <= 4
+            # small points (validation) open, large ones (training) filled: told apart in grey too
             fig.add_trace(go.Scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"{name}, class {cls}",
-                                     marker=dict(size=size, color=col, opacity=0.45 if small else 1.0,
-                                                 symbol=CLASS_SYMBOLS[cls],
+                                     marker=dict(size=size + 1 if small else size, color=col,
+                                                 opacity=0.8 if small else 1.0,
+                                                 symbol=CLASS_SYMBOLS[cls] + ("-open" if small else ""),
                                                  line=None if small else dict(color=BLACK, width=1))))
     if flipped is not None and flipped[1].any():
         X, mask = flipped

@@ -153,9 +153,10 @@ def repeated_product(r: Result) -> go.Figure:
         mine = bool(np.isclose(gain, r.settings.init_gain))
         look = series_style(i)
         look["line"]["width"] = 4 if mine else 1.5
+        look["marker"].update(size=7, maxdisplayed=12)  # a few markers: told apart without colour
         fig.add_trace(go.Scatter(
-            x=k, y=plottable(norms, log=True), mode="lines",
-            name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""), line=look["line"],
+            x=k, y=plottable(norms, log=True), mode="lines+markers",
+            name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""), **look,
             **_hover(norms, "||x||", "matrices")))
     common.mark_step(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", dash="dot")
     return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
@@ -193,7 +194,8 @@ def gain_depth_map(r: Result) -> go.Figure:
                              marker=dict(symbol="star", size=16, color=YELLOW,
                                          line=dict(color=BLACK, width=1))))
     missing = int(z.size - finite.size)
-    notes = ["orange: the signal grows toward the input (exploding), blue: it shrinks (vanishing)"]
+    notes = ["orange: the signal grows on its way back to the input (exploding), blue: it shrinks "
+             "(vanishing)"]
     if missing:
         notes.append(f"{missing} blank cell(s): a norm under- or overflowed float32")
     if s.activation == "relu":
