@@ -135,16 +135,17 @@ def test_chart_labels_do_not_overlap_and_stay_inside(browser, app_url, page_file
     assert not problems, "\n".join(problems)
 
 
-def test_the_overlap_check_sees_overlaps():
+def test_the_overlap_check_sees_overlaps_and_overflow():
     chart = {"title": "t", "svg": [0, 0, 400, 300], "parts": [
         {"kind": "title", "text": "a", "box": [10, 10, 200, 30]},
-        {"kind": "legend", "text": "b", "box": [100, 20, 300, 50]},
-        {"kind": "axis title", "text": "c", "box": [300, 280, 420, 299]},
-        {"kind": "annotation", "text": "d", "box": [10, 100, 50, 120]}]}
-    problems = layout_problems([chart], "x")
-    assert len(problems) == 2
-    assert "legend 'b'" in problems[0] and "axis title 'c' sticks out by 20 px" in problems[1] or \
-        "sticks out" in problems[0]
+        {"kind": "title", "text": "a2", "box": [10, 28, 200, 50]},  # its own notes: no overlap
+        {"kind": "legend", "text": "b", "box": [100, 60, 300, 90]},
+        {"kind": "annotation", "text": "c", "box": [290, 88, 350, 120]},  # 2 px: within the slack
+        {"kind": "annotation", "text": "d", "box": [150, 80, 180, 100]},
+        {"kind": "axis title", "text": "e", "box": [300, 280, 420, 299]}]}
+    assert layout_problems([chart], "x") == [
+        "x chart 1 't': axis title 'e' sticks out by 20 px",
+        "x chart 1 't': legend 'b' overlaps annotation 'd'"]
 
 
 if __name__ == "__main__":  # a report of every page, for working on the layouts
