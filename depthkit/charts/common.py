@@ -113,9 +113,12 @@ def _lines(text: str | None) -> int:
 
 
 def layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bool = False,
-           plot: int = 260, notes: list[str] | tuple[str, ...] = ()) -> go.Figure:
+           plot: int = 260, notes: list[str] | tuple[str, ...] = (), height: int | None = None) -> go.Figure:
     """Title (and `notes` under it), axis titles, a log y axis if asked, the legend under the plot;
-    the figure `plot` px of plot area plus its texts, in `NORMAL` type."""
+    the figure `plot` px of plot area plus its texts, in `NORMAL` type. (`height`, the older way
+    to size a chart, is read as its plot area plus 120 px of texts.)"""
+    if height is not None:
+        plot = max(120, height - 120)
     fig.update_layout(
         title=dict(text=title, x=0, xref="container", xanchor="left", pad=dict(l=10), y=1, yref="paper",
                    yanchor="bottom", automargin=True),
@@ -124,6 +127,20 @@ def layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: boo
     fig.update_xaxes(title_text=x_title, automargin=True)
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", automargin=True,
                      exponentformat="power" if log_y else "none")
+    return restyle(fig, NORMAL)
+
+
+def legend_below(fig: go.Figure, entries: int = 0) -> go.Figure:
+    """The legend under the plot: what `layout` always does (kept for older callers)."""
+    fig.update_layout(legend=LEGEND)
+    return restyle(fig, NORMAL)
+
+
+def notes_below(fig: go.Figure, notes: list[str]) -> go.Figure:
+    """Add `notes` to those under the title (call after `layout`; kept for older callers)."""
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {"title": fig.layout.title.text}
+    meta["notes"] = HARD.join([n for n in (meta.get("notes", ""), *notes) if n])
+    fig.update_layout(meta=meta)
     return restyle(fig, NORMAL)
 
 
