@@ -26,7 +26,7 @@ if result is not None:
     for warning in text.warnings(result):
         st.warning(warning)
     for i in range(0, len(CHARTS), 2):
-        for column, (build, key) in zip(st.columns(2), CHARTS[i:i + 2]):
+        for column, (build, key) in zip(ui.columns(2), CHARTS[i:i + 2]):
             with column:
                 ui.chart(build, result, key=f"exploding.{key}")
     ui.explain(text.summary(result))

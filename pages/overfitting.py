@@ -16,11 +16,11 @@ settings = ui.controls(exp.OverfittingSettings, presets=exp.PRESETS, groups={
 })
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
-    for column, role in zip(st.columns(2), exp.ROLES):
+    for column, role in zip(ui.columns(2), exp.ROLES):
         with column:
             ui.chart(charts.curves, result, role, key=f"overfitting.curves.{role}")
             ui.chart(charts.boundary, result, role, key=f"overfitting.boundary.{role}")
-    left, right = st.columns(2)
+    left, right = ui.columns(2)
     with left:
         ui.chart(charts.spread, result, key="overfitting.spread")
     with right:  # drawn after the rest; reused while only the remedy changes; its largest depth is result's

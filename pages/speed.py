@@ -26,7 +26,7 @@ if settings and timing_settings:
         result = ui.run_cached(exp.run, settings)
         if result is not None:
             for pair in charts.TRAINED_PAIRS:
-                for column, build in zip(st.columns(2), pair):
+                for column, build in zip(ui.columns(2), pair):
                     with column:
                         ui.chart(build, result, key=f"speed.{build.__name__}")
             ui.explain(text.summary(result))
@@ -39,7 +39,7 @@ if settings and timing_settings:
         if timing is not None:
             st.caption(text.timing_caption(timing))
             for pair in charts.TIMING_PAIRS:
-                for column, build in zip(st.columns(2), pair):
+                for column, build in zip(ui.columns(2), pair):
                     with column:
                         ui.chart(build, timing, key=f"speed.{build.__name__}")
             ui.explain(text.timing_summary(timing))

@@ -18,24 +18,15 @@ settings = ui.controls(exp.VanishingSettings, presets=exp.PRESETS, groups={
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
     ui.chart(charts.gradient_flow, result, key="vanishing.flow")
-    left, right = st.columns(2)
-    with left:
-        ui.chart(charts.grad_heatmap, result, "problem", key="vanishing.heat.problem")
-        ui.chart(charts.weight_change, result, key="vanishing.change")
-        ui.chart(charts.loss_curves, result, key="vanishing.loss")
-        ui.chart(charts.boundary, result, "problem", key="vanishing.boundary.problem")
-    with right:
-        ui.chart(charts.grad_heatmap, result, "fix", key="vanishing.heat.fix")
-        ui.chart(charts.saturation, result, key="vanishing.saturation")
-        ui.chart(charts.accuracy_curves, result, key="vanishing.accuracy")
-        ui.chart(charts.boundary, result, "fix", key="vanishing.boundary.fix")
+    for pair in charts.PAIRS:  # (builder, argument, key) left and right; stacked in presenter mode
+        for column, (build, args, key) in zip(ui.columns(2), pair):
+            with column:
+                ui.chart(build, result, *args, key=f"vanishing.{key}")
     ui.explain(text.summary(result))
     st.subheader(text.SWEEP_HEADING)
-    left, right = st.columns(2)
-    with left:
-        ui.chart(charts.depth_sweep, result, "grad", key="vanishing.sweep.grad")
-    with right:
-        ui.chart(charts.depth_sweep, result, "signal", key="vanishing.sweep.signal")
+    for column, kind in zip(ui.columns(2), ("grad", "signal")):
+        with column:
+            ui.chart(charts.depth_sweep, result, kind, key=f"vanishing.sweep.{kind}")
     ui.explain(text.SWEEP_NOTE)
     ui.download_tables(tables.vanishing_tables(result), "vanishing")
     ui.pytorch_code(settings.model("problem"), "PyTorch code for the problem network")

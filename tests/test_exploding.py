@@ -12,6 +12,7 @@ import pytest
 
 from depthkit import MAX_FLOPS, BudgetError, fmt, tables
 from depthkit.charts import exploding as charts
+from depthkit.charts.common import plain
 from depthkit.experiments import exploding as exp
 from depthkit.text import exploding as text
 
@@ -40,8 +41,9 @@ def _net(net, at_init=None, **training):
 
 
 def _texts(fig: go.Figure) -> str:
-    notes = [a.text or "" for a in fig.layout.annotations]
-    names = [t.name or "" for t in fig.data]
+    """The title (with its notes), annotations and trace names, as words (wrapping undone)."""
+    notes = [plain(fig.layout.title.text)] + [plain(a.text) for a in fig.layout.annotations]
+    names = [plain(t.name) for t in fig.data]
     return " | ".join(notes + names)
 
 

@@ -11,6 +11,7 @@ import pytest
 from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, fmt, make_dataset, tables, train
 from depthkit import result as base
 from depthkit.charts import overfitting as charts
+from depthkit.charts.common import plain
 from depthkit.data import flip_labels
 from depthkit.experiments import overfitting as exp
 from depthkit.models import init_params, params_to_numpy
@@ -452,7 +453,7 @@ def test_early_stopping_curves_mark_the_restored_and_the_stop_step():
     run = r.remedy[0].training
     fig = charts.curves(r, "remedy")
     assert sorted(shape.x0 for shape in fig.layout.shapes) == sorted([run.best_step, run.stopped_step])
-    notes = [a.text for a in fig.layout.annotations]
+    notes = [plain(a.text) for a in fig.layout.annotations]
     assert f"best val. loss: step {run.best_step} (restored)" in notes
     assert f"stopped: step {run.stopped_step}" in notes
     assert f"the weights of step {run.best_step} were restored" in text.summary(r)
@@ -510,12 +511,12 @@ def test_charts_render_a_diverged_run_with_a_marker():
     bad_net = dataclasses.replace(net, training=training, boundary=np.full_like(net.boundary, np.nan))
     bad = dataclasses.replace(r, remedy=(bad_net, *r.remedy[1:]))
     fig = charts.curves(bad, "remedy")
-    assert any("non-finite at step 10" in (a.text or "") for a in fig.layout.annotations)
+    assert any("non-finite at step 10" in plain(a.text) for a in fig.layout.annotations)
     assert [shape.x0 for shape in fig.layout.shapes] == [10]
     loss_train = [t for t in fig.data if t.name.startswith("train")][1]
     assert loss_train.y[10] is None and loss_train.y[5] is not None
     note = charts.boundary(bad, "remedy")
-    assert any("not finite" in (a.text or "") for a in note.layout.annotations)
+    assert any("not finite" in plain(a.text) for a in note.layout.annotations)
     for fig in (charts.curves(r, "problem"), charts.spread(r), charts.capacity(sweep_of(**SMALL))):
         assert fig.layout.title.text and len(fig.data) >= 2
         for trace in fig.data:  # hover labels are preformatted for people

@@ -9,6 +9,7 @@ import torch
 
 from depthkit import BudgetError, budget, fmt, make_dataset, tables, train_many
 from depthkit.charts import speed as charts
+from depthkit.charts.common import plain
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
 from depthkit.models import ModelSettings
@@ -288,7 +289,7 @@ def test_training_charts_survive_divergence_and_no_hits():
     assert list(fixed.x) == list(result.depths) and steps.layout.xaxis.type == "log"
     for build in (charts.steps_to_target, charts.time_to_target):
         assert build(bad).layout.title.text and build(bad).data
-    notes = " ".join(a.text for a in charts.final_loss(bad).layout.annotations)
+    notes = plain(charts.final_loss(bad).layout.title.text)  # the notes under the title
     assert "1 run(s) diverged" in notes
     assert "did not reach it in 20 steps on any of 2 seeds" in words.summary(bad)
     bad.long_losses = np.full_like(result.long_losses, np.nan)

@@ -9,6 +9,7 @@ import pytest
 from depthkit import fmt, tables
 from depthkit.budget import BudgetError
 from depthkit.charts import vanishing as charts
+from depthkit.charts.common import plain
 from depthkit.experiments import vanishing as exp
 from depthkit.text import vanishing as page_text
 from tests.apptest_util import open_page, plotly_specs
@@ -237,7 +238,7 @@ def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
 
 def test_saturation_title_names_the_bands_the_probe_counts(short):
     from depthkit.probes import SIGMOID_BAND, TANH_BAND
-    title = charts.saturation(short).layout.title.text
+    title = plain(charts.saturation(short).layout.title.text)  # the notes under the title
     assert (SIGMOID_BAND, TANH_BAND) == (0.05, 0.95)
     assert "sigmoid outside 0.05–0.95, tanh beyond ±0.95" in title, title
 
@@ -248,7 +249,7 @@ def test_weight_change_chart_shows_the_step_next_to_float32s(short):
     assert any("largest single step" in n for n in names)
     line = [t for t in fig.data if (t.name or "").startswith("float32")]
     assert line and line[0].y[0] == exp.FLOAT32_ROUNDS_AWAY
-    title = fig.layout.title.text
+    title = plain(fig.layout.title.text)
     p = short.problem
     assert fmt.num(exp.update_max(p)[0]) in title and fmt.num(exp.half_spacing(p)[0]) in title
 
@@ -291,8 +292,7 @@ def test_a_diverging_run_renders_with_a_marker_and_a_note():
 def test_gradients_below_float32_range_are_named_not_plotted():
     r = exp.run(exp.VanishingSettings(depth=50, steps=10, n_samples=200))
     assert np.sum(r.problem.at_init.weight_grad_norms == 0) > 0  # float32 underflow, as the design notes
-    notes = [a.text for a in charts.gradient_flow(r).layout.annotations]
-    assert any("exactly 0 in float32" in n for n in notes)
+    assert "exactly 0 in float32" in plain(charts.gradient_flow(r).layout.title.text)
     assert np.all(r.sweep.signal_ratio[0] > 0)  # the float64 sweep still has numbers
 
 

@@ -1,6 +1,24 @@
-"""Shared chart pieces: colours, layout, log-safe values, divergence markers."""
+"""Shared chart pieces: the colour-blind-safe palette, the layout every chart gets (readable on a
+phone and on a projector), log-safe values, step markers.
+
+Colour: Okabe & Ito's eight colours, which stay apart under every common colour-vision
+deficiency; every series also differs by dash or marker symbol, so a chart reads in grey.
+Colour scales: viridis (sequential) and blue-white-orange (diverging).
+
+Layout: plotly never wraps text, so every text is wrapped here (`wrap`), for the narrowest chart
+the app draws (a 390 px phone) at the font sizes of `NORMAL` or, in presenter mode, `PRESENTER`
+(`for_presenter` restyles a copy, from the unwrapped texts kept in `layout.meta`). The title,
+with any notes under it in smaller grey type, sits above the plot and the legend at the bottom
+of the figure, both pushing the margins (plotly's automargin), so neither covers the plot, the
+axis titles or each other. (Plotly's own subtitle does not push the margin: it would cover the
+plot.) The figure's height is the plot's height plus an estimate of those blocks at the
+narrowest width.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,21 +29,207 @@ import plotly.io as pio
 # a figure, measured), the default costs about 7 ms at serialization.
 pio.templates.default = "plotly_white"
 
-PROBLEM = "#d1495b"  # the network that shows the problem
-FIX = "#2e86ab"  # the same network with the fix
-NEUTRAL = "#6c757d"
+# Okabe & Ito (2008), "Color Universal Design"
+BLACK, ORANGE, SKY_BLUE, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
+YELLOW, BLUE, VERMILLION, PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
+PALETTE = (BLACK, ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE)
+PROBLEM = VERMILLION  # the network that shows the problem
+FIX = BLUE  # the same network with the fix
+# k series take the first k: the strongest contrasts on white first, yellow (faint on white) last
+SERIES = (VERMILLION, BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, BLACK, YELLOW)
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down")
+NEUTRAL = "#6c757d"  # reference lines and notes, never a series (4.7:1 on white)
+WHITE = "#FFFFFF"
+SEQUENTIAL = "Viridis"  # perceptually uniform, readable in grey and with colour-vision deficiencies
+DIVERGING = ((0.0, BLUE), (0.5, WHITE), (1.0, VERMILLION))  # below / above the middle value
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
+def series_style(i: int, color: str | None = None) -> dict:
+    """Line and marker of the i-th series: palette colour (or `color`), dash and symbol."""
+    return dict(line=dict(color=color or SERIES[i % len(SERIES)], dash=DASHES[i % len(DASHES)]),
+                marker=dict(color=color or SERIES[i % len(SERIES)], symbol=SYMBOLS[i % len(SYMBOLS)]))
+
+
+def rgba(color: str, alpha: float) -> str:
+    """A palette colour, see-through (for shaded bands)."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+@dataclass(frozen=True)
+class Type:
+    """Font sizes (px) of a chart's texts, and the factor on its plot's height."""
+    title: int
+    subtitle: int
+    axis: int  # axis titles
+    tick: int  # tick labels, bar labels, colour bar ticks
+    legend: int
+    note: int  # annotations
+    hover: int
+    scale: float
+
+
+NORMAL = Type(title=17, subtitle=13, axis=14, tick=12, legend=12, note=12, hover=13, scale=1.0)
+PRESENTER = Type(title=22, subtitle=18, axis=20, tick=18, legend=18, note=18, hover=18, scale=1.5)
+
+NARROWEST = 350  # px: a chart on a 390 px wide phone (Streamlit pads the page)
+CHAR_EM = 0.56  # average character width of the app's sans-serif font, in em, rounded up
+# the room each kind of text has at the narrowest width, px
+ROOM = {"title": NARROWEST - 24, "axis": NARROWEST - 40, "legend": NARROWEST - 70, "note": NARROWEST - 40,
+        "mark": 150, "colorbar": 90}
+SOFT, HARD = "<br>", "<br />"  # a break `wrap` may move, and one it keeps (between two notes)
+_TAG = re.compile(r"<[^>]+>")
+LEGEND = dict(orientation="h", xref="container", x=0, xanchor="left", yref="container", y=0,
+              yanchor="bottom", title_text="")
+
+
+def chars(kind: str, size: int) -> int:
+    """How many characters of `size` px fit in the room of a text of `kind`."""
+    return max(8, int(ROOM[kind] / (CHAR_EM * size)))
+
+
+def wrap(text: str, width: int) -> str:
+    """`text` in lines of at most `width` visible characters (tags do not count), broken at spaces.
+
+    Soft breaks are dropped and found again, so wrapping twice at another width works;
+    hard breaks stay.
+    """
+    out = []
+    for part in text.split(HARD):
+        lines: list[str] = []
+        for word in part.replace(SOFT, " ").split():
+            if lines and len(_TAG.sub("", lines[-1])) + 1 + len(_TAG.sub("", word)) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        out.append(SOFT.join(lines))
+    return HARD.join(out)
+
+
+def _lines(text: str | None) -> int:
+    return text.count("<br") + 1 if text else 0
+
+
 def layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bool = False,
-           height: int = 380) -> go.Figure:
-    """Titles, axis labels, a log y axis if asked, and a compact legend."""
-    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear",
+           plot: int = 260, notes: list[str] | tuple[str, ...] = (), height: int | None = None) -> go.Figure:
+    """Title (and `notes` under it), axis titles, a log y axis if asked, the legend under the plot;
+    the figure `plot` px of plot area plus its texts, in `NORMAL` type. (`height`, the older way
+    to size a chart, is read as its plot area plus 120 px of texts.)"""
+    if height is not None:
+        plot = max(120, height - 120)
+    fig.update_layout(
+        title=dict(text=title, x=0, xref="container", xanchor="left", pad=dict(l=10), y=1, yref="paper",
+                   yanchor="bottom", automargin=True),
+        legend=LEGEND, margin=dict(l=10, r=14, t=10, b=10),
+        meta=dict(plot=plot, title=title, notes=HARD.join(notes)))
+    fig.update_xaxes(title_text=x_title, automargin=True)
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", automargin=True,
                      exponentformat="power" if log_y else "none")
+    return restyle(fig, NORMAL)
+
+
+def legend_below(fig: go.Figure, entries: int = 0) -> go.Figure:
+    """The legend under the plot: what `layout` always does (kept for older callers)."""
+    fig.update_layout(legend=LEGEND)
+    return restyle(fig, NORMAL)
+
+
+def notes_below(fig: go.Figure, notes: list[str]) -> go.Figure:
+    """Add `notes` to those under the title (call after `layout`; kept for older callers)."""
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {"title": fig.layout.title.text}
+    meta["notes"] = HARD.join([n for n in (meta.get("notes", ""), *notes) if n])
+    fig.update_layout(meta=meta)
+    return restyle(fig, NORMAL)
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    seen, names = set(), []
+    for t in fig.data:
+        group = t.legendgroup or id(t)
+        if t.showlegend is False or group in seen or (t.showlegend is None and len(fig.data) < 2):
+            continue
+        seen.add(group)
+        names.append(t.name or "")
+    return names
+
+
+def _legend_height(fig: go.Figure, t: Type) -> float:
+    """The legend's height at the narrowest width: entries packed into rows, px."""
+    row_w, rows, row_h, room = 0.0, 0.0, 0.0, NARROWEST - 20
+    for name in _legend_entries(fig):
+        w = 45 + CHAR_EM * t.legend * max((len(_TAG.sub("", s)) for s in name.split("<br")), default=0)
+        h = _lines(name) * t.legend * 1.3 + 8
+        if row_w and row_w + w > room:
+            rows, row_w, row_h = rows + row_h, 0.0, 0.0
+        row_w, row_h = row_w + w, max(row_h, h)
+    return rows + row_h
+
+
+def _height(fig: go.Figure, t: Type, plot: int) -> int:
+    """Plot height plus the title, subtitle, x tick labels and title and legend at the narrowest width."""
+    lay = fig.layout
+    top = 14 + _lines(lay.title.text) * t.title * 1.3
+    x_lines = max((_lines(ax.title.text) for ax in fig.select_xaxes()), default=0)
+    bottom = 14 + t.tick * 1.8 + x_lines * t.axis * 1.3 + _legend_height(fig, t)
+    return int(plot * t.scale + top + bottom)
+
+
+def _title(title: str, notes: str, t: Type) -> str:
+    """The title wrapped, then the notes wrapped, a line at a time in smaller grey type."""
+    text = wrap(title, chars("title", t.title))
+    if notes:
+        style = f"font-size:{t.subtitle}px;color:{NEUTRAL}"
+        lines = wrap(notes, chars("title", t.subtitle)).replace(HARD, SOFT).split(SOFT)
+        text += SOFT + SOFT.join(f'<span style="{style}">{line}</span>' for line in lines)
+    return text
+
+
+def plain(text: str | None) -> str:
+    """A chart text as words: line breaks as spaces, no tags (for searching it)."""
+    return " ".join(_TAG.sub("", re.sub(r"<br[^>]*>", " ", text or "")).split())
+
+
+def restyle(fig: go.Figure, t: Type) -> go.Figure:
+    """Every text of `fig` in type `t`, wrapped to fit the narrowest chart; the height to match."""
+    lay = fig.layout
+    meta = lay.meta if isinstance(lay.meta, dict) else {}
+    if lay.title.text:
+        lay.title.text = _title(meta.get("title", lay.title.text), meta.get("notes", ""), t)
+    fig.update_layout(title_font_size=t.title, font_size=t.tick,
+                      legend_font_size=t.legend, hoverlabel_font_size=t.hover)
+    for ax in [*fig.select_xaxes(), *fig.select_yaxes()]:
+        if ax.title.text:
+            ax.title.text = wrap(ax.title.text, chars("axis", t.axis))
+        ax.title.font.size, ax.tickfont.size = t.axis, t.tick
+    for a in lay.annotations:
+        a.text = wrap(a.text or "", chars(a.name if a.name in ROOM else "note", t.note))
+        a.font.size = max(t.note, a.font.size or 0) if a.name == "empty" else t.note
+    for trace in fig.data:
+        if trace.name and trace.showlegend is not False:
+            trace.name = wrap(trace.name, chars("legend", t.legend))
+        if "colorbar" in trace:
+            bar = trace.colorbar
+            bar.title.text = wrap(bar.title.text or "", chars("colorbar", t.tick))
+            bar.title.font.size, bar.tickfont.size = t.tick, t.tick
+        if "textfont" in trace:
+            trace.textfont.size = t.tick
+    if "plot" in meta:
+        lay.height = _height(fig, t, meta["plot"])
     return fig
+
+
+def for_presenter(fig: go.Figure) -> go.Figure:
+    """`fig` restyled for a projector: texts of at least 18 px, a plot 1.5 times taller.
+
+    Changes `fig` itself: pass a copy of a shared figure. A figure not laid out by `layout`
+    keeps its texts and grows by the same factor.
+    """
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if "plot" not in meta:
+        fig.update_layout(height=int((fig.layout.height or 450) * PRESENTER.scale))
+    return restyle(fig, PRESENTER)
 
 
 def plottable(values: np.ndarray, log: bool = False) -> list[float | None]:
@@ -49,14 +253,17 @@ def mark_step(fig: go.Figure, x: float, color: str, text: str = "", *, top: bool
 
     add_shape + add_annotation rather than add_vline, which costs ~10x more per
     call (measured). `xref` names the x axis of a subplot ("x2", ...); `xanchor="right"`
-    puts the note left of the line (for a step near the right edge).
+    puts the note left of the line (for a step near the right edge). The note is
+    wrapped narrow ("mark"): it sits inside the plot, beside the line.
     """
     yref = "paper" if xref == "x" else f"{xref.replace('x', 'y')} domain"
     fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref=xref, yref=yref,
                   line=dict(color=color, dash=dash))
     if text:
-        fig.add_annotation(text=text, x=x, y=1.0 if top else 0.0, xref=xref, yref=yref, showarrow=False,
-                           xanchor=xanchor, yanchor="top" if top else "bottom", font=dict(color=color))
+        fig.add_annotation(text=wrap(text, chars("mark", NORMAL.note)), x=x, y=1.0 if top else 0.0,
+                           xref=xref, yref=yref, showarrow=False, xanchor=xanchor, name="mark",
+                           yanchor="top" if top else "bottom", align=xanchor, bgcolor="rgba(255,255,255,0.8)",
+                           font=dict(color=color, size=NORMAL.note))
 
 
 def mark_divergence(fig: go.Figure, step: int, label: str, color: str = PROBLEM, xref: str = "x") -> None:
@@ -64,7 +271,21 @@ def mark_divergence(fig: go.Figure, step: int, label: str, color: str = PROBLEM,
     mark_step(fig, step, color, label, xref=xref)
 
 
-CLASS_COLORS = ("#c0392b", "#1f5f8b")  # class 0, class 1 points
+def hline(fig: go.Figure, y: float, color: str, text: str, *, right: bool = True, above: bool = False,
+          dash: str = "dot") -> None:
+    """A horizontal reference line across the plot with a short note at one end, inside the plot."""
+    fig.add_shape(type="line", x0=0, x1=1, y0=y, y1=y, xref="paper", yref="y",
+                  line=dict(color=color, dash=dash))
+    log = fig.layout.yaxis.type == "log"  # call after layout(): annotations on a log axis take log10(y)
+    fig.add_annotation(text=wrap(text, chars("mark", NORMAL.note)), x=1 if right else 0,
+                       y=float(np.log10(y)) if log else y, xref="paper", yref="y", showarrow=False,
+                       xanchor="right" if right else "left", yanchor="bottom" if above else "top",
+                       align="right" if right else "left", name="mark",
+                       font=dict(color=color, size=NORMAL.note))
+
+
+CLASS_COLORS = (ORANGE, SKY_BLUE)  # class 0, class 1 points
+CLASS_SYMBOLS = ("circle", "diamond")
 
 
 def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | None, title: str,
@@ -74,16 +295,17 @@ def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | 
 
     `points`: (name, X [n, 2], y [n], marker size) per group, e.g. training
     points large and validation points small; `flipped`: (X, mask) to mark the
-    training points whose label was flipped with a cross.
+    training points whose label was flipped with a cross. Classes differ by colour
+    and symbol (circle, diamond), small groups are drawn open.
     """
     fig = go.Figure()
     if proba is None or not np.isfinite(proba).any():
         return empty_note(layout(fig, title, "x1 (standardized)", "x2 (standardized)"),
                           "The model's output is not finite: nothing to draw.")
-    fig.add_trace(go.Contour(x=grid_x, y=grid_y, z=proba, zmin=0, zmax=1,
-                             colorscale=[[0, "#f4c7b8"], [0.5, "#ffffff"], [1, "#b8d4e8"]],
+    fig.add_trace(go.Contour(x=grid_x, y=grid_y, z=proba, zmin=0, zmax=1, opacity=0.3,
+                             colorscale=[[0, CLASS_COLORS[0]], [0.5, WHITE], [1, CLASS_COLORS[1]]],
                              contours=dict(start=0, end=1, size=0.1), line=dict(width=0),
-                             showscale=False, name="P(class 1)", hoverinfo="skip"))
+                             showscale=False, name="P(class 1)", hoverinfo="skip", showlegend=False))
     fig.add_trace(go.Contour(x=grid_x, y=grid_y, z=proba, showscale=False,
                              contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
                              line=dict(color=color, width=3), name="boundary (P = 0.5)",
@@ -92,46 +314,25 @@ def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | 
         for cls, col in enumerate(CLASS_COLORS):
             pick = y == cls
             small = size <= 4
+            # small points (validation) open, large ones (training) filled: told apart in grey too
             fig.add_trace(go.Scatter(x=X[pick, 0], y=X[pick, 1], mode="markers", name=f"{name}, class {cls}",
-                                     marker=dict(size=size, color=col, opacity=0.35 if small else 1.0,
-                                                 line=None if small else dict(color="black", width=1))))
+                                     marker=dict(size=size + 1 if small else size, color=col,
+                                                 opacity=0.8 if small else 1.0,
+                                                 symbol=CLASS_SYMBOLS[cls] + ("-open" if small else ""),
+                                                 line=None if small else dict(color=BLACK, width=1))))
     if flipped is not None and flipped[1].any():
         X, mask = flipped
         fig.add_trace(go.Scatter(x=X[mask, 0], y=X[mask, 1], mode="markers",
                                  name=f"flipped label ({int(mask.sum())})",
-                                 marker=dict(size=12, color="black", symbol="x-thin",
-                                             line=dict(color="black", width=2))))
-    layout(fig, title, "x1 (standardized)", "x2 (standardized)", height=460)
-    legend_below(fig, len(fig.data))
+                                 marker=dict(size=12, color=BLACK, symbol="x-thin",
+                                             line=dict(color=BLACK, width=2))))
     fig.update_xaxes(range=[grid_x[0], grid_x[-1]])
     fig.update_yaxes(range=[grid_y[0], grid_y[-1]])
-    return fig
+    return layout(fig, title, "x1 (standardized)", "x2 (standardized)", plot=320)
 
 
 def empty_note(fig: go.Figure, text: str) -> go.Figure:
     """A centred message in place of data (e.g. 'nothing finite to plot')."""
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=14, color=NEUTRAL))
-    return fig
-
-
-def legend_below(fig: go.Figure, entries: int) -> go.Figure:
-    """Move a long legend under the plot: above it, wrapped entries cover the title."""
-    rows = (entries + 1) // 2
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
-                      margin=dict(b=70 + 22 * rows), height=(fig.layout.height or 380) + 22 * rows)
-    return fig
-
-
-def notes_below(fig: go.Figure, notes: list[str]) -> go.Figure:
-    """Grey notes under the plot and its legend (call after legend_below): the bottom margin grows
-    by a line per note and the notes start where it ended."""
-    if not notes:
-        return fig
-    bottom = fig.layout.margin.b or 50
-    extra = 16 * sum(n.count("<br>") + 1 for n in notes) + 10
-    fig.add_annotation(text="<br>".join(notes), x=0, y=0, xref="paper", yref="paper", yshift=-bottom + 4,
-                       showarrow=False, xanchor="left", yanchor="top", align="left",
-                       font=dict(size=11, color=NEUTRAL))
-    fig.update_layout(margin=dict(b=bottom + extra), height=(fig.layout.height or 380) + extra)
+    fig.add_annotation(text=wrap(text, chars("note", 14)), x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False, name="empty", font=dict(size=14, color=NEUTRAL))
     return fig

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from depthkit import fmt
 from depthkit.charts import common
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, plottable
+from depthkit.charts.common import BLACK, DIVERGING, FIX, NEUTRAL, PROBLEM, YELLOW, plottable, series_style
 from depthkit.experiments import exploding as exp
 from depthkit.experiments.exploding import Result
 from depthkit.record import Network
@@ -21,14 +21,14 @@ from depthkit.text import exploding as text
 
 # two notes at one step do not overlap: the problem's at the top, the fix's at the bottom
 _NOTE_TOP = {PROBLEM: True, FIX: False}
+# each network's line and marker, told apart without colour: the problem's solid with circles
+_LOOK = {PROBLEM: ("solid", "circle"), FIX: ("dash", "square")}
 
 
 def _finish(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: bool = True,
-            notes: list[str] | None = None, height: int = 440) -> go.Figure:
-    """common.layout, the legend below the plot (common.legend_below), then any notes under it."""
-    common.layout(fig, title, x_title, y_title, log_y=log_y, height=height)
-    common.legend_below(fig, sum(1 for t in fig.data if t.showlegend is not False))
-    return common.notes_below(fig, notes or [])
+            notes: list[str] | None = None, plot: int = 280) -> go.Figure:
+    """common.layout with the notes under the title."""
+    return common.layout(fig, title, x_title, y_title, log_y=log_y, plot=plot, notes=notes or [])
 
 
 def _hover(values: np.ndarray, what: str, x_name: str) -> dict:
@@ -60,7 +60,8 @@ def _mark(fig: go.Figure, net: Network, role: str, color: str, y: float) -> None
 
 def _series(fig: go.Figure, net: Network, values: np.ndarray, color: str, what: str) -> None:
     fig.add_trace(go.Scatter(x=np.arange(len(values)).tolist(), y=plottable(values, log=True),
-                             mode="lines", name=net.label, line=dict(color=color, width=2),
+                             mode="lines", name=net.label,
+                             line=dict(color=color, width=2, dash=_LOOK[color][0]),
                              **_hover(values, what, "step")))
 
 
@@ -99,10 +100,8 @@ def grad_norms(r: Result) -> go.Figure:
         fig.add_trace(go.Scatter(x=steps.tolist(), y=[clip] * len(steps), mode="markers",
                                  name=f"clipping acted ({len(steps)} of {exp.steps(fix)} steps)",
                                  marker=dict(symbol="line-ns-open", size=8, color=FIX)))
-        fig.add_shape(type="line", x0=0, x1=1, y0=clip, y1=clip, xref="paper", yref="y",
-                      line=dict(color=NEUTRAL, dash="dot"))
-        fig.add_annotation(text=f"clip threshold {fmt.num(clip)}", x=0, y=np.log10(clip), xref="paper",
-                           yref="y", showarrow=False, xanchor="left", yanchor="top", font=dict(color=NEUTRAL))
+        common.hline(fig, clip, NEUTRAL, f"clip threshold {fmt.num(clip)}", right=False)
+        common.restyle(fig, common.NORMAL)  # the new legend entry counts in the height
     return fig
 
 
@@ -121,7 +120,9 @@ def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
         values = getattr(net.at_init, field)
         zeros += common.zero_count(values)
         fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1).tolist(), y=plottable(values, log=True),
-                                 mode="lines+markers", name=net.label, line=dict(color=color, width=2),
+                                 mode="lines+markers", name=net.label,
+                                 line=dict(color=color, width=2, dash=_LOOK[color][0]),
+                                 marker=dict(symbol=_LOOK[color][1]),
                                  **_hover(values, y_title.split(" (")[0], "layer")))
     notes = []
     if not r.settings.changes_init:
@@ -148,12 +149,14 @@ def repeated_product(r: Result) -> go.Figure:
     """Norm of a unit vector after k random matrices of each gain (log scale)."""
     fig = go.Figure()
     k = np.arange(r.product_norms.shape[1]).tolist()
-    for gain, norms in zip(r.product_gains, r.product_norms):
+    for i, (gain, norms) in enumerate(zip(r.product_gains, r.product_norms)):
         mine = bool(np.isclose(gain, r.settings.init_gain))
+        look = series_style(i)
+        look["line"]["width"] = 4 if mine else 1.5
+        look["marker"].update(size=7, maxdisplayed=12)  # a few markers: told apart without colour
         fig.add_trace(go.Scatter(
-            x=k, y=plottable(norms, log=True), mode="lines",
-            name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""),
-            line=dict(width=4 if mine else 1.5, color=PROBLEM if mine else None),
+            x=k, y=plottable(norms, log=True), mode="lines+markers",
+            name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""), **look,
             **_hover(norms, "||x||", "matrices")))
     common.mark_step(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", dash="dot")
     return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
@@ -175,7 +178,7 @@ def gain_depth_map(r: Result) -> go.Figure:
     fig.add_trace(go.Heatmap(
         x=r.phase_gains.tolist(), y=r.phase_depths.tolist(),
         z=[[float(v) if np.isfinite(v) else None for v in row] for row in z], customdata=ratio,
-        zmin=-zmax, zmax=zmax, zmid=0, colorscale="RdBu_r",
+        zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING,
         hovertemplate="g = %{x}<br>depth %{y}<br>ratio %{customdata}<extra></extra>"))
     ok = np.isfinite(r.phase_crossing)
     if ok.any():
@@ -183,28 +186,31 @@ def gain_depth_map(r: Result) -> go.Figure:
                                  customdata=fmt.nums(r.phase_crossing[ok]),
                                  hovertemplate="ratio 1 at g ≈ %{customdata}, depth %{y}<extra></extra>",
                                  mode="lines+markers", name="ratio = 1",
-                                 line=dict(color="black", width=2)))
+                                 line=dict(color=BLACK, width=2)))
     s = r.settings
     fig.add_trace(go.Scatter(x=[s.init_gain], y=[s.depth], mode="markers", name="this setting",
                              hovertemplate=f"this setting: g = {fmt.num(s.init_gain)}, depth {s.depth}"
                                            "<extra></extra>",
-                             marker=dict(symbol="star", size=16, color="gold",
-                                         line=dict(color="black", width=1))))
+                             marker=dict(symbol="star", size=16, color=YELLOW,
+                                         line=dict(color=BLACK, width=1))))
     missing = int(z.size - finite.size)
-    notes = [f"{missing} blank cell(s): a norm under- or overflowed float32"] if missing else []
+    notes = ["orange: the signal grows on its way back to the input (exploding), blue: it shrinks "
+             "(vanishing)"]
+    if missing:
+        notes.append(f"{missing} blank cell(s): a norm under- or overflowed float32")
     if s.activation == "relu":
         notes.append("ReLU has no chaotic phase: the gain only rescales the ratio, about (g/√2)<sup>L−1</sup>"
                      " times He init's")
     elif s.activation == "tanh":
         notes.append(text.tanh_map_note(r))
     ticks = list(range(-int(zmax), int(zmax) + 1, max(1, int(zmax) // 4)))
-    fig.update_traces(colorbar=dict(title="ratio<br>red: exploding<br>blue: vanishing",
+    fig.update_traces(colorbar=dict(title="ratio",
                                     tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
                       selector=dict(type="heatmap"))
-    return _finish(fig, f"Gain × depth map of the backward-signal ratio ({s.activation}, at "
-                        "initialization): ||dL/dh<sub>1</sub>|| / ||dL/dh<sub>L</sub>||",
+    return _finish(fig, f"Gain × depth map ({s.activation}, at init): backward-signal ratio "
+                        "||dL/dh<sub>1</sub>|| / ||dL/dh<sub>L</sub>||",
                    "init gain g (weights ~ N(0, g<sup>2</sup>/fan_in))", "depth (hidden layers)",
-                   log_y=False, notes=notes, height=480)
+                   log_y=False, notes=notes, plot=320)
 
 
 def batch_norm_depth(r: Result) -> go.Figure:
@@ -216,12 +222,14 @@ def batch_norm_depth(r: Result) -> go.Figure:
     n = r.bn_ratio.shape[1]
     for i, (name, color) in enumerate((("batch norm, no skips", PROBLEM),
                                        ("batch norm + residual connections", FIX))):
+        dash, symbol = _LOOK[color]
         lo, hi = r.bn_ratio[i].min(axis=0), r.bn_ratio[i].max(axis=0)
         fig.add_trace(go.Scatter(x=depths + depths[::-1], y=plottable(np.r_[hi, lo[::-1]], log=True),
                                  fill="toself", fillcolor=color, opacity=0.18, line=dict(width=0),
                                  hoverinfo="skip", showlegend=False, name=f"{name}: range"))
         fig.add_trace(go.Scatter(x=depths, y=plottable(med[i], log=True), mode="lines+markers",
-                                 name=f"{name} (median of {n})", line=dict(color=color, width=2),
+                                 name=f"{name} (median of {n})", line=dict(color=color, width=2, dash=dash),
+                                 marker=dict(symbol=symbol),
                                  customdata=[f"{fmt.num(m)} (range {fmt.num(a)} to {fmt.num(b)})"
                                              for m, a, b in zip(med[i], lo, hi)],
                                  hovertemplate="depth %{x}<br>ratio %{customdata}<extra></extra>"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, layout
+from depthkit.charts.common import FIX, GREEN, NEUTRAL, layout
 from depthkit.quiz import Question
 
-RIGHT = "#2a9d4b"
+RIGHT = GREEN  # a correct option, after the reveal
 
 
 def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int], answered: int,
@@ -28,7 +28,7 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
                            hovertemplate="%{y}: %{customdata} attendee(s)<extra></extra>"))
     noun = "attendee" if answered == 1 else "attendees"
     layout(fig, f"{fmt.integer(answered)} {noun} answered" + (" (answer revealed)" if revealed else ""),
-           "attendees who chose the option", "", height=120 + 45 * len(order))
+           "attendees who chose the option", "", plot=45 * len(order))
     # after layout(), which sets numeric axes: options are categories, first on top
     fig.update_yaxes(type="category", autorange="reversed")
     top = max(counts + [1])

@@ -11,19 +11,30 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, boundary_figure, layout, mark_step, plottable
+from depthkit.charts.common import (
+    FIX,
+    NEUTRAL,
+    NORMAL,
+    PROBLEM,
+    boundary_figure,
+    layout,
+    mark_step,
+    plottable,
+    restyle,
+    rgba,
+)
 from depthkit.experiments.overfitting import N_TEST, Result, SweepResult
 from depthkit.text.overfitting import remedy_label, role_title
 
-GAP_FILL = "rgba(209, 73, 91, 0.18)"
 COLORS = {"problem": PROBLEM, "remedy": FIX}
+SYMBOLS = {"problem": "circle", "remedy": "diamond"}  # each role's dots, told apart without colour
 
 
 def curves(result: Result, role: str) -> go.Figure:
     """First seed's train vs validation accuracy (top) and loss (bottom), the gap shaded."""
     color, net = COLORS[role], getattr(result, role)[0]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("Accuracy", "Loss (binary cross-entropy, log scale)"))
+    # no subplot titles: the y axis titles name the panels, and nothing sits between title and plot
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     steps = np.arange(len(net.training.train_loss))
     hover = "step %{x}: %{customdata}"
     for row, metric, log in ((1, "acc", False), (2, "loss", True)):
@@ -36,10 +47,11 @@ def curves(result: Result, role: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=steps, y=plottable(train, log), name="train (gap shaded)",
                                  customdata=fmt.nums(train, 3), hovertemplate=hover,
                                  mode="lines", line=dict(color=color), fill="tonexty",
-                                 fillcolor=GAP_FILL, legendgroup="train", showlegend=row == 1),
+                                 fillcolor=rgba(color, 0.18), legendgroup="train", showlegend=row == 1),
                       row=row, col=1)
+    layout(fig, f"{role_title(result, role)}: train vs validation (seed {result.seeds[0]})", "", "", plot=360)
     fig.update_yaxes(title_text="accuracy", range=[0.4, 1.02], row=1, col=1)
-    fig.update_yaxes(title_text="loss", type="log", exponentformat="power", row=2, col=1)
+    fig.update_yaxes(title_text="loss (cross-entropy, log)", type="log", exponentformat="power", row=2, col=1)
     fig.update_xaxes(title_text="training step", row=2, col=1)
     # one line through both panels (shared x), the note once
     if role == "remedy" and result.settings.remedy == "early stopping":
@@ -50,10 +62,7 @@ def curves(result: Result, role: str) -> go.Figure:
             mark_step(fig, stopped, NEUTRAL, f"stopped: step {stopped}", dash="dot")
     if net.diverged:
         mark_step(fig, net.diverged_step, color, f"non-finite at step {net.diverged_step}")
-    fig.update_layout(title=f"{role_title(result, role)}: train vs validation (seed {result.seeds[0]})",
-                      height=480, margin=dict(l=60, r=20, t=80, b=50),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
-    return fig
+    return restyle(fig, NORMAL)
 
 
 def boundary(result: Result, role: str) -> go.Figure:
@@ -84,10 +93,12 @@ def spread(result: Result) -> go.Figure:
     fig = go.Figure()
     for role, offset in (("problem", -0.2), ("remedy", 0.2)):
         values, color = spread_values(result, role), COLORS[role]
+        pattern = dict(shape="/" if role == "remedy" else "", fgcolor=color)  # hatched: readable in grey
         stats = [_stats(v) for v in values]
         fig.add_trace(go.Bar(x=[i + offset for i in range(3)], y=[s[0] for s in stats], width=0.38,
-                             name=f"{role_title(result, role)} (mean, range)", marker_color=color,
-                             opacity=0.55, customdata=[fmt.percent(s[0]) for s in stats],
+                             name=f"{role_title(result, role)} (mean, range)", marker_color=rgba(color, 0.55),
+                             marker_pattern=pattern, marker_line=dict(color=color, width=1.5),
+                             customdata=[fmt.percent(s[0]) for s in stats],
                              hovertemplate="mean %{customdata}<extra></extra>",
                              error_y=dict(type="data", symmetric=False, array=[s[2] for s in stats],
                                           arrayminus=[s[1] for s in stats], color=NEUTRAL)))
@@ -95,32 +106,35 @@ def spread(result: Result) -> go.Figure:
         ys = np.concatenate(values)
         seeds = np.tile(result.seeds, 3)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False,
-                                 marker=dict(color=color, size=6, line=dict(color="white", width=1)),
+                                 marker=dict(color=color, size=7, symbol=SYMBOLS[role],
+                                             line=dict(color="#FFFFFF", width=1)),
                                  customdata=[f"seed {s}: {fmt.percent(y)}" for s, y in zip(seeds, ys)],
                                  hovertemplate="%{customdata}<extra></extra>"))
-    layout(fig, f"Over {len(result.seeds)} seeds: no remedy vs {remedy_label(result.settings)} "
-           f"(test: {fmt.integer(N_TEST)} held-out points)", "", "accuracy / gap (fraction)", height=420)
     fig.update_xaxes(tickvals=[0, 1, 2], ticktext=list(SPREAD_GROUPS))
     fig.update_layout(barmode="overlay")
-    return fig
+    return layout(fig, f"Over {len(result.seeds)} seeds: no remedy vs {remedy_label(result.settings)}",
+                  "", "accuracy / gap (fraction)", plot=280,
+                  notes=[f"test: {fmt.integer(N_TEST)} held-out points"])
 
 
 def capacity(sweep: SweepResult) -> go.Figure:
     """Final train and test accuracy against depth: mean over seeds with range, gap shaded."""
     fig = go.Figure()
-    for name, values, dash, fill in (("test", sweep.acc("test"), "dot", None),
-                                     ("train (gap shaded)", sweep.acc("train"), "solid", "tonexty")):
+    for name, values, dash, symbol, fill in (("test", sweep.acc("test"), "dot", "diamond", None),
+                                             ("train (gap shaded)", sweep.acc("train"), "solid", "circle",
+                                              "tonexty")):
         mean = values.mean(axis=1)
         labels = [f"depth {d} ({fmt.integer(p)} parameters): {fmt.percent(m)}"
                   for d, p, m in zip(sweep.depths, sweep.params, mean)]
         fig.add_trace(go.Scatter(
             x=sweep.depths, y=mean, name=f"{name}, mean over {values.shape[1]} seeds", mode="lines+markers",
-            line=dict(color=PROBLEM, dash=dash), fill=fill, fillcolor=GAP_FILL, customdata=labels,
+            line=dict(color=PROBLEM, dash=dash), marker=dict(symbol=symbol, size=8), fill=fill,
+            fillcolor=rgba(PROBLEM, 0.18), customdata=labels,
             hovertemplate="%{customdata}<extra></extra>",
             error_y=dict(type="data", symmetric=False, array=values.max(axis=1) - mean,
                          arrayminus=mean - values.min(axis=1), color=NEUTRAL)))
     # a neutral title: what is plotted, not what it should show
     layout(fig, "Capacity (no remedy): train and test accuracy against depth",
-           "hidden layers (depth)", "final accuracy", height=420)
+           "hidden layers (depth)", "final accuracy", plot=280)
     fig.update_xaxes(tickvals=[int(d) for d in sweep.depths], ticktext=[str(d) for d in sweep.depths])
     return fig

@@ -13,22 +13,30 @@ from plotly.subplots import make_subplots
 
 from depthkit import fmt
 from depthkit.charts.common import (
+    BLUE,
     FIX,
+    GREEN,
     NEUTRAL,
+    NORMAL,
+    ORANGE,
     PROBLEM,
+    PURPLE,
     empty_note,
+    hline,
     layout,
-    legend_below,
     plottable,
+    restyle,
+    series_style,
     zero_count,
 )
 from depthkit.experiments.speed import Result
 from depthkit.experiments.timing import Timing
 
-WIDTH_COLORS = ("#2e86ab", "#f18f01", "#6a4c93")
-VARIANT_COLORS = (PROBLEM, "#f18f01", "#6a4c93", FIX)  # plain ... residual + batch norm
-LONG_COLORS = (VARIANT_COLORS[1], VARIANT_COLORS[3])  # batch norm, residual + batch norm
-CUDA_COLOR = "#3bb273"
+WIDTH_COLORS = (BLUE, ORANGE, PURPLE)
+WIDTH_SYMBOLS = ("circle", "square", "diamond")
+VARIANT_COLORS = (PROBLEM, ORANGE, GREEN, FIX)  # plain ... residual + batch norm
+LONG = (1, 3)  # the long runs' variants among VARIANT_COLORS: batch norm, residual + batch norm
+CUDA_COLOR = GREEN
 LN2 = float(np.log(2.0))
 
 
@@ -36,10 +44,10 @@ def _depth_axis(fig: go.Figure, depths: np.ndarray, log: bool = False, **kwargs)
     fig.update_xaxes(tickvals=[int(d) for d in depths], type="log" if log else "linear", **kwargs)
 
 
-def _target_line(fig: go.Figure, result: Result, position: str) -> None:
+def _target_line(fig: go.Figure, result: Result, right: bool) -> None:
+    """The target loss as a dashed line (call after layout: the y axis is log)."""
     target = result.settings.target_loss
-    fig.add_hline(y=target, line_dash="dash", line_color=FIX, annotation_text=f"target {fmt.num(target)}",
-                  annotation_position=position)
+    hline(fig, target, NEUTRAL, f"target {fmt.num(target)}", right=right, dash="dash")
 
 
 def _spread(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -55,30 +63,29 @@ def time_per_step(timing: Timing) -> go.Figure:
     x = timing.depths
     line_x = np.array([0, x.max()])
     for w, width in enumerate(timing.widths):
-        color = WIDTH_COLORS[w % len(WIDTH_COLORS)]
+        color, symbol = WIDTH_COLORS[w % len(WIDTH_COLORS)], WIDTH_SYMBOLS[w % len(WIDTH_SYMBOLS)]
         med, lo, hi = _spread(timing.seconds[w] * ms)
         fig.add_trace(go.Scatter(
             x=x, y=med, mode="markers", name=f"width {width}: wall time (median)",
-            marker=dict(color=color, size=9),
+            marker=dict(color=color, size=9, symbol=symbol),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color)))
         cpu = np.median(timing.cpu_seconds[w], axis=-1) * ms
         fig.add_trace(go.Scatter(
             x=x, y=cpu, mode="markers", name=f"width {width}: CPU time of the thread",
-            marker=dict(color=color, size=8, symbol="circle-open")))
+            marker=dict(color=color, size=8, symbol=symbol + "-open")))
         fit = timing.fit(w)
         fig.add_trace(go.Scatter(
             x=line_x, y=(fit.intercept + fit.slope * line_x) * ms, mode="lines",
-            line=dict(color=color, dash="dash"),
+            line=dict(color=color, dash=("dash", "dot", "dashdot")[w % 3]),
             name=f"fit: +{fmt.seconds(fit.slope)} per layer, R² = {fit.r2:.3f}"))
     if timing.cuda_name:
         med, lo, hi = _spread(timing.cuda_seconds * ms)
         fig.add_trace(go.Scatter(
             x=x, y=med, mode="markers+lines", name=f"GPU ({timing.cuda_name}), width {timing.widths[0]}",
-            marker=dict(color=CUDA_COLOR, size=9),
+            marker=dict(color=CUDA_COLOR, size=9, symbol="triangle-up"), line=dict(color=CUDA_COLOR),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=CUDA_COLOR)))
-    layout(fig, f"Time per training step, measured ({timing.settings.time_points} points, CPU, 1 thread)",
-           "hidden layers (depth)", "milliseconds per step", height=420)
-    legend_below(fig, len(fig.data))
+    layout(fig, "Time per training step, measured", "hidden layers (depth)", "milliseconds per step",
+           plot=280, notes=[f"{timing.settings.time_points} points, CPU, 1 thread"])
     _depth_axis(fig, x, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -88,21 +95,21 @@ def compute_per_step(timing: Timing) -> go.Figure:
     """Computed FLOPs per step (left axis) and parameters (right axis) against depth."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for w, width in enumerate(timing.widths):
-        color = WIDTH_COLORS[w % len(WIDTH_COLORS)]
+        color, symbol = WIDTH_COLORS[w % len(WIDTH_COLORS)], WIDTH_SYMBOLS[w % len(WIDTH_SYMBOLS)]
         fig.add_trace(go.Scatter(x=timing.depths, y=timing.flops_per_step[w] / 1e9, mode="lines+markers",
-                                 name=f"width {width}: GFLOP per step", line=dict(color=color)),
+                                 name=f"width {width}: GFLOP per step", line=dict(color=color),
+                                 marker=dict(symbol=symbol)),
                       secondary_y=False)
         fig.add_trace(go.Scatter(x=timing.depths, y=timing.params[w], mode="lines+markers",
                                  name=f"width {width}: parameters",
-                                 line=dict(color=color, dash="dot"), marker=dict(symbol="square-open")),
+                                 line=dict(color=color, dash="dot"), marker=dict(symbol=symbol + "-open")),
                       secondary_y=True)
-    layout(fig, f"Compute per step, counted (not measured): {timing.settings.time_points} points",
-           "hidden layers (depth)", "GFLOP per training step", height=420)
-    legend_below(fig, len(fig.data))
+    layout(fig, "Compute per step, counted (not measured)", "hidden layers (depth)",
+           "GFLOP per training step", plot=280, notes=[f"{timing.settings.time_points} training points"])
     fig.update_yaxes(title_text="parameters", secondary_y=True, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", secondary_y=False)
     _depth_axis(fig, timing.depths)
-    return fig
+    return restyle(fig, NORMAL)
 
 
 def achieved_speed(timing: Timing) -> go.Figure:
@@ -110,8 +117,10 @@ def achieved_speed(timing: Timing) -> go.Figure:
     fig = go.Figure()
     g = timing.gflops()
     for w, width in enumerate(timing.widths):
+        look = series_style(w, WIDTH_COLORS[w % len(WIDTH_COLORS)])
+        look["marker"]["symbol"] = WIDTH_SYMBOLS[w % len(WIDTH_SYMBOLS)]
         fig.add_trace(go.Scatter(x=timing.depths, y=plottable(g[w]), mode="lines+markers",
-                                 name=f"width {width}", line=dict(color=WIDTH_COLORS[w % len(WIDTH_COLORS)])))
+                                 name=f"width {width}", **look))
     layout(fig, "Achieved speed: counted FLOPs / measured time", "hidden layers (depth)", "GFLOP/s")
     _depth_axis(fig, timing.depths)
     fig.update_yaxes(rangemode="tozero")
@@ -139,13 +148,10 @@ def hardware(timing: Timing) -> go.Figure:
     fig = go.Figure(go.Bar(x=labels, y=med, marker_color=colors,
                            error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo),
                            text=[fmt.seconds(m / 1e3) for m in med], textposition="outside"))
-    layout(fig, f"Hardware: one step at depth {timing.settings.time_max_depth}, width {w0}", "",
-           "milliseconds per step (median, min–max)")
     fig.update_yaxes(rangemode="tozero")
-    if not timing.cuda_name:
-        fig.add_annotation(text="no CUDA GPU on this machine", x=1, y=1, xref="paper", yref="paper",
-                           xanchor="right", showarrow=False, font=dict(color=NEUTRAL))
-    return fig
+    notes = [] if timing.cuda_name else ["no CUDA GPU on this machine"]
+    return layout(fig, f"Hardware: one step at depth {timing.settings.time_max_depth}, width {w0}", "",
+                  "milliseconds per step (median, min–max)", notes=notes)
 
 
 def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale: float,
@@ -156,7 +162,9 @@ def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale
         vals = np.where(np.isfinite(values[v]), values[v] * scale, np.inf)  # [D, S]
         med = np.median(vals, axis=-1)
         reached = np.isfinite(vals).sum(axis=-1)
-        color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
+        look = series_style(v, VARIANT_COLORS[v % len(VARIANT_COLORS)])
+        color = look["line"]["color"]
+        look["marker"]["size"] = 9
         ok = np.isfinite(med)
         safe = np.where(ok, med, 0.0)
         lo = np.where(ok, safe - np.where(ok, vals.min(axis=-1), 0.0), 0.0)
@@ -165,7 +173,7 @@ def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale
                 for m, good, r in zip(med, ok, reached)]
         fig.add_trace(go.Scatter(
             x=result.depths, y=[float(m) if good else None for m, good in zip(med, ok)],
-            mode="lines+markers", name=label, line=dict(color=color), marker=dict(size=9),
+            mode="lines+markers", name=label, **look,
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color),
             text=text, hovertemplate="depth %{x}: %{text}<extra>" + label + "</extra>"))
         if (~ok).any():
@@ -180,12 +188,10 @@ def steps_to_target(result: Result) -> go.Figure:
     """Steps until the training loss first reaches the target; x = not reached."""
     fig = go.Figure()
     _per_depth_markers(fig, result, result.steps_to_target, 1.0, float(result.settings.steps), "steps")
-    fig.add_hline(y=result.settings.steps, line_dash="dot", line_color=NEUTRAL,
-                  annotation_text=f"limit: {fmt.integer(result.settings.steps)} steps (x = not reached)",
-                  annotation_position="bottom right")
     target = fmt.num(result.settings.target_loss)
-    layout(fig, f"Steps to reach training loss {target} (median, min–max over seeds)",
-           "hidden layers (depth)", "training steps", height=420)
+    layout(fig, f"Steps to reach training loss {target}", "hidden layers (depth)", "training steps",
+           plot=280, notes=["median, min–max over seeds; x = not reached"])
+    hline(fig, result.settings.steps, NEUTRAL, f"limit: {fmt.integer(result.settings.steps)} steps")
     _depth_axis(fig, result.depths, log=True)
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -198,8 +204,8 @@ def time_to_target(result: Result) -> go.Figure:
     per_step_max = float(np.nanmax(result.seconds_per_step)) * result.settings.steps * 1e3
     ceiling = max(float(finite.max()) * 1e3 if len(finite) else 0.0, per_step_max)
     _per_depth_markers(fig, result, result.seconds_to_target, 1e3, ceiling, "ms")
-    layout(fig, "Wall time to reach the target (this run's trainer; x = not reached)",
-           "hidden layers (depth)", "milliseconds", height=420)
+    layout(fig, "Wall time to reach the target", "hidden layers (depth)", "milliseconds", plot=280,
+           notes=["this run's trainer; median, min–max over seeds; x = not reached"])
     _depth_axis(fig, result.depths, log=True)
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -210,33 +216,31 @@ def final_loss(result: Result) -> go.Figure:
     fig = go.Figure()
     for v, label in enumerate(result.variants):
         vals = result.final_loss[v]  # [D, S]
-        color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
+        look = series_style(v, VARIANT_COLORS[v % len(VARIANT_COLORS)])
+        color = look["line"]["color"]
+        look["marker"]["size"] = 9
         med = np.array([np.nanmedian(r) if np.isfinite(r).any() else np.nan for r in vals])
         lo = np.array([np.nanmin(r) if np.isfinite(r).any() else np.nan for r in vals])
         hi = np.array([np.nanmax(r) if np.isfinite(r).any() else np.nan for r in vals])
         fig.add_trace(go.Scatter(
             x=result.depths, y=plottable(med, log=True), mode="lines+markers", name=label,
-            line=dict(color=color), marker=dict(size=9), customdata=fmt.nums(med),
+            **look, customdata=fmt.nums(med),
             hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>",
             error_y=dict(type="data", symmetric=False, array=np.nan_to_num(hi - med),
                          arrayminus=np.nan_to_num(np.clip(med - lo, 0, None)), color=color)))
-    fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
-                  annotation_position="bottom right")
-    _target_line(fig, result, "bottom right")
     steps = fmt.integer(result.settings.steps)
-    layout(fig, f"Training loss after {steps} steps (median, min–max over seeds)",
-           "hidden layers (depth)", "training loss (log scale)", log_y=True, height=420)
-    _depth_axis(fig, result.depths, log=True)
-    notes = []
+    notes = ["median, min–max over seeds"]
     n_div = int(result.diverged.sum())
     if n_div:
         notes.append(f"{n_div} run(s) diverged (NaN/inf) and are left out")
     zeros = zero_count(result.final_loss)
     if zeros:
         notes.append(f"{zeros} loss value(s) are exactly 0 in float32 and cannot be drawn on a log axis")
-    if notes:
-        fig.add_annotation(text="; ".join(notes), x=0, y=0, xref="paper", yref="paper",
-                           xanchor="left", yanchor="bottom", showarrow=False, font=dict(color=PROBLEM))
+    layout(fig, f"Training loss after {steps} steps", "hidden layers (depth)", "training loss (log scale)",
+           log_y=True, plot=280, notes=notes)
+    hline(fig, LN2, NEUTRAL, "ln 2 = 0.693: a coin flip", above=True)
+    _target_line(fig, result, right=True)
+    _depth_axis(fig, result.depths, log=True)
     return fig
 
 
@@ -247,23 +251,22 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
     steps = np.arange(result.losses.shape[-1])
     drawn = False
     for v, label in enumerate(result.variants):
-        color = VARIANT_COLORS[v % len(VARIANT_COLORS)]
+        look = series_style(v, VARIANT_COLORS[v % len(VARIANT_COLORS)])["line"]
         for j, seed in enumerate(result.seeds):
             y = plottable(result.losses[v, depth_index, j], log=True)
             drawn = drawn or any(val is not None for val in y)
-            fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", line=dict(color=color, width=1.5),
+            fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", line=dict(look, width=1.5),
                                      name=label, legendgroup=label, showlegend=j == 0,
                                      customdata=fmt.nums(result.losses[v, depth_index, j]),
                                      hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{customdata}}"
                                                    "<extra></extra>"))
-    _target_line(fig, result, "bottom left")
-    layout(fig, f"Training loss during training, depth {depth} (one line per seed)",
-           "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
     n_div = int(result.diverged[:, depth_index].sum())
+    notes = ["one line per seed"]
     if n_div:
-        fig.add_annotation(text=f"{n_div} run(s) diverged: their lines stop where the loss became NaN/inf",
-                           x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                           showarrow=False, font=dict(color=PROBLEM))
+        notes.append(f"{n_div} run(s) diverged: their lines stop where the loss became NaN/inf")
+    layout(fig, f"Training loss during training, depth {depth}", "training steps (updates)",
+           "training loss (log scale)", log_y=True, plot=280, notes=notes)
+    _target_line(fig, result, right=False)
     if not drawn:
         empty_note(fig, "nothing finite to plot: every run diverged at once")
     return fig
@@ -277,7 +280,10 @@ def degradation(result: Result) -> go.Figure:
     depths = [int(d) for d in result.long_depths]
     drawn = False
     for v, label in enumerate(result.long_variants):
-        color = LONG_COLORS[v % len(LONG_COLORS)]
+        look = series_style(LONG[v % len(LONG)], VARIANT_COLORS[LONG[v % len(LONG)]])
+        color = look["line"]["color"]
+        # colour and marker: the variant (as on the other charts); solid: the deeper network
+        marker = dict(symbol=look["marker"]["symbol"], color=color, size=8, maxdisplayed=12)
         for i, depth in enumerate(depths):
             name = f"{label}, depth {depth}"
             dash = "solid" if i == len(depths) - 1 else "dot"
@@ -286,16 +292,16 @@ def degradation(result: Result) -> go.Figure:
                 y = plottable(curve, log=True)
                 drawn = drawn or any(val is not None for val in y)
                 fig.add_trace(go.Scatter(
-                    x=steps, y=y, mode="lines", line=dict(color=color, width=1.5, dash=dash), name=name,
+                    x=steps, y=y, mode="lines+markers", line=dict(color=color, width=1.5, dash=dash),
+                    marker=marker, name=name,
                     legendgroup=name, showlegend=j == 0, customdata=fmt.nums(curve),
                     hovertemplate=f"{name}, seed {seed}<br>step %{{x}}: %{{customdata}}<extra></extra>"))
-    _target_line(fig, result, "bottom left")
-    fig.add_hline(y=LN2, line_dash="dot", line_color=NEUTRAL, annotation_text="ln 2 = 0.693: a coin flip",
-                  annotation_position="top right")
     layout(fig, f"Batch-norm networks, {fmt.integer(result.long_steps)} steps: training loss at depths "
-                f"{' and '.join(str(d) for d in depths)} (one line per seed)",
-           "training steps (updates)", "training loss (log scale)", log_y=True, height=420)
-    legend_below(fig, len(result.long_variants) * len(depths))
+                f"{' and '.join(str(d) for d in depths)}",
+           "training steps (updates)", "training loss (log scale)", log_y=True, plot=300,
+           notes=["one line per seed"])
+    _target_line(fig, result, right=False)
+    hline(fig, LN2, NEUTRAL, "ln 2 = 0.693: a coin flip", above=True)
     if not drawn:
         empty_note(fig, "nothing finite to plot: every run diverged at once")
     return fig

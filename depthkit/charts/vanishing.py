@@ -10,12 +10,13 @@ from depthkit.charts.common import (
     FIX,
     NEUTRAL,
     PROBLEM,
+    SEQUENTIAL,
     boundary_figure,
     empty_note,
     layout,
-    legend_below,
     mark_divergence,
     plottable,
+    series_style,
     zero_count,
 )
 from depthkit.experiments import vanishing as exp
@@ -24,20 +25,17 @@ from depthkit.probes import SIGMOID_BAND, TANH_BAND
 from depthkit.record import Network
 from depthkit.text.vanishing import moved
 
-SWEEP_COLORS = ("#d1495b", "#edae49", "#8e6c8a", "#66a182", "#2e86ab")
+SYMBOL = {"Problem": "circle", "Fix": "square"}  # each network's marker: told apart without colour
 
 
 def _nets(result: Result) -> tuple[tuple[str, Network, str], ...]:
     return (("Problem", result.problem, PROBLEM), ("Fix", result.fix, FIX))
 
 
-def _zero_note(fig: go.Figure, counts: dict[str, int]) -> None:
+def _zero_notes(counts: dict[str, int]) -> list[str]:
     """Say which values are exactly 0 (below float32's range) and so not drawn on a log axis."""
     parts = [f"{name}: {n}" for name, n in counts.items() if n]
-    if parts:
-        fig.add_annotation(text="exactly 0 in float32, not drawn: " + ", ".join(parts), x=0, y=-0.22,
-                           xref="paper", yref="paper", showarrow=False, xanchor="left",
-                           font=dict(size=11, color=NEUTRAL))
+    return ["exactly 0 in float32, not drawn: " + ", ".join(parts)] if parts else []
 
 
 def _hover(values) -> list[str]:
@@ -59,12 +57,12 @@ def gradient_flow(result: Result) -> go.Figure:
             label = f"{name} {when}"
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values, log=True), mode="lines+markers",
                                      name=label, line=dict(color=color, dash=dash), customdata=_hover(values),
+                                     marker=dict(symbol=SYMBOL[name]),
                                      hovertemplate="layer %{x}: %{customdata}<extra>" + label + "</extra>"))
             zeros[label] = zero_count(values)
-    _zero_note(fig, zeros)
-    layout(fig, "Gradient flow: weight-gradient norm of each layer", "hidden layer (1 = next to the input)",
-           "||dL/dW|| (log scale)", log_y=True)
-    return fig
+    return layout(fig, "Gradient flow: weight-gradient norm of each layer",
+                  "hidden layer (1 = next to the input)", "||dL/dW|| (log scale)", log_y=True,
+                  notes=_zero_notes(zeros))
 
 
 def _log10(values: np.ndarray) -> np.ndarray:
@@ -92,16 +90,13 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
     ticks = ticks[::step]
     fig = go.Figure(go.Heatmap(
         z=[[None if np.isnan(v) else float(v) for v in row] for row in z], customdata=words.tolist(),
-        x=list(range(z.shape[1])), y=_layers(result), zmin=zmin, zmax=zmax, colorscale="Viridis",
+        x=list(range(z.shape[1])), y=_layers(result), zmin=zmin, zmax=zmax, colorscale=SEQUENTIAL,
         colorbar=dict(title="‖dL/dW‖", tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
         hovertemplate="step %{x}, layer %{y}: %{customdata}<extra></extra>"))
     title = f"{'Problem' if which == 'problem' else 'Fix'}: {net.label}, gradient norm per layer and step"
-    layout(fig, title, "training step", "hidden layer")
+    layout(fig, title, "training step", "hidden layer", notes=_zero_notes({"cells": zero_count(grads)}))
     if net.diverged:
         mark_divergence(fig, net.diverged_step, f"diverged at step {net.diverged_step}")
-    zeros = zero_count(grads)
-    if zeros:
-        _zero_note(fig, {"cells": zeros})
     if not finite.size:
         empty_note(fig, "no finite gradient norms to show")
     return fig
@@ -121,12 +116,13 @@ def weight_change(result: Result) -> go.Figure:
     layers = _layers(result)
     for name, net, color in _nets(result):
         change, largest = net.training.weight_change, exp.update_ratio_max(net)
-        fig.add_trace(go.Scatter(x=layers, y=plottable(change, log=True),
+        fig.add_trace(go.Scatter(x=layers, y=plottable(change, log=True), marker=dict(symbol=SYMBOL[name]),
                                  mode="lines+markers", name=f"{name}: total change", line=dict(color=color),
                                  customdata=[moved(v) for v in change],
                                  hovertemplate="layer %{x}: %{customdata}<extra>" + name + "</extra>"))
-        fig.add_trace(go.Scatter(x=layers, y=plottable(largest, log=True), mode="lines",
+        fig.add_trace(go.Scatter(x=layers, y=plottable(largest, log=True), mode="lines+markers",
                                  name=f"{name}: largest single step", line=dict(color=color, dash="dot"),
+                                 marker=dict(symbol=SYMBOL[name] + "-open"),
                                  customdata=_hover(largest),
                                  hovertemplate="layer %{x}: largest step %{customdata} of ‖W‖<extra>"
                                  + name + "</extra>"))
@@ -139,18 +135,13 @@ def weight_change(result: Result) -> go.Figure:
     step, half, w = (float(f(p)[0]) for f in (exp.update_max, exp.half_spacing, exp.weight_typical))
     if np.isfinite(step):
         verdict = "it rounds away, w + Δw = w" if step < half else "it registers"
-        notes.append(f"Problem, layer 1: largest step ≤ {fmt.num(step)}; half a float32 step")
-        notes.append(f"at its typical |w| ≈ {fmt.num(w)} is {fmt.num(half)}: {verdict}")
+        notes.append(f"Problem, layer 1: largest step ≤ {fmt.num(step)}; half a float32 step "
+                     f"at its typical |w| ≈ {fmt.num(w)} is {fmt.num(half)}: {verdict}")
     exact = [f"{name}, {n} layer{'s' if n > 1 else ''}" for name, n in zeros.items() if n]
     if exact:
         notes.append("layers that did not change at all (not drawn): " + ", ".join(exact))
-    title = "How much each layer learned, and its largest single step"
-    if notes:
-        title += "".join(f"<br><sup>{line}</sup>" for line in notes)
-    layout(fig, title, "hidden layer (1 = next to the input)", "share of ‖W‖ (log scale)", log_y=True,
-           height=380 + 18 * len(notes))
-    fig.update_layout(margin=dict(t=60 + 18 * len(notes)))
-    return legend_below(fig, len(fig.data))
+    return layout(fig, "How much each layer learned, and its largest single step",
+                  "hidden layer (1 = next to the input)", "share of ‖W‖ (log scale)", log_y=True, notes=notes)
 
 
 def saturation(result: Result) -> go.Figure:
@@ -161,24 +152,26 @@ def saturation(result: Result) -> go.Figure:
                                    ("after training", net.at_end.saturated, "dot")):
             fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values), mode="lines+markers",
                                      name=f"{name} {when}", line=dict(color=color, dash=dash),
+                                     marker=dict(symbol=SYMBOL[name]),
                                      customdata=[fmt.percent(v) for v in values],
                                      hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
                                      + "</extra>"))
     bands = (f"sigmoid outside {fmt.num(SIGMOID_BAND)}–{fmt.num(1 - SIGMOID_BAND)}, "
              f"tanh beyond ±{fmt.num(TANH_BAND)}")
-    layout(fig, f"Saturated units ({bands}; Glorot & Bengio 2010) or dead ReLUs",
-           "hidden layer (1 = next to the input)", "share of units")
+    layout(fig, "Saturated units or dead ReLUs", "hidden layer (1 = next to the input)", "share of units",
+           notes=[f"saturated: {bands} (Glorot & Bengio 2010)"])
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
     return fig
 
 
 def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) -> go.Figure:
     fig = go.Figure()
-    for name, net, color in _nets(result):
+    for (name, net, color), dash in zip(_nets(result), ("solid", "dash")):
         values = getattr(net.training, attr)
         words = [fmt.percent(v) for v in values] if attr == "val_acc" else _hover(values)
         fig.add_trace(go.Scatter(x=list(range(len(values))), y=plottable(values, log=log_y), mode="lines",
-                                 name=f"{name}: {net.label}", line=dict(color=color), customdata=words,
+                                 name=f"{name}: {net.label}", line=dict(color=color, dash=dash),
+                                 customdata=words,
                                  hovertemplate="step %{x}: %{customdata}<extra>" + name + "</extra>"))
         if net.diverged:
             mark_divergence(fig, net.diverged_step, f"{name} diverged", color=color)
@@ -217,7 +210,7 @@ def depth_sweep(result: Result, kind: str) -> go.Figure:
     fig = go.Figure()
     for k, label in enumerate(sweep.labels):
         fig.add_trace(go.Scatter(x=depths, y=plottable(values[k], log=True), mode="lines+markers", name=label,
-                                 line=dict(color=SWEEP_COLORS[k % len(SWEEP_COLORS)]),
+                                 **series_style(k),
                                  customdata=_hover(values[k]),
                                  hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>"))
     if kind == "signal":
@@ -225,12 +218,19 @@ def depth_sweep(result: Result, kind: str) -> go.Figure:
         per = [f"{fmt.num(b)} ({fmt.num(per_layer(b, d))} per layer)" for b, d in zip(bound, depths)]
         fig.add_trace(go.Scatter(x=depths, y=plottable(bound, log=True), mode="lines",
                                  name=f"{sweep.labels[0]}: upper bound ∏ 0.25·‖W_l‖₂ of its weights",
-                                 line=dict(color=SWEEP_COLORS[0], dash="dash"), customdata=per,
+                                 line=dict(color=series_style(0)["line"]["color"], dash="dash"),
+                                 customdata=per,
                                  hovertemplate="depth %{x}: bound %{customdata}<extra></extra>"))
     fig.add_hline(y=1.0, line_color=NEUTRAL, line_width=1)
     if kind == "grad":
         title, y_title = "Depth sweep at init: weight-gradient ratio", "‖dL/dW_1‖ / ‖dL/dW_L‖ (log)"
     else:
         title, y_title = "Depth sweep at init: backpropagated signal ratio", "‖dL/dh_1‖ / ‖dL/dh_L‖ (log)"
-    layout(fig, title, "hidden layers (depth)", y_title, log_y=True)
-    return legend_below(fig, len(fig.data))
+    return layout(fig, title, "hidden layers (depth)", y_title, log_y=True)
+
+
+# the page's two-column rows under the gradient flow: (builder, extra arguments, key) left and right
+PAIRS = (((grad_heatmap, ("problem",), "heat.problem"), (grad_heatmap, ("fix",), "heat.fix")),
+         ((weight_change, (), "change"), (saturation, (), "saturation")),
+         ((loss_curves, (), "loss"), (accuracy_curves, (), "accuracy")),
+         ((boundary, ("problem",), "boundary.problem"), (boundary, ("fix",), "boundary.fix")))

@@ -27,7 +27,8 @@ instead of snapping them, gives no notice, and the sidebar navigation drops
 parameters that no widget binds.
 
 Presenter mode (`presenter_toggle`, in the app's sidebar; ?presenter=1 in the
-URL) hides `explain` text and enlarges `chart`s. Export: `download_tables`
+URL) hides `explain` text, restyles `chart`s for a projector (larger type, taller) and
+stacks the `columns` of a page one under the other. Export: `download_tables`
 (CSV per table, NaN/inf kept), plotly's own PNG button on every chart, and
 `pytorch_code` (a runnable plain-PyTorch snippet of the model).
 """
@@ -64,6 +65,7 @@ from depthkit.ui.show import (  # noqa: F401
     _cell,
     _csv,
     chart,
+    columns,
     download_tables,
     explain,
     pytorch_code,

@@ -12,15 +12,14 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from depthkit.charts.common import PRESENTER, for_presenter
 from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
 from depthkit.sources import cite
 from depthkit.ui.shell import presenter_mode
 
-PRESENTER_SCALE = 1.5  # chart height factor for a projector
-
-
-PRESENTER_FONT = 20
+PRESENTER_SCALE = PRESENTER.scale  # chart plot-height factor for a projector
+PRESENTER_FONT = min(PRESENTER.tick, PRESENTER.legend, PRESENTER.note, PRESENTER.hover)  # smallest text, px
 
 
 def explain(markdown: str) -> None:
@@ -36,14 +35,24 @@ def sources(*keys: str) -> None:
         st.markdown("\n".join(f"- {ref}" for ref in refs))
 
 
+def columns(n: int) -> list:
+    """`n` columns side by side; in presenter mode `n` full-width blocks, one under the other.
+
+    Two charts side by side are too small to read from the back of a room.
+    """
+    if presenter_mode():
+        return [st.container() for _ in range(n)]
+    return st.columns(n)
+
+
 def show(fig: go.Figure, key: str | None = None) -> None:
-    """A ready plotly figure at full width; taller, with larger fonts, in presenter mode.
+    """A ready plotly figure at full width; in presenter mode restyled (`charts.common.for_presenter`:
+    texts of 18 px and more, rewrapped, a taller plot), which changes `fig` itself.
 
     Plotly's own toolbar keeps its "Download plot as a PNG" button.
     """
     if presenter_mode():
-        fig.update_layout(height=int((fig.layout.height or 380) * PRESENTER_SCALE),
-                          font=dict(size=PRESENTER_FONT))
+        fig = for_presenter(fig)
     png = {"filename": f"depthkit_{key or 'chart'}".replace(".", "_"), "scale": 2}
     st.plotly_chart(fig, width="stretch", key=key,
                     config={"displaylogo": False, "toImageButtonOptions": png})
