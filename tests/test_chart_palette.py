@@ -3,7 +3,9 @@ texts wrapped to fit a phone, and presenter type of 18 px and more.
 
 The figures are built from each page's default run (vanishing, exploding,
 overfitting: a few seconds), a small training-speed run and a made-up timing
-(real timing would measure this shared machine). Every public figure builder
+(real timing would measure this shared machine); Home's thumbnails from the
+same results, the poll's charts from a room in a temporary SQLite file with
+made-up answers. Every public figure builder
 in depthkit/charts must appear in `FIGURES`, so a new chart is checked too.
 """
 
@@ -20,11 +22,12 @@ import plotly.graph_objects as go
 import pytest
 
 import depthkit.charts
-from depthkit import quiz
+from depthkit import poll, quiz
 from depthkit.charts import common
 from depthkit.charts import exploding as ex_charts
-from depthkit.charts import mission as mission_charts
+from depthkit.charts import home as home_charts
 from depthkit.charts import overfitting as of_charts
+from depthkit.charts import poll as poll_charts
 from depthkit.charts import speed as speed_charts
 from depthkit.charts import vanishing as van_charts
 from depthkit.experiments import exploding, overfitting, speed, vanishing
@@ -35,8 +38,32 @@ SCALES = [[c.upper() for c in plotly.colors.sequential.Viridis],
           [c.upper() for c in plotly.colors.sequential.Cividis]]
 
 
+def _poll_figures(folder) -> dict[str, go.Figure]:
+    """The poll's charts: one question's answers before and after the reveal (with a ✓), and the
+    summary of a room where a few made-up attendees answered (and of one where nobody did)."""
+    store = poll.PollStore(folder / "poll.sqlite3")
+    code, _ = store.create_room(problem="exploding", seed=3)
+    figs = {"poll.score_spread.empty": poll_charts.score_spread(store.summary(code))}
+    qs = quiz.questions("exploding")
+    for i in range(5):
+        me = poll.new_attendee_id()
+        for q in qs[: 1 + i % len(qs)]:  # attendees answer different numbers of questions
+            wrong = [o for o in q.option_ids if o not in q.correct][:1]
+            store.submit(code, me, q.id, list(q.correct) if i % 2 == 0 else wrong)
+    summary = store.summary(code)
+    figs["poll.share_right"], figs["poll.score_spread"] = (poll_charts.share_right(summary),
+                                                           poll_charts.score_spread(summary))
+    q = quiz.BY_ID["exploding-signs-multi"]
+    order = quiz.option_order(q, 1)
+    counts = {o: i for i, o in enumerate(order)}
+    for revealed in (False, True):
+        figs[f"poll.answer_counts.{revealed}"] = poll_charts.answer_counts(
+            q, order, counts, sum(counts.values()), revealed=revealed)
+    return figs
+
+
 @pytest.fixture(scope="module")
-def figures() -> dict[str, go.Figure]:
+def figures(tmp_path_factory) -> dict[str, go.Figure]:
     """name -> figure, for every builder the pages call (both roles, every kind)."""
     v = vanishing.run(vanishing.VanishingSettings())
     e = exploding.run(exploding.ExplodingSettings())
@@ -44,7 +71,6 @@ def figures() -> dict[str, go.Figure]:
     o, sweep = overfitting.run(o_settings), overfitting.run_sweep(overfitting.sweep_settings(o_settings))
     s = speed.run(speed.SpeedSettings(max_depth=8, steps=20, seeds=2))
     timing = _fake_timing(cuda=True)
-    q = quiz.BY_ID["exploding-signs-multi"]
     figs = {"vanishing.gradient_flow": van_charts.gradient_flow(v)}
     for pair in van_charts.PAIRS:
         for build, args, key in pair:
@@ -63,10 +89,11 @@ def figures() -> dict[str, go.Figure]:
             figs[f"speed.{build.__name__}"] = build(timing)
     for build in (*sum(speed_charts.TRAINED_PAIRS, ()), speed_charts.degradation):
         figs[f"speed.{build.__name__}"] = build(s)
-    order = quiz.option_order(q, 1)
-    for revealed in (False, True):
-        figs[f"mission.answer_counts.{revealed}"] = mission_charts.answer_counts(
-            q, order, {o: i for i, o in enumerate(order)}, 6, revealed=revealed)
+    figs["home.vanishing_thumb"], figs["home.exploding_thumb"] = (home_charts.vanishing_thumb(v),
+                                                                  home_charts.exploding_thumb(e))
+    figs["home.overfitting_thumb"], figs["home.speed_thumb"] = (home_charts.overfitting_thumb(o),
+                                                                home_charts.speed_thumb(s))
+    figs.update(_poll_figures(tmp_path_factory.mktemp("poll")))
     return figs
 
 

@@ -1,12 +1,14 @@
 """The Home page's thumbnails: one small figure per problem, pure functions of a page's Result.
 
 Each thumbnail draws one number series of the page's own default result,
-problem against fix (in the palette's PROBLEM and FIX colours, the fix dashed
-with square markers, or a plain line where the problem's has markers, so colour
-is never the only difference), with no title (the card's heading and
-caption name it) and a one-row legend above the plot: small enough for a
-390 px phone. The `*_series` functions return exactly what is drawn, so the
-captions (depthkit.text.home) quote the same numbers.
+problem against fix in the palette's PROBLEM and FIX colours and
+`common.series_style` (the fix dashed with square markers; a long, noisy series
+keeps its dash and drops the markers), so colour is never the only difference.
+No title (the card's heading and caption name it); axis titles and the legend
+below the plot laid out, wrapped and restyled for presenter mode by
+`common.layout` like every other chart, small enough for a 390 px phone. The
+`*_series` functions return exactly what is drawn, so the captions
+(depthkit.text.home) quote the same numbers.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, plottable
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, layout, plottable, series_style
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 
-HEIGHT = 250  # px; presenter mode makes it 1.5x taller (ui.show)
-STYLES = ((PROBLEM, "solid", "circle"), (FIX, "dash", "square"))  # problem, fix
+PLOT = 150  # px of plot area; presenter mode makes it 1.5x taller (common.for_presenter)
+HEIGHT = 270  # px: the placeholder's height, about a thumbnail's (plot, axis titles and legend)
+COLORS = (PROBLEM, FIX)  # problem, fix: series 0 and 1 of `series_style`
 SPEED_VARIANTS = ("plain", "residual + batch norm")  # of speed.Result.variants: the two ends
 MARKERS_UP_TO = 50  # points per series drawn with markers
 Series = tuple[str, np.ndarray, np.ndarray]  # (name, x, y)
@@ -60,25 +63,22 @@ def speed_series(r: speed.Result) -> list[Series]:
 
 
 def _frame(fig: go.Figure, x_title: str, y_title: str, *, log_y: bool = False) -> go.Figure:
-    fig.update_layout(height=HEIGHT, margin=dict(l=56, r=12, t=12, b=44), showlegend=True,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=12)),
-                      hovermode="x unified")
-    fig.update_xaxes(title_text=x_title, title_standoff=4)
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear",
-                     exponentformat="power" if log_y else "none")
-    return fig
+    """No title, the axis titles, the legend below: `common.layout` at the thumbnail's size."""
+    fig.update_layout(showlegend=True, hovermode="x unified")
+    fig.update_xaxes(title_standoff=4)
+    return layout(fig, "", x_title, y_title, log_y=log_y, plot=PLOT)
 
 
 def _lines(series: list[Series], log_y: bool) -> go.Figure:
     fig = go.Figure()
-    for (name, x, y), (color, dash, symbol) in zip(series, STYLES):
-        # a long, noisy series: a plain thin line (200 markers or dashes would blur into dots)
+    for i, ((name, x, y), color) in enumerate(zip(series, COLORS)):
+        # a long, noisy series: a thin line with its dash, no markers (200 of them would blur)
         long = len(x) > MARKERS_UP_TO
+        look = series_style(i, color)
+        look["line"]["width"] = 1.5 if long else 2
+        look["marker"]["size"] = 5
         fig.add_trace(go.Scatter(x=x, y=plottable(y, log=log_y), name=name,
-                                 mode="lines" if long else "lines+markers",
-                                 line=dict(color=color, width=1.5 if long else 2,
-                                           dash="solid" if long else dash),
-                                 marker=dict(color=color, symbol=symbol, size=5),
+                                 mode="lines" if long else "lines+markers", **look,
                                  customdata=fmt.nums(y), hovertemplate="%{customdata}"))
     return fig
 
@@ -90,7 +90,7 @@ def vanishing_thumb(r: vanishing.Result) -> go.Figure:
 
 def exploding_thumb(r: exploding.Result) -> go.Figure:
     fig = _lines(exploding_series(r), log_y=True)
-    for net, (color, _, _) in zip((r.problem, r.fix), STYLES):
+    for net, color in zip((r.problem, r.fix), COLORS):
         if net.diverged:  # a cross where the curve stops: the next step was not finite
             step = exploding.last_finite_step(net)
             fig.add_trace(go.Scatter(x=[step], y=plottable(net.training.grad_norm[step:step + 1], log=True),
@@ -102,7 +102,7 @@ def exploding_thumb(r: exploding.Result) -> go.Figure:
 
 def overfitting_thumb(r: overfitting.Result) -> go.Figure:
     fig = go.Figure()
-    for (name, x, y), (color, _, _), pattern in zip(overfitting_series(r), STYLES, ("", "/")):
+    for (name, x, y), color, pattern in zip(overfitting_series(r), COLORS, ("", "/")):
         fig.add_trace(go.Bar(x=x, y=y, name=name, marker=dict(color=color, pattern_shape=pattern),
                              text=[fmt.percent(v) for v in y], textposition="outside", cliponaxis=False,
                              hovertemplate="%{text}<extra>" + name + "</extra>"))

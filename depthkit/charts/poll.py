@@ -2,6 +2,10 @@
 
 Every chart marks the correct answer with a ✓ in its label as well as by
 colour, so it reads without colour vision and on a washed-out projector.
+Titles, axis titles and notes are laid out by `common.layout` (wrapped for a
+390 px phone, restyled by `common.for_presenter` on a projector); the option
+labels, tick labels plotly never wraps, are wrapped here at presenter type, so
+they fit in both modes.
 """
 
 from __future__ import annotations
@@ -11,11 +15,24 @@ import math
 import plotly.graph_objects as go
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, empty_note, layout
+from depthkit.charts.common import (
+    CHAR_EM,
+    FIX,
+    NARROWEST,
+    NEUTRAL,
+    NORMAL,
+    PRESENTER,
+    PROBLEM,
+    empty_note,
+    layout,
+    wrap,
+)
 from depthkit.poll import LETTERS, Summary
 from depthkit.quiz import Question
 
 CHECK = "✓"  # marks a correct option (not colour alone)
+LABEL_ROOM = NARROWEST // 2  # px for the option labels left of the bars, at the narrowest width
+LABEL_CHARS = int(LABEL_ROOM / (CHAR_EM * PRESENTER.tick))  # per line, at the larger (presenter) type
 
 
 def option_label(q: Question, order: tuple[str, ...], o: str, revealed: bool, n: int = 60) -> str:
@@ -34,7 +51,7 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
     answer away); after it the correct option(s) keep the colour and get a ✓,
     the others turn grey.
     """
-    labels = [option_label(q, order, o, revealed) for o in order]
+    labels = [wrap(option_label(q, order, o, revealed), LABEL_CHARS) for o in order]
     counts = [int(per_option.get(o, 0)) for o in order]
     colors = [(FIX if o in q.correct else NEUTRAL) if revealed else FIX for o in order]
     shown = [fmt.integer(c) for c in counts]
@@ -42,8 +59,10 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
                            text=shown, textposition="auto", customdata=shown,
                            hovertemplate="%{y}: %{customdata} attendee(s)<extra></extra>"))
     noun = "attendee" if answered == 1 else "attendees"
+    # each bar as tall as its label's lines (plus a gap), at normal type; presenter mode scales both
+    plot = sum(12 + (label.count("<br>") + 1) * NORMAL.tick * 1.3 for label in labels)
     layout(fig, f"{fmt.integer(answered)} {noun} answered" + (" (answer revealed)" if revealed else ""),
-           "attendees who chose the option", "", height=120 + 45 * len(order))
+           "attendees who chose the option", "", plot=int(max(120, plot)))
     # after layout(), which sets numeric axes: options are categories, first on top
     fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     top = max(counts + [1])
@@ -66,7 +85,7 @@ def share_right(summary: Summary) -> go.Figure:
                            customdata=list(zip(prompts, texts)),
                            hovertemplate="%{x}: %{customdata[0]}<br>%{customdata[1]} right<extra></extra>"))
     layout(fig, "Share of the room that got each question right", "question",
-           "share fully right", height=380)
+           "share fully right", plot=260)
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
     return fig
@@ -77,7 +96,7 @@ def score_spread(summary: Summary) -> go.Figure:
     total = len(summary.room.questions)
     fig = go.Figure()
     if not summary.scores:
-        layout(fig, "Scores of the room", "points", "attendees", height=320)
+        layout(fig, "Scores of the room", "points", "attendees", plot=200)
         return empty_note(fig, "Nobody has answered yet.")
     bins = [0] * (total + 1)
     for s in summary.scores:
@@ -87,7 +106,7 @@ def score_spread(summary: Summary) -> go.Figure:
                          hovertemplate=f"%{{x}} of {total} points: %{{y}} attendee(s)<extra></extra>"))
     n = len(summary.scores)
     layout(fig, f"Scores of the {fmt.integer(n)} attendee{'s' if n != 1 else ''} who answered",
-           f"points (of {total}; partial credit rounded down)", "attendees", height=320)
+           f"points (of {total}; partial credit rounded down)", "attendees", plot=200)
     fig.update_xaxes(type="linear", dtick=1, range=[-0.6, total + 0.6])
     fig.update_yaxes(rangemode="tozero", dtick=max(1, -(-max(bins) // 5)))
     return fig
