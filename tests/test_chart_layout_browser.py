@@ -8,6 +8,15 @@ title, the legend, the annotations (notes, subplot titles), the axis titles
 and the colour bar are read from the DOM: no two may overlap and each must
 stay inside the chart's own box (2 px of slack for anti-aliasing). Screenshots
 land in artifacts/screenshots/layout_<page>_<normal|presenter>_<width>.png.
+
+Home draws its thumbnails only from results already computed: the challenge
+pages are checked first, their default runs land in the server's result store
+(tests/conftest.py points DEPTHKIT_RESULTS at a temporary folder; warm-up and
+shipped set off), so Home then shows its four thumbnails. The poll's charts
+appear only in a live room: one is opened in the server's poll database (a
+temporary file), answered and revealed from the test, the presenter view
+unlocked with its key, and its answer chart and then its end-of-session
+summary charts checked the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import time
 
 import pytest
 
+from depthkit import poll, quiz
 from tests.apptest_util import PAGES, ROOT
 from tests.browser_util import _BUSY_JS as BUSY_JS
 from tests.browser_util import LOAD_TIMEOUT_MS, chromium, page_path, streamlit_server, wait_until_done
@@ -24,6 +34,10 @@ from tests.links_util import CHALLENGES, stem
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SHOTS = ROOT / "artifacts" / "screenshots"
 WIDTHS = (1400, 390, 1920)  # the page loads at the first
+# the challenge pages first: their default runs fill the store Home draws its thumbnails from
+ORDER = [p for p in PAGES if p in CHALLENGES] + [p for p in PAGES if p not in CHALLENGES]
+HOME = "pages/home.py"
+CHECKED: set[str] = set()  # pages checked so far against this module's server
 SLACK = 2.0  # px
 
 # One entry per chart: the svg's box and the labelled parts' boxes ([left, top, right, bottom]).
@@ -109,12 +123,13 @@ def measure(page, where: str, widths: tuple[int, ...]) -> tuple[list[str], int]:
     return problems, n
 
 
-def presenter_on(page) -> None:
-    """Switch the sidebar's Presenter mode toggle on (a rerun, no reload) and wait for the charts."""
+def presenter_on(page, on: bool = True) -> None:
+    """Switch the sidebar's Presenter mode toggle on (or off: a rerun, no reload) and wait for it."""
     toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
                           has_text="Presenter mode").locator("input")
     toggle.dispatch_event("click")  # works while a narrow window keeps the sidebar collapsed
-    page.wait_for_function("() => new URLSearchParams(location.search).get('presenter') === '1'")
+    page.wait_for_function("() => (new URLSearchParams(location.search).get('presenter') === '1') === "
+                           + ("true" if on else "false"))
 
 
 NO_PROGRESS_JS = "() => !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stProgress\"]')"
@@ -165,16 +180,79 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server("streamlit_app.py") as url:
-        yield url
+def poll_db(tmp_path_factory):
+    return tmp_path_factory.mktemp("poll") / "poll.sqlite3"
 
 
-@pytest.mark.parametrize("page_file", PAGES)
+@pytest.fixture(scope="module")
+def app_url(poll_db):
+    mp = pytest.MonkeyPatch()
+    mp.setenv(poll.ENV_VAR, str(poll_db))  # the server inherits it
+    try:
+        with streamlit_server("streamlit_app.py") as url:
+            yield url
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("page_file", ORDER)
 def test_chart_labels_do_not_overlap_and_stay_inside(browser, app_url, page_file):
     problems, n = check_page(browser, app_url, page_file)
+    CHECKED.add(page_file)
     if page_file in CHALLENGES:
         assert n >= 1, f"{page_file}: no chart drawn"
+    if page_file == HOME and set(CHALLENGES) <= CHECKED:  # (run alone, Home has nothing to draw from)
+        assert n == len(CHALLENGES), f"Home: {n} thumbnails after every challenge page ran"
+    assert not problems, "\n".join(problems)
+
+
+N_POLL_CHARTS_JS = "n => document.querySelectorAll('.js-plotly-plot').length === n"
+
+
+def _answered_room(db: poll.PollStore) -> tuple[str, str]:
+    """A room whose first question six made-up attendees answered, revealed; (code, key)."""
+    code, key = db.create_room(problem="exploding", seed=1)
+    q = db.room(code).questions[0]
+    wrong = [o for o in q.option_ids if o not in q.correct]
+    for i in range(6):  # four right, two wrong
+        chosen = list(q.correct) if i % 3 else [wrong[i % len(wrong)]]
+        db.submit(code, poll.new_attendee_id(), q.id, chosen)
+    db.reveal(code, key, q.id)
+    return code, key
+
+
+def test_poll_charts_do_not_overlap_and_stay_inside(browser, app_url, poll_db):
+    db = poll.PollStore(poll_db)
+    code, key = _answered_room(db)
+    ctx = browser.new_context(viewport={"width": WIDTHS[0], "height": 1000})
+    ctx.set_default_timeout(60_000)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{app_url}/mission?mode=present&room={code}")  # a presenter's reload: code filled in
+        wait_until_done(page)
+        page.get_by_label("Presenter key").fill(key)
+        page.get_by_label("Presenter key").press("Enter")
+        wait_until_done(page)
+        page.get_by_role("button", name="Open presenter view").click()
+        page.wait_for_function(N_POLL_CHARTS_JS, arg=1)
+        wait_until_done(page)
+        spec_y = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].y")
+        right = db.room(code).questions[0].correct
+        order = quiz.option_order(db.room(code).questions[0], 1)
+        assert [y.startswith("✓") for y in spec_y] == [o in right for o in order]
+        problems, _ = measure(page, "poll_answers normal", WIDTHS)
+        presenter_on(page)
+        wait_until_done(page)
+        problems += measure(page, "poll_answers presenter", WIDTHS[::-1])[0]
+        db.end(code, key)  # the presenter's view follows within its refresh: the summary's two charts
+        page.wait_for_function(N_POLL_CHARTS_JS, arg=2, timeout=30_000)
+        wait_until_done(page)
+        problems += measure(page, "poll_summary presenter", WIDTHS)[0]
+        presenter_on(page, on=False)
+        wait_until_done(page)
+        problems += measure(page, "poll_summary normal", WIDTHS[::-1])[0]
+    finally:
+        ctx.close()
     assert not problems, "\n".join(problems)
 
 

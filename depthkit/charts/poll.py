@@ -38,7 +38,7 @@ LABEL_CHARS = int(LABEL_ROOM / (CHAR_EM * PRESENTER.tick))  # per line, at the l
 def option_label(q: Question, order: tuple[str, ...], o: str, revealed: bool, n: int = 60) -> str:
     """'B. text' as the room sees it, with a ✓ in front of a correct option once revealed."""
     text = q.option_text(o)
-    text = text if len(text) <= n else text[: n - 1] + "…"
+    text = text if len(text) <= n else text[: n - 1].rstrip() + "…"
     mark = f"{CHECK} " if revealed and o in q.correct else ""
     return f"{mark}{LETTERS[order.index(o)]}. {text}"
 
@@ -62,7 +62,7 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
     # each bar as tall as its label's lines (plus a gap), at normal type; presenter mode scales both
     plot = sum(12 + (label.count("<br>") + 1) * NORMAL.tick * 1.3 for label in labels)
     layout(fig, f"{fmt.integer(answered)} {noun} answered" + (" (answer revealed)" if revealed else ""),
-           "attendees who chose the option", "", plot=int(max(120, plot)))
+           "attendees", "", plot=int(max(120, plot)))
     # after layout(), which sets numeric axes: options are categories, first on top
     fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     top = max(counts + [1])

@@ -19,7 +19,6 @@ from depthkit import fmt, mission, poll, quiz
 from depthkit.charts import poll as charts
 from depthkit.mission import MissionSettings
 from depthkit.text import poll as text
-from depthkit.ui.shell import presenter_mode
 from depthkit.ui.show import show
 from depthkit.ui.url import write_url
 
@@ -27,7 +26,11 @@ S = "mission."  # the Mission page's session-state prefix
 PRESENTER_REFRESH_S = 2  # the presenter's counts follow the answers within this
 ATTENDEE_REFRESH_S = 3  # a phone follows the presenter within this (plus a redraw); 100 phones = 33 runs/s
 SHORTCUTS = {"prev": "PageUp", "next": "PageDown", "reveal": "A", "close": "X", "end": "E"}
-QR_PX = 340  # on a laptop screen; x1.4 in presenter mode (scannable from the back of a room)
+# The QR code fills the join column (a third of the page: ~280 px on a 1400 px laptop, ~530 px on a
+# 1920 px projector, the phone's width on a phone): as large as the layout allows, never over the
+# question (a fixed 340 or 476 px spilled over it at 1400 px, measured in Chromium). Drawn at
+# QR_PX, so that it is scaled down, not blurred up.
+QR_PX = 720
 
 
 @st.cache_resource(show_spinner=False)
@@ -158,8 +161,7 @@ def join_panel(code: str) -> None:
     st.markdown(f"#### {text.JOIN_HEADING}")
     st.markdown(text.JOIN_HOW)
     st.markdown(f"## `{code}`")
-    st.image(mission.qr_png(link.url), width=int(QR_PX * (1.4 if presenter_mode() else 1)),
-             caption=link.url)
+    st.image(mission.qr_png(link.url, px=QR_PX), width="stretch", caption=link.url)
     st.code(link.url, language=None, wrap_lines=True)
     if link.local:
         st.warning(text.LOCALHOST, icon=":material/wifi_off:")
