@@ -84,7 +84,7 @@ def share_right(summary: Summary) -> go.Figure:
                            textposition="auto", marker_color=colors,
                            customdata=list(zip(prompts, texts)),
                            hovertemplate="%{x}: %{customdata[0]}<br>%{customdata[1]} right<extra></extra>"))
-    layout(fig, "Share of the room that got each question right", "question",
+    layout(fig, "Share fully right, of those who answered each question", "question",
            "share fully right", plot=260)
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
