@@ -529,6 +529,11 @@ def new_seed() -> int:
     return random.SystemRandom().randint(0, MAX_SEED)
 
 
+# `credit`'s rule for a question with several answers, in words (the Mission page and the poll show it)
+SEVERAL_RULE = ("each correct tick earns 1/k of the point (k = number of correct options), each wrong "
+                "tick takes 1/k away, never below 0")
+
+
 def credit(q: Question, chosen: Iterable[str]) -> float:
     """Points in [0, 1] for the options ticked (see the module docstring for the rule)."""
     picked = set(chosen)
