@@ -90,8 +90,6 @@ FLOAT32_SPACING = 2.0 ** -25  # gap between float32 numbers in [0.25, 0.5), abou
 RELU_GAIN2_20 = round(math.sqrt(2) ** 19, -2)  # (2/sqrt 2)^19, about 700
 RELU_GAIN2_30 = round(math.sqrt(2) ** 29, -3)  # (2/sqrt 2)^29, about 23,000
 UPDATE_BOUND = 1e-18  # the sigmoid network's first-layer updates stay below this
-# 'three steps in four': share of steps clipped at the Exploding page's default threshold 3
-CLIPPED_SHARE_DEFAULT = 0.75
 FLIPPED_LABELS = 12  # flipped training labels at the Overfitting page's defaults (20% of 60)
 MEMORIZED_SHARE = 0.9  # '9 in 10': share of them the default network predicts flipped (mean)
 
@@ -282,7 +280,8 @@ BANK: tuple[Question, ...] = (
        "Norm clipping rescales the gradient vector as a whole, so the update still points the same way "
        "downhill. Gradients with a norm below c pass untouched and every larger one is shortened to "
        "length c, however often that happens: on the Exploding page's 'Clipped at 1' preset that is "
-       f"every step ({_N(300)} of {_N(300)}), at the default threshold 3 about three steps in four."),
+       f"every step ({_N(300)} of {_N(300)}), at the default threshold 3 on more than half of the steps "
+       "but not on all of them."),
     _q("exploding-batchnorm-depth", "exploding",
        "A deep ReLU network with He initialization and batch normalization on every layer, but no "
        "skip connections: at initialization, what happens to its gradients as it gets deeper?",
@@ -528,6 +527,11 @@ def option_order(q: Question, seed: int) -> tuple[str, ...]:
 def new_seed() -> int:
     """A fresh random seed for an attempt's option order."""
     return random.SystemRandom().randint(0, MAX_SEED)
+
+
+# `credit`'s rule for a question with several answers, in words (the Mission page and the poll show it)
+SEVERAL_RULE = ("each correct tick earns 1/k of the point (k = number of correct options), each wrong "
+                "tick takes 1/k away, never below 0")
 
 
 def credit(q: Question, chosen: Iterable[str]) -> float:

@@ -115,8 +115,7 @@ def learner() -> None:
 
     if not submitted:
         st.button("Submit answers", type="primary", key=S + "submit", on_click=_submit, args=(qs, attempt))
-        st.caption("Multiple-choice questions: each correct tick earns 1/k of the point (k = number "
-                   "of correct options), each wrong tick takes 1/k away, never below 0.")
+        st.caption(f"Questions with several answers (checkboxes): {quiz.SEVERAL_RULE}.")
         return
     score = quiz.grade(qs, answers)
     st.subheader(f"Score: {score.text()}")
@@ -127,8 +126,7 @@ def learner() -> None:
 
 
 # The page -------------------------------------------------------------------
-ui.page_header("Mission", "Check what you learned: each answer links to the page that shows it "
-                          "happening in a real network.")
+ui.page_header("Mission", "Check what you learned: each answer links to the page about it.")
 if S + "mode" not in st.session_state:
     st.session_state[S + "notices"] = _start_from_url()
 ui.link_notice(st.session_state.get(S + "notices", []))

@@ -12,7 +12,7 @@ import pytest
 
 from depthkit import MAX_FLOPS, BudgetError, fmt, tables
 from depthkit.charts import exploding as charts
-from depthkit.charts.common import plain
+from depthkit.charts.common import BLUE, VERMILLION, plain
 from depthkit.experiments import exploding as exp
 from depthkit.text import exploding as text
 
@@ -96,7 +96,15 @@ def test_clipping_marks_and_threshold(both_diverge):
     texts = _texts(charts.grad_norms(r))
     assert f"clipping acted ({int(clipped.sum())} of {exp.steps(r.fix)} steps)" in texts
     assert f"clip threshold {fmt.num(r.settings.clip_norm)}" in texts
-    assert "acts on training, not on the network" in _texts(charts.signal_per_layer(r))
+    per_layer = charts.signal_per_layer(r)
+    assert ("clipping changes only training: at step 0 the clipped network is this same network, so one "
+            "line is drawn") in _texts(per_layer)
+    assert len(per_layer.data) == 1 and r.fix.model == r.problem.model  # one line: one network at step 0
+    np.testing.assert_array_equal(r.fix.at_init.signal_grad_norms, r.problem.at_init.signal_grad_norms)
+    slower = exp.ExplodingSettings(**SMALL, fix="smaller lr")
+    assert not slower.changes_init and slower.model("fix") == slower.model("problem")
+    assert text.same_start(slower) == ("a smaller learning rate changes only training: at step 0 the "
+                                       "network with lr 0.005 is this same network, so one line is drawn")
 
 
 def test_summary_numbers_come_from_the_result(both_diverge, calm):
@@ -300,3 +308,14 @@ def test_charts_plot_the_results_arrays(calm, both_diverge):
         product = charts.repeated_product(r)
         assert len(product.data) == len(r.product_gains) and product.layout.yaxis.type == "log"
         np.testing.assert_allclose([_y(t)[-1] for t in product.data], r.product_norms[:, -1], rtol=1e-6)
+
+
+def test_gain_depth_map_names_its_colours_as_drawn(calm):
+    fig = charts.gain_depth_map(calm)
+    heat = fig.data[0]
+    # log10 ratio: 0 (ratio 1) in the middle, red-orange (vermillion) above it, blue below
+    assert heat.zmid == 0 and heat.zmin == -heat.zmax
+    scale = [tuple(c) for c in heat.colorscale]
+    assert scale[0][1] == BLUE and scale[-1][1] == VERMILLION
+    assert ("red-orange: ratio above 1, the signal grows on its way back to the input (exploding); "
+            "blue: below 1 (vanishing)") in _texts(fig)

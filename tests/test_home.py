@@ -137,14 +137,20 @@ def test_a_warm_home_shows_a_chart_per_problem_with_true_captions(monkeypatch, f
     # each caption's numbers, read from the result itself rather than through the thumbnail's series
     v, e, o, s = (results[k] for k in DEFAULTS)
     caption = text.vanishing_caption(v)
-    assert fmt.num(v.problem.at_init.weight_grad_norms[0]) in caption
-    assert fmt.num(v.fix.at_init.weight_grad_norms[0]) in caption
+    depth = v.settings.depth
+    assert f"Layer 1 vs layer {depth}:" in caption and len(v.problem.at_init.weight_grad_norms) == depth
+    for net in (v.problem, v.fix):  # layer 1 vs the last layer, within each network
+        g = net.at_init.weight_grad_norms
+        assert f"{fmt.num(g[0])} vs {fmt.num(g[-1])} ({net.label})" in caption
     assert specs[0]["data"][0]["y"][0] == pytest.approx(v.problem.at_init.weight_grad_norms[0])
     caption = text.exploding_caption(e)
     assert e.problem.diverged and f"at step {e.problem.diverged_step}" in caption
     assert not e.fix.diverged and f"finite for all {len(e.fix.training.loss)} steps" in caption
     assert fmt.num(e.fix.training.final_train_loss) in caption
     caption = text.overfitting_caption(o)
+    n = o.settings.n_train  # the problem network's training set: its first n_train points
+    assert o.settings.label_flip > 0 and o.flipped[:n].mean() == pytest.approx(o.settings.label_flip)
+    assert f"on the training set ({fmt.percent(o.settings.label_flip)} of its labels flipped)" in caption
     for role in overfitting.ROLES:
         assert fmt.percent(np.mean([n.scores["test_acc"] for n in getattr(o, role)])) in caption
     caption = text.speed_caption(s)

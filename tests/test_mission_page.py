@@ -52,6 +52,10 @@ def test_learner_all_right_scores_full_with_feedback_and_links():
     assert len(at.radio) == sum(not q.multiple for q in qs)
     assert len(at.checkbox) == sum(len(q.options) for q in qs if q.multiple)
     assert _progress(at) == f"Mission 0 / {len(qs)} answered"
+    # the rule for checkbox questions, in the words of quiz.SEVERAL_RULE (which test_quiz ties to credit)
+    rule = f"Questions with several answers (checkboxes): {quiz.SEVERAL_RULE}."
+    assert rule in [c.value for c in at.caption]
+    assert "each answer links to the page about it" in _markdown(at)
     for q in qs[:3]:
         _answer(at, q, q.correct)
     at.run()

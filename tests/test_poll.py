@@ -1,5 +1,6 @@
 """The workshop poll: rooms, answers, counts, restarts, concurrency, bad input, bounds."""
 
+import json
 import sqlite3
 import threading
 import time
@@ -303,3 +304,24 @@ def test_normalize_attendee():
     for bad in ("", "x" * 32, me + "0", "<script>", None, me[:-1] + "g"):
         with pytest.raises(poll.PollError):
             poll.normalize_attendee(bad)
+
+
+def test_what_is_stored_about_an_attendee_is_what_the_join_screen_says(store):
+    """"only that id, when you joined, your answers and when you sent them are stored": every column
+    that holds an attendee's id, and each table's columns, are exactly those."""
+    from depthkit.text import poll as words
+    stored = "only that id, when you joined, your answers and when you sent them are stored"
+    assert stored in words.ATTENDEE_INTRO
+    con = sqlite3.connect(store.path)
+    tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    columns = {t: [c[1] for c in con.execute(f"PRAGMA table_info({t})")] for t in tables}
+    about_attendees = {t: c for t, c in columns.items() if "attendee" in c}
+    assert about_attendees == {"attendees": ["code", "attendee", "joined"],
+                               "answers": ["code", "question_id", "attendee", "options", "updated"]}
+    code, _ = store.create_room("all", 0)
+    me = poll.new_attendee_id()
+    store.join(code, me)
+    store.submit(code, me, Q.id, ["c"])
+    rows = con.execute("SELECT * FROM answers WHERE attendee = ?", (me,)).fetchall()
+    assert [r[:3] for r in rows] == [(code, Q.id, me)] and json.loads(rows[0][3]) == ["c"]
+    assert isinstance(rows[0][4], float)  # when it was sent

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from depthkit import poll, quiz
+from depthkit.text import poll as text
 from tests.apptest_util import open_page
 
 PAGE = "pages/mission.py"
@@ -148,6 +149,11 @@ def test_presenter_paces_the_room_and_the_attendee_follows(db):
     assert phone.get("page_link")[0].proto.page == "vanishing"
     spec = json.loads(presenter.get("plotly_chart")[0].proto.spec)
     assert [y.startswith("✓") for y in spec["data"][0]["y"]] == [o in right for o in order]
+    # the projector gives the answer and why, and judges nobody: no one answered on that screen
+    answer = "; ".join(qs[0].option_text(o).rstrip(".") for o in qs[0].option_ids if o in right) + "."
+    assert f"The answer: {answer} {qs[0].explanation}" in [i.value for i in presenter.info]
+    assert not presenter.success and not presenter.error
+    assert presenter.get("page_link")[0].proto.page == "vanishing"
 
 
 def test_reload_is_the_same_attendee_and_a_second_join_is_another(db):
@@ -173,6 +179,9 @@ def test_end_of_session_summary_and_csv(db):
     presenter.button(key=S + "end").click().run()
     _ok(presenter)
     assert presenter.subheader[0].value == f"Summary of room {code}"
+    # two answered, one with 1 point and one with 0: their mean 0.5 of the room's questions
+    assert f"2 answered at least one question; their mean score: 0.5 of {len(qs)} points." in visible_text(
+        presenter)
     specs = [json.loads(c.proto.spec) for c in presenter.get("plotly_chart")]
     assert len(specs) == 2 and specs[0]["data"][0]["y"][0] == 0.5  # one of two got Q1 right
     assert sum(specs[1]["data"][0]["y"]) == 2  # two attendees' scores
@@ -187,6 +196,36 @@ def test_end_of_session_summary_and_csv(db):
     presenter.button(key=S + "resume").click().run()
     _ok(presenter)
     assert presenter.get("plotly_chart") and not presenter.subheader
+
+
+def test_tick_all_questions_say_how_they_are_scored_and_partial_credit_is_named(db):
+    code, key = db.create_room(problem="exploding", seed=0)
+    qs = quiz.questions("exploding")
+    i = next(i for i, q in enumerate(qs) if q.id == "exploding-signs-multi")
+    q = qs[i]
+    assert q.multiple and q.correct == {"a", "b"}
+    db.go_to(code, key, i)
+    phone = join(code)
+    rule = "Tick every option that applies: " + quiz.SEVERAL_RULE + "."
+    assert rule in [c.value for c in phone.caption]
+    pick(phone, code, q, {"a"})  # one of the two correct options: half a point
+    db.end(code, key, True)
+    phone.run()
+    _ok(phone)
+    outcomes = [m.value for m in phone.markdown if "Question" in m.value]
+    assert len(outcomes) == len(qs)
+    assert outcomes[i].startswith(f"◐ partly right (0.5 of a point) · Question {i + 1} of {len(qs)}")
+    assert all(o.startswith("✗ wrong") for k, o in enumerate(outcomes) if k != i)
+    assert phone.subheader[0].value.startswith("Your score: 0.5 / ")
+
+
+def test_presenter_key_and_join_words_are_shown(db):
+    at, _, _ = open_room_as_presenter()
+    shown = visible_text(at)
+    assert text.KEY_WHY in shown and "until it is reloaded or closed" in text.KEY_WHY
+    assert "Scan the QR code with a phone camera or open the link; or type the room code:" in shown
+    phone = open_page(PAGE, query={"mode": "join"})
+    assert text.ATTENDEE_INTRO in [i.value for i in phone.info]
 
 
 def test_wrong_key_cannot_pace_and_reopening_needs_the_key(db):

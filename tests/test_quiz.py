@@ -181,6 +181,9 @@ def test_multiple_choice_partial_credit_rule():
     assert quiz.credit(q, "ef") == 0.0  # never below zero
     assert quiz.credit(q, "ae") == 0.0
     assert quiz.credit(q, "") == 0.0
+    # the rule as the Mission page and the poll state it
+    assert quiz.SEVERAL_RULE == ("each correct tick earns 1/k of the point (k = number of correct options), "
+                                 "each wrong tick takes 1/k away, never below 0")
     score = quiz.grade([q, quiz.BANK[0]], {q.id: "ab", quiz.BANK[0].id: "c"})
     assert score.points == pytest.approx(5 / 3) and score.text() == "1.67 / 2" and score.n_right == 1
 

@@ -25,6 +25,7 @@ from sklearn.datasets import make_moons
 from depthkit import ModelSettings, budget, make_dataset, probe_at_init, quiz, train_many
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 from depthkit.experiments import timing as timing_mod
+from depthkit.train import train
 from tests.seeds import SEEDS
 
 MISSES = 1
@@ -356,19 +357,25 @@ def test_float32_spacing_and_update_bound_as_quoted(vanishing_runs):
 
 
 def test_clipping_share_as_quoted(clipped_at_1):
-    """"with the 'Clipped at 1' preset that is every step (300 of 300), at the default threshold 3 about
-    three steps in four"."""
+    """"on the Exploding page's 'Clipped at 1' preset that is every step (300 of 300), at the default
+    threshold 3 on more than half of the steps but not on all of them"."""
     explanation = quiz.BY_ID["exploding-clipping-what"].explanation
-    assert "(300 of 300)" in explanation and "three steps in four" in explanation
+    assert "(300 of 300)" in explanation
+    assert "at the default threshold 3 on more than half of the steps but not on all of them" in explanation
     pages, _, clipped = clipped_at_1
     assert pages[0].steps == 300
     _mostly((c.steps_run == 300 and c.clipped.sum() == 300 for c in clipped), "clipped on 300 of 300 steps")
     default = exploding.ExplodingSettings()
     assert default.fix == "clipping" and default.clip_norm == 3.0
-    _, _, runs = _clipped_runs({})
+    # one network at a time, as the page trains it (exploding._networks): a batched run rounds
+    # differently and clips a few steps more or fewer
+    pages = [default.replace(seed=s) for s in SEEDS]
+    runs = [train(p.model("fix"), p.training("fix"), make_dataset(p.data())) for p in pages]
+    assert all(p.model("fix") == p.model("problem") for p in pages)  # the page's fix network
     shares = [c.clipped.sum() / c.steps_run for c in runs]
-    assert abs(np.median(shares) - quiz.CLIPPED_SHARE_DEFAULT) < 0.1  # "about three in four"
-    _mostly((0.5 < s < 0.95 for s in shares), "clipped on more than half and not all of the steps")
+    # margin: over 55% and under 95% (measured: 57-86% on seeds 0-9, 59-90% on 10-19)
+    _mostly((c.steps_run == default.steps and 0.55 < s < 0.95 for c, s in zip(runs, shares)),
+            f"clipped on more than half and not all of the steps: {shares}")
 
 
 def test_make_moons_noise_moves_points_and_never_flips_labels():

@@ -262,6 +262,10 @@ def test_timing_charts_and_text(cuda):
     np.testing.assert_allclose(bars.y[:2], np.median(timing.thread_seconds, axis=1) * 1e3)
     names = [t.name for t in charts.time_per_step(timing).data]
     assert any("+400 µs per layer, R² = 1.000" in (n or "") for n in names)
+    # the note takes the thread count from the measurement, and says it is the CPU series'
+    assert "points; CPU series on 1 thread" in plain(tps.layout.title.text)
+    threaded = dataclasses.replace(timing, threads=4)
+    assert "points; CPU series on 4 threads" in plain(charts.time_per_step(threaded).layout.title.text)
 
 
 def test_training_charts_survive_divergence_and_no_hits():
@@ -289,6 +293,8 @@ def test_training_charts_survive_divergence_and_no_hits():
     assert list(fixed.x) == list(result.depths) and steps.layout.xaxis.type == "log"
     for build in (charts.steps_to_target, charts.time_to_target):
         assert build(bad).layout.title.text and build(bad).data
+    assert ("wall time recorded when this result was computed (each network's share of a batched run"
+            in plain(charts.time_to_target(result).layout.title.text))
     notes = plain(charts.final_loss(bad).layout.title.text)  # the notes under the title
     assert "1 run(s) diverged" in notes
     assert "did not reach it in 20 steps on any of 2 seeds" in words.summary(bad)

@@ -9,7 +9,7 @@ import pytest
 from depthkit import fmt, tables
 from depthkit.budget import BudgetError
 from depthkit.charts import vanishing as charts
-from depthkit.charts.common import plain
+from depthkit.charts.common import NEUTRAL, plain
 from depthkit.experiments import vanishing as exp
 from depthkit.text import vanishing as page_text
 from tests.apptest_util import open_page, plotly_specs
@@ -104,6 +104,7 @@ def test_summary_numbers_come_from_the_result(short):
     i = list(short.sweep.depths).index(8)
     assert fmt.num(short.sweep.signal_ratio[exp.SUBTLE][i]) in text
     assert fmt.num(short.sweep.sigmoid_bound[i]) in text
+    assert f"(the line labelled '{page_text.BOUND_NAME}';" in text  # named as the legend names it
     assert fmt.num(exp.update_max(p)[0]) in text and fmt.num(exp.half_spacing(p)[0]) in text
     assert COMPUTER_NOTATION.search(text) is None, text
 
@@ -232,6 +233,13 @@ def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
     assert not any("bound" in (t.name or "") or "0.25 per layer" in (t.name or "") for t in grad.data)
     bounds = [t for t in signal.data if "upper bound" in (t.name or "")]
     assert len(bounds) == 1
+    # the page's words name the bound by its legend label, and the line at 1 by its colour
+    name = plain(bounds[0].name)  # the legend wraps long names
+    assert name == page_text.BOUND_NAME and name.startswith(short.sweep.labels[0] + ":")
+    assert f"the line labelled '{page_text.BOUND_NAME}'" in page_text.SWEEP_NOTE
+    assert "grey line at 1" in page_text.SWEEP_NOTE
+    ones = [s for s in signal.layout.shapes if s.y0 == s.y1 == 1.0]
+    assert len(ones) == 1 and ones[0].line.color == NEUTRAL
     np.testing.assert_allclose(bounds[0].y, short.sweep.sigmoid_bound)
     assert not np.allclose(short.sweep.sigmoid_bound, 0.25 ** (short.sweep.depths - 1))
 
@@ -251,7 +259,9 @@ def test_weight_change_chart_shows_the_step_next_to_float32s(short):
     assert line and line[0].y[0] == exp.FLOAT32_ROUNDS_AWAY
     title = plain(fig.layout.title.text)
     p = short.problem
-    assert fmt.num(exp.update_max(p)[0]) in title and fmt.num(exp.half_spacing(p)[0]) in title
+    assert f"no weight moved more than {fmt.num(exp.update_max(p)[0])} in one update" in title
+    assert f"half the gap between float32 numbers is {fmt.num(exp.half_spacing(p)[0])}" in title
+    assert f"near a typical |w| ≈ {fmt.num(exp.weight_typical(p)[0])}" in title
 
 
 def test_hover_labels_and_titles_are_written_for_people(short):

@@ -10,6 +10,8 @@ import re
 import numpy as np
 import pytest
 
+from depthkit.charts import vanishing as charts
+from depthkit.charts.common import plain
 from depthkit.experiments import vanishing as exp
 from depthkit.optim import ADAM_EPS
 from depthkit.text import vanishing as page_text
@@ -110,6 +112,9 @@ def test_the_problem_first_layer_step_rounds_away_in_float32(runs, preset):
     texts = [page_text.summary(r) for r in results]
     assert _misses("rounds away" in t and "Indeed not one first-layer weight changed" in t
                    for t in texts) <= MAX_MISSES
+    # the weight-change chart's note says the same
+    notes = [plain(charts.weight_change(r).layout.title.text) for r in results]
+    assert _misses("a weight of typical size rounds back, w + Δw = w" in t for t in notes) <= MAX_MISSES
 
 
 @pytest.mark.parametrize("preset", SIGMOID_PROBLEM)

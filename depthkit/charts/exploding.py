@@ -126,8 +126,7 @@ def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
                                  **_hover(values, y_title.split(" (")[0], "layer")))
     notes = []
     if not r.settings.changes_init:
-        notes.append(f"the compared change ({r.settings.fix}) acts on training, not on the network at "
-                     "step 0")
+        notes.append(text.same_start(r.settings))
     if zeros:
         notes.append(f"{zeros} value(s) are exactly 0 (below float32's range) and not drawn")
     return _finish(fig, title, "hidden layer l (1 = next to the input)", y_title, notes=notes)
@@ -194,8 +193,8 @@ def gain_depth_map(r: Result) -> go.Figure:
                              marker=dict(symbol="star", size=16, color=YELLOW,
                                          line=dict(color=BLACK, width=1))))
     missing = int(z.size - finite.size)
-    notes = ["orange: the signal grows on its way back to the input (exploding), blue: it shrinks "
-             "(vanishing)"]
+    notes = ["red-orange: ratio above 1, the signal grows on its way back to the input (exploding); "
+             "blue: below 1 (vanishing)"]
     if missing:
         notes.append(f"{missing} blank cell(s): a norm under- or overflowed float32")
     if s.activation == "relu":

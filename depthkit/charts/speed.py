@@ -85,7 +85,8 @@ def time_per_step(timing: Timing) -> go.Figure:
             marker=dict(color=CUDA_COLOR, size=9, symbol="triangle-up"), line=dict(color=CUDA_COLOR),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=CUDA_COLOR)))
     layout(fig, "Time per training step, measured", "hidden layers (depth)", "milliseconds per step",
-           plot=280, notes=[f"{timing.settings.time_points} points, CPU, 1 thread"])
+           plot=280, notes=[f"{fmt.integer(timing.settings.time_points)} points; CPU series on "
+                            f"{fmt.integer(timing.threads)} thread{'s' if timing.threads != 1 else ''}"])
     _depth_axis(fig, x, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -205,7 +206,9 @@ def time_to_target(result: Result) -> go.Figure:
     ceiling = max(float(finite.max()) * 1e3 if len(finite) else 0.0, per_step_max)
     _per_depth_markers(fig, result, result.seconds_to_target, 1e3, ceiling, "ms")
     layout(fig, "Wall time to reach the target", "hidden layers (depth)", "milliseconds", plot=280,
-           notes=["this run's trainer; median, min–max over seeds; x = not reached"])
+           notes=["wall time recorded when this result was computed (each network's share of a "
+                  "batched run, possibly on another machine); median, min–max over seeds; "
+                  "x = not reached"])
     _depth_axis(fig, result.depths, log=True)
     fig.update_yaxes(rangemode="tozero")
     return fig

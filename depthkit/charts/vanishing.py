@@ -23,7 +23,7 @@ from depthkit.experiments import vanishing as exp
 from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, Result, per_layer
 from depthkit.probes import SIGMOID_BAND, TANH_BAND
 from depthkit.record import Network
-from depthkit.text.vanishing import moved
+from depthkit.text.vanishing import BOUND_NAME, moved
 
 SYMBOL = {"Problem": "circle", "Fix": "square"}  # each network's marker: told apart without colour
 
@@ -109,7 +109,8 @@ def weight_change(result: Result) -> go.Figure:
     largest single step ||dW|| / ||W|| (dotted), and 2^-25, below which a step
     rounds away in float32 whatever the weight (half a float32 step is 2^-25 to
     2^-24 of |w|). A note gives the problem network's first layer in absolute
-    numbers: its largest step against half a float32 step at its typical |w|.
+    numbers: the most any weight moved in one update against half the gap between float32
+    numbers near its typical |w|.
     """
     fig = go.Figure()
     zeros = {}
@@ -134,9 +135,11 @@ def weight_change(result: Result) -> go.Figure:
     p = result.problem
     step, half, w = (float(f(p)[0]) for f in (exp.update_max, exp.half_spacing, exp.weight_typical))
     if np.isfinite(step):
-        verdict = "it rounds away, w + Δw = w" if step < half else "it registers"
-        notes.append(f"Problem, layer 1: largest step ≤ {fmt.num(step)}; half a float32 step "
-                     f"at its typical |w| ≈ {fmt.num(w)} is {fmt.num(half)}: {verdict}")
+        verdict = ("a weight of typical size rounds back, w + Δw = w" if step < half
+                   else "an update of that size registers")
+        notes.append(f"Problem, layer 1: no weight moved more than {fmt.num(step)} in one update "
+                     f"(the layer's largest ‖ΔW‖, a bound on every |Δw|); near a typical |w| ≈ "
+                     f"{fmt.num(w)}, half the gap between float32 numbers is {fmt.num(half)}: {verdict}")
     exact = [f"{name}, {n} layer{'s' if n > 1 else ''}" for name, n in zeros.items() if n]
     if exact:
         notes.append("layers that did not change at all (not drawn): " + ", ".join(exact))
@@ -217,7 +220,7 @@ def depth_sweep(result: Result, kind: str) -> go.Figure:
         bound = sweep.sigmoid_bound
         per = [f"{fmt.num(b)} ({fmt.num(per_layer(b, d))} per layer)" for b, d in zip(bound, depths)]
         fig.add_trace(go.Scatter(x=depths, y=plottable(bound, log=True), mode="lines",
-                                 name=f"{sweep.labels[0]}: upper bound ∏ 0.25·‖W_l‖₂ of its weights",
+                                 name=BOUND_NAME,
                                  line=dict(color=series_style(0)["line"]["color"], dash="dash"),
                                  customdata=per,
                                  hovertemplate="depth %{x}: bound %{customdata}<extra></extra>"))

@@ -74,6 +74,14 @@ def _fix_phrase(s: ExplodingSettings) -> str:
             "batch norm": "batch norm"}[s.fix]
 
 
+def same_start(s: ExplodingSettings) -> str:
+    """Why a per-layer chart at step 0 draws one line when the fix changes only training."""
+    change, net = {"clipping": ("clipping", "the clipped network"),
+                   "smaller lr": ("a smaller learning rate",
+                                  f"the network with lr {fmt.num(s.lr / exp.LR_FACTOR)}")}[s.fix]
+    return f"{change} changes only training: at step 0 {net} is this same network, so one line is drawn"
+
+
 def where(loss: float) -> str:
     """A final loss against a coin flip's (within 0.01 of ln 2 is "at" it: nothing learned)."""
     if np.isfinite(loss) and abs(loss - COIN_FLIP_LOSS) <= exp.COIN_FLIP_MARGIN:

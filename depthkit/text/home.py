@@ -15,17 +15,18 @@ from depthkit.text.exploding import divergence_cause
 
 TITLE = "Why are deeper networks harder to train?"
 INTRO = ("A deeper network can learn more complex patterns, but it is also harder to train. "
-         "Each page below trains real PyTorch networks on a small 2-D dataset, right now, "
-         "and shows one problem next to its fix, on the same data and seed.")
+         "Each page below trains real PyTorch networks on a small 2-D dataset (or reuses an "
+         "identical earlier run) and shows one problem next to its fix, on the same data and seed.")
 
 # One sentence per problem, shown under its thumbnail (hidden in presenter mode).
 SENTENCES = {
     "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
                   "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
     "exploding": ("The gradient grows layer by layer, one update throws the weights far away and the "
-                  "loss stops being a number. Fixes: proper initialization (He) or batch norm; gradient "
-                  "clipping keeps the run finite, though it does not always rescue it. A too-large "
-                  "learning rate is a separate cause."),
+                  "loss stops being a number. Fixes: He initialization, or batch norm (with residual "
+                  "connections at great depth); gradient clipping bounds each step, which usually keeps "
+                  "the run finite but does not remove the cause. A too-large learning rate is a "
+                  "separate cause."),
     "overfitting": ("A big network memorizes the noise of a small training set and does worse on new "
                     "data. Fixes: dropout, weight decay, early stopping, augmentation, more data, a "
                     "smaller network."),
@@ -39,16 +40,18 @@ NOT_YET = ":material/play_circle: Open the page to run it: its chart then appear
 
 MISSION_LINK = "Then take the Mission: scored questions on all four"
 FOOTNOTE = ("Every number on the four problem pages comes from the run you are looking at; "
-            "same settings and seed give the same result. The charts above are each page's "
-            "default run. The Mission's explanations quote numbers measured at each page's "
-            "default settings.")
+            "same settings and seed give the same result (the Training speed page's timings are "
+            "measured live and vary). The charts above are each page's default run. The Mission's "
+            "explanations quote numbers measured at each page's defaults or presets, over several "
+            "seeds where said.")
 
 
 def vanishing_caption(r: vanishing.Result) -> str:
-    """Layer 1's gradient at initialization in both networks."""
-    (p_name, _, p), (f_name, _, f) = thumbs.vanishing_series(r)
-    return (f"**Gradient of each layer at the start of training.** Layer 1: {fmt.num(p[0])} ({p_name}) "
-            f"vs {fmt.num(f[0])} ({f_name}).")
+    """Layer 1 against the last layer at initialization, within each network."""
+    (p_name, layers, p), (f_name, _, f) = thumbs.vanishing_series(r)
+    return (f"**Weight-gradient norm of each layer at initialization.** Layer 1 vs layer {int(layers[-1])}: "
+            f"{fmt.num(p[0])} vs {fmt.num(p[-1])} ({p_name}); {fmt.num(f[0])} vs {fmt.num(f[-1])} "
+            f"({f_name}).")
 
 
 def exploding_caption(r: exploding.Result) -> str:
@@ -70,8 +73,10 @@ def exploding_caption(r: exploding.Result) -> str:
 def overfitting_caption(r: overfitting.Result) -> str:
     """Mean train and test accuracy without and with the remedy."""
     (_, _, none), (remedy, _, fixed) = thumbs.overfitting_series(r)
+    flip = r.settings.label_flip
+    flipped = f"{fmt.percent(flip)} of its labels flipped" if flip else "no label flipped"
     return (f"**Accuracy, mean of {len(r.seeds)} seeds.** No remedy: {fmt.percent(none[0])} on the "
-            f"training set, {fmt.percent(none[1])} on new data; with {remedy}: "
+            f"training set ({flipped}), {fmt.percent(none[1])} on new data; with {remedy}: "
             f"{fmt.percent(fixed[0])} and {fmt.percent(fixed[1])}.")
 
 

@@ -18,13 +18,16 @@ TITLE = "Vanishing gradients"
 INTRO = ("In a deep network the gradient can shrink as it is propagated back, so the layers "
          "near the input get little to no weight update.")
 SWEEP_HEADING = "Depth sweep at initialization"
+# the legend name of the bound's line on the signal-ratio chart (depthkit.charts.vanishing.depth_sweep)
+BOUND_NAME = f"{exp.SWEEP[0][2]}: upper bound ∏ 0.25·‖W_l‖₂ of its weights"
 SWEEP_NOTE = ("Each point is a freshly initialized network (no training), probed on this page's data "
-              "in float64 so that ratios below float32's range still show. Below the solid line at 1 "
-              "the first layer gets the smaller gradient. The dashed line on the right is a true upper "
-              "bound for the sigmoid's signal ratio: each of the L − 1 layers between layer 1 and layer L "
-              "multiplies the backward signal by Wᵀ·diag(σ′), at most 0.25·‖W_l‖₂, computed here from "
-              "the swept networks' own weights. It is not 0.25 per layer, and it is no bound on the "
-              "weight-gradient ratio (left), which also carries each layer's input.")
+              "in float64 so that ratios below float32's range still show. Below the grey line at 1 "
+              "the first layer gets the smaller gradient. On the signal-ratio chart, the line labelled "
+              f"'{BOUND_NAME}' is a true upper bound for the sigmoid's signal ratio: each of the L − 1 "
+              "layers between layer 1 and layer L multiplies the backward signal by Wᵀ·diag(σ′), at most "
+              "0.25·‖W_l‖₂, computed here from the swept networks' own weights. It is not 0.25 per layer, "
+              "and it is no bound on the weight-gradient ratio (the other chart), which also carries "
+              "each layer's input.")
 
 
 def ratio_words(r: float) -> str:
@@ -158,7 +161,8 @@ def _sweep_text(result: exp.Result) -> str:
         text += ", so the two ratios can differ."
     bound, sig = float(sw.sigmoid_bound[i]), float(sw.signal_ratio[0, i])
     text += (f" For {sw.labels[0]} the signal ratio is {fmt.num(sig)}, under its upper bound "
-             f"∏ 0.25·‖W_l‖₂ = {fmt.num(bound)} computed from the same weights (dashed line; "
+             f"∏ 0.25·‖W_l‖₂ = {fmt.num(bound)} computed from the same weights (the line labelled "
+             f"'{BOUND_NAME}'; "
              f"{fmt.num(exp.per_layer(bound, d))} per layer on average, against a measured "
              f"{fmt.num(exp.per_layer(sig, d))}). The bound is not 0.25 per layer: it grows with the "
              "weights, and with ‖W_l‖₂ above 4 a layer's factor could exceed 1.")

@@ -63,10 +63,15 @@ def _shown(q: quiz.Question, order: tuple[str, ...], chosen, revealed: bool = Fa
     return "; ".join(charts.option_label(q, order, o, revealed, n=200) for o in order if o in chosen)
 
 
+def _right(q: quiz.Question) -> str:
+    """The correct option(s) as one sentence: 'A text; B text.'"""
+    return "; ".join(q.option_text(o).rstrip(".") for o in q.option_ids if o in q.correct) + "."
+
+
 def feedback(q: quiz.Question, chosen, link_label: str = "See it on the {} page") -> None:
-    """Right or wrong (words and icon, not colour alone), the explanation and the page that shows it."""
+    """Right or wrong (words and icon, not colour alone), the explanation and the page about it."""
     g = quiz.grade([q], {q.id: chosen}).graded[0]
-    right = "; ".join(q.option_text(o).rstrip(".") for o in q.option_ids if o in q.correct) + "."
+    right = _right(q)
     if g.right:
         st.success(f"✓ Right. {q.explanation}", icon=":material/check_circle:")
     else:
@@ -209,8 +214,10 @@ def presenter_live(db: poll.PollStore, code: str, key: str) -> None:
               help="Of the attendees who joined the room.")
     show(charts.answer_counts(q, order, counts.per_option, counts.answered, revealed),
          key=f"{S}counts.{q.id}")
-    if revealed:
-        feedback(q, q.correct, "Show it on the {} page")
+    if revealed:  # the answer and why, with no verdict: nobody answered on this screen
+        st.info(text.the_answer(_right(q), q.explanation), icon=":material/visibility:")
+        st.page_link(q.page, label=f"Show it on the {quiz.PROBLEMS[q.problem]} page",
+                     icon=":material/arrow_forward:")
     presenter_buttons(db, state, key)
     if err := st.session_state.pop(S + "action_error", None):
         st.error(err)
@@ -247,7 +254,8 @@ def presenter_summary(db: poll.PollStore, code: str, key: str) -> None:
         return
     st.subheader(f"Summary of room {code}")
     scores = summary.scores
-    st.markdown(text.room_line(summary.attendees, len(scores), sum(scores) / len(scores) if scores else None))
+    st.markdown(text.room_line(summary.attendees, len(scores), sum(scores) / len(scores) if scores else None,
+                               len(summary.room.questions)))
     left, right = st.columns(2)
     with left:
         show(charts.share_right(summary), key=S + "share_right")
@@ -372,7 +380,7 @@ def choose(q: quiz.Question, order: tuple[str, ...], key: str, disabled: bool) -
     """Radio (one answer) or checkboxes (several); returns the chosen option ids."""
     label = {o: charts.option_label(q, order, o, False, n=200) for o in order}
     if q.multiple:
-        st.caption("Tick every option that applies.")
+        st.caption(text.several_rule())
         return {o for o in order if st.checkbox(label[o], key=f"{key}.{o}", disabled=disabled)}
     pick = st.radio(q.prompt, order, index=None, format_func=label.get, key=key, disabled=disabled,
                     label_visibility="collapsed")
@@ -386,5 +394,5 @@ def attendee_summary(state: poll.RoomState) -> None:
     st.markdown(f"**{text.ENDED}**")
     st.subheader(text.your_score(score.text(), score.n_right, score.total))
     for i, g in enumerate(score.graded, 1):
-        mark = "✓" if g.right else ("½" if g.credit > 0 else "✗")
-        st.markdown(f"{mark} {text.question_of(i, len(qs))}: {g.question.prompt}")
+        st.markdown(f"{text.outcome(g.right, g.credit)} · {text.question_of(i, len(qs))}: "
+                    f"{g.question.prompt}")
