@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from depthkit.charts.common import plain
 from depthkit.experiments import exploding as exp
 from depthkit.spec import field_spec
 from depthkit.text import exploding as text
@@ -51,7 +52,7 @@ def test_defaults_render_with_the_divergence_note(page):
     note = f"problem run diverged at step {problem.diverged_step}: {text.divergence_cause(problem)}"
     assert any(note in w.value for w in page.warning)
     loss_chart = plotly_specs(page)[1]
-    notes = [a.get("text", "") for a in loss_chart["layout"].get("annotations", [])]
+    notes = [plain(a.get("text", "")) for a in loss_chart["layout"].get("annotations", [])]  # unwrapped
     assert any(f"diverged at step {result.problem.diverged_step}" in n for n in notes)
     assert loss_chart["layout"]["yaxis"]["type"] == "log"
 
