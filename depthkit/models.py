@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from depthkit import fused as plain_mlp
 from depthkit.spec import Settings, param
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "linear")
@@ -196,13 +197,17 @@ def _normalize(z: torch.Tensor, layer: int, settings: ModelSettings, params: dic
 def forward(params: dict[str, torch.Tensor], x: torch.Tensor, settings: ModelSettings,
             buffers: dict | None = None, training: bool = False,
             dropout_p: torch.Tensor | None = None, generators: list | None = None,
-            update_stats: bool = True, keep_hidden: bool = False,
+            update_stats: bool = True, keep_hidden: bool = False, fused: bool = True,
             ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Logits [K, N] for inputs x [K, N, n_inputs]; optionally every h_l [K, N, width].
 
     `training` selects batch statistics and dropout. Dropout masks come from
     the per-model `generators`, with per-model probability `dropout_p` [K].
+    A plain model (no norm, no dropout) goes through `depthkit.fused` unless
+    `fused` is False or the hidden layers are asked for.
     """
+    if fused and not keep_hidden and plain_mlp.supports(settings.norm, settings.dropout, settings.activation):
+        return plain_mlp.mlp_logits(params, x, settings.activation, settings.residual), []
     buffers = buffers or {}
     hidden: list[torch.Tensor] = []
     hid_w = params["W_hid"].unbind(1) if "W_hid" in params else ()

@@ -7,6 +7,8 @@ training step is, in order:
 
     xb, yb = run.batch()                       # each model's own batch (and jitter)
     loss, logits, grads = run.gradients(xb, yb) # forward + backward, train mode
+    # or, also scoring the validation set on the same weights in the same pass:
+    loss, logits, grads, val = run.gradients_and_val(xb, yb)
     updates = run.update(grads, grad_norm, active)   # clip, then the optimizer step
 
 `step()` is forward + backward + update on the whole training set and nothing
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from depthkit import fused as plain_mlp
 from depthkit.data import Dataset
 from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params
 from depthkit.optim import StackedOptimizer
@@ -78,6 +81,11 @@ class StackedRun:
         self._perms: list[torch.Tensor | None] = [None] * self.k
         self._cursor = [self.n_train] * self.k
         self._all = torch.ones(self.k, dtype=torch.bool, device=device)
+        m = self.model
+        # a plain model's eval mode is its train mode: the validation points can ride
+        # along in the training forward pass (one matmul per layer, no backward)
+        self.val_rides_along = plain_mlp.supports(m.norm, m.dropout, m.activation)
+        self._train_and_val = torch.cat([self.X_train, self.X_val], 1) if self.val_rides_along else None
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """All points, or the next slice of each model's own shuffled order; plus jitter."""
@@ -109,6 +117,28 @@ class StackedRun:
         """
         logits, _ = forward(self.params, xb, self.model, self.buffers, training=True,
                             dropout_p=self.dropout_p, generators=self.gens)
+        return self._backward(logits, yb, active)
+
+    def gradients_and_val(self, xb: torch.Tensor, yb: torch.Tensor, active: torch.Tensor | None = None,
+                          ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor], tuple | None]:
+        """`gradients`, plus the validation (loss, accuracy) [K] of the same weights.
+
+        For a plain model the validation points share the training forward pass
+        (see `depthkit.fused`); otherwise val is None and `evaluate` is the way.
+        """
+        if not self.val_rides_along:
+            return *self.gradients(xb, yb, active), None
+        n = xb.shape[1]
+        x = self._train_and_val if xb is self.X_train else torch.cat([xb, self.X_val], 1)
+        both = plain_mlp.mlp_logits(self.params, x, self.model.activation, self.model.residual, n_grad=n)
+        with torch.no_grad():
+            val = self.scores(both[:, n:].contiguous(), self.y_val)
+        # contiguous: a strided slice would send each row's tail through the scalar
+        # (not vectorized) loss kernels, rounding differently from `gradients`
+        return *self._backward(both[:, :n].contiguous(), yb, active), val
+
+    def _backward(self, logits: torch.Tensor, yb: torch.Tensor, active: torch.Tensor | None,
+                  ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         loss = bce_per_model(logits, yb)
         for p in self.params.values():
             p.grad = None
@@ -140,6 +170,12 @@ class StackedRun:
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Eval-mode loss and accuracy [K] on (X, y)."""
         logits, _ = forward(self.params, X, self.model, self.buffers, training=False)
+        return self.scores(logits, y)
+
+    @staticmethod
+    def scores(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss and accuracy [K] of logits [K, N] against labels y."""
+        logits = logits.detach()
         return bce_per_model(logits, y), ((logits > 0).to(y.dtype) == y).to(F64).mean(1)
 
     def step(self) -> None:

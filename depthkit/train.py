@@ -227,7 +227,9 @@ class _GroupLoop:
     def step(self, t: int) -> None:
         run, hist, best = self.run, self.hist, self.best
         xb, yb = run.batch()
-        loss, logits, grads = run.gradients(xb, yb, self.active)
+        wants_val = self.full or best is not None
+        loss, logits, grads, val = (run.gradients_and_val(xb, yb, self.active) if wants_val
+                                    else (*run.gradients(xb, yb, self.active), None))
         with torch.no_grad():
             grad_norm = run.grad_norm(grads)
             was_active = self.active
@@ -243,8 +245,8 @@ class _GroupLoop:
                 else:
                     tl, ta = loss, ((logits > 0).to(run.dtype) == yb).to(torch.float64).mean(1)
                 hist.put(t, was_active, train_loss=tl, train_acc=ta)
-            if self.full or best is not None:
-                vl, va = run.evaluate(run.X_val, run.y_val)
+            if wants_val:
+                vl, va = val if val is not None else run.evaluate(run.X_val, run.y_val)
                 hist.put(t, was_active, val_loss=vl, val_acc=va)
             for j in torch.nonzero(was_active & ~active).flatten().tolist():
                 self.diverged_at[j] = t

@@ -1,0 +1,77 @@
+"""The plain-MLP Function (depthkit.fused) against autograd through models.forward, and the
+trainer's validation points riding along in the training pass against a separate evaluation."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from depthkit import ModelSettings, TrainSettings, train, train_many
+from depthkit.fused import ACTIVATIONS, mlp_logits, supports
+from depthkit.models import bce_per_model, forward, init_params
+from depthkit.stacked import StackedRun
+
+
+@pytest.mark.parametrize("activation, residual, depth", itertools.product(ACTIVATIONS, [False, True], [1, 4]))
+def test_fused_logits_and_gradients_equal_autograd(activation, residual, depth):
+    model = ModelSettings(depth=depth, width=8, activation=activation, residual=residual)
+    gen = torch.Generator().manual_seed(depth)
+    x = torch.randn(3, 50, 2, generator=gen, dtype=torch.float64)
+    y = (torch.rand(3, 40, generator=gen) > 0.5).double()
+    out = []
+    for fused in (True, False):
+        params = init_params([model] * 3, [0, 1, 2], 2, torch.float64)
+        for p in params.values():
+            p.requires_grad_(True)
+        logits = (mlp_logits(params, x, activation, residual, n_grad=40) if fused
+                  else forward(params, x, model, fused=False)[0])
+        bce_per_model(logits[:, :40], y).sum().backward()  # the last 10 points: forward only
+        out.append((logits.detach(), {n: p.grad for n, p in params.items()}))
+    (a, grads_a), (b, grads_b) = out
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+    assert grads_a.keys() == grads_b.keys()
+    for name in grads_a:
+        torch.testing.assert_close(grads_a[name], grads_b[name], rtol=1e-10, atol=1e-14, msg=name)
+
+
+def test_only_plain_models_are_fused():
+    assert supports("none", 0.0, "tanh")
+    assert not supports("batch", 0.0, "tanh")
+    assert not supports("none", 0.1, "relu")
+    assert not supports("none", 0.0, "gelu")
+
+
+@pytest.mark.parametrize("batch_size", [0, 64])
+def test_validation_riding_along_equals_a_separate_evaluation(moons, batch_size):
+    model = ModelSettings(depth=5, width=16, activation="tanh")
+    run = StackedRun([(model, TrainSettings(seed=s, batch_size=batch_size), moons) for s in range(2)])
+    assert run.val_rides_along
+    xb, yb = run.batch()
+    loss, _, grads, (vl, va) = run.gradients_and_val(xb, yb)
+    loss2, _, grads2 = run.gradients(xb, yb)
+    el, ea = run.evaluate(run.X_val, run.y_val)
+    # bitwise: one matmul per layer over both sets computes each row as the separate passes do
+    assert torch.equal(vl, el) and torch.equal(va, ea)
+    assert torch.equal(loss, loss2)
+    for name in grads:
+        assert torch.equal(grads[name], grads2[name]), name
+
+
+def test_recording_less_trains_the_same_models(moons):
+    """record="loss" skips the validation points; the training itself is bitwise the same."""
+    model = ModelSettings(depth=6, width=16, activation="relu")
+    runs = [(model, TrainSettings(steps=30, seed=s), moons) for s in (0, 1)]
+    for full, lean in zip(train_many(runs), train_many(runs, record="loss")):
+        np.testing.assert_array_equal(full.loss, lean.loss)
+        np.testing.assert_array_equal(full.params["W_hid"], lean.params["W_hid"])
+
+
+def test_trainer_with_and_without_fusing_agrees_in_float64(moons, monkeypatch):
+    model = ModelSettings(depth=6, width=16, activation="tanh", residual=True)
+    ts = TrainSettings(steps=40, lr=1e-2, dtype="float64", seed=3)
+    fused = train(model, ts, moons)
+    monkeypatch.setattr("depthkit.fused.supports", lambda *a: False)
+    plain = train(model, ts, moons)
+    for name in ("loss", "val_loss", "val_acc", "grad_norm", "layer_grad_norms", "update_ratio"):
+        np.testing.assert_allclose(getattr(fused, name), getattr(plain, name), rtol=1e-9, err_msg=name)
