@@ -36,7 +36,7 @@ def configure() -> None:
         libc = ctypes.CDLL(name) if name else None
         if libc is not None and hasattr(libc, "mallopt"):  # glibc only
             libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024)
-            libc.mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024)
+            libc.mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
     except OSError:  # another C library: keep its defaults
         pass
 

@@ -68,7 +68,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-FIGURE_CACHE_ENTRIES = 128  # shared figures; ~11 per page view
+FIGURE_CACHE_ENTRIES = 48  # shared figures: ~11 per page view, so the last few views; bounded for memory
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
