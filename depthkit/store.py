@@ -18,7 +18,6 @@ app, see depthkit.ship): it never removes, touches or writes a file.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.metadata
 import os
@@ -27,6 +26,8 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from depthkit.imports import imported, module_files
 
 PACKAGE = Path(__file__).resolve().parent
 MAGIC = b"depthkit-result-1\n"
@@ -39,39 +40,11 @@ _code_hash: str | None = None
 _lock = threading.Lock()
 
 
-def _module_files(package: Path) -> dict[str, Path]:
-    """Dotted module name -> file, for every .py file of the package (named after its folder)."""
-    out = {}
-    for path in package.rglob("*.py"):
-        parts = (package.name, *path.relative_to(package).with_suffix("").parts)
-        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-    return out
-
-
-def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """The package's modules that `name` imports anywhere in its file (functions included)."""
-    found: set[str] = set()
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_bytes())):
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: from .x import y
-                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(parent + ([base] if base else []))
-            targets = [base] + [f"{base}.{a.name}" for a in node.names]
-        else:
-            continue
-        found |= {t for t in targets if t in modules}
-    return found
-
-
 def result_modules(package: Path = PACKAGE, roots: tuple[str, ...] = RESULT_ROOTS) -> list[Path]:
     """The files whose code can change a result: the modules under `roots`, every package
     module they import (transitively), and the __init__ of each package on the way
     (importing depthkit.x runs depthkit/__init__.py)."""
-    modules = _module_files(package)
+    modules = module_files(package)
     todo = [m for m in modules for r in roots if m == f"{package.name}.{r}" or
             m.startswith(f"{package.name}.{r}.")]
     seen: set[str] = set()
@@ -81,7 +54,7 @@ def result_modules(package: Path = PACKAGE, roots: tuple[str, ...] = RESULT_ROOT
             continue
         seen.add(name)
         parents = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
-        todo += [m for m in (*_imported(name, modules[name], modules), *parents) if m in modules]
+        todo += [m for m in (*imported(name, modules[name], modules), *parents) if m in modules]
     return sorted(modules[m] for m in seen)
 
 

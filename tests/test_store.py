@@ -90,6 +90,7 @@ def test_code_hash_follows_the_code_and_the_library_versions(tmp_path, monkeypat
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda lib: "9.9.9" if lib == "torch" else real(lib))
     assert code_hash(tmp_path) != second
+    monkeypatch.undo()  # depthkit's own hash is computed once per process: never with a fake version
     assert len(code_hash()) == 16
 
 

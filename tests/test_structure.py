@@ -11,6 +11,8 @@ import pathlib
 
 import pytest
 
+from depthkit.imports import imported, module_files
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "depthkit"
 MAX_FUNCTION_LINES = 60
@@ -19,31 +21,7 @@ CHALLENGE_PAGES = ["vanishing", "exploding", "overfitting", "speed"]
 
 
 def _modules() -> dict[str, pathlib.Path]:
-    out = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        out[name] = path
-    return out
-
-
-def _imports(path: pathlib.Path, name: str, modules: dict) -> set[str]:
-    """depthkit modules that `path` imports anywhere (TYPE_CHECKING blocks and functions included)."""
-    found = set()
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + [base])
-                base = base.rstrip(".")
-            targets = [base] + [f"{base}.{a.name}" for a in node.names]
-        else:
-            continue
-        found |= {t for t in targets if t in modules and t != name}
-    return found
+    return module_files(PACKAGE)
 
 
 def test_only_depthkit_ui_imports_streamlit():
@@ -61,7 +39,7 @@ def test_no_import_cycle_in_depthkit():
     modules = _modules()
     # Left out: the root package (`from depthkit import fmt` names it; its __init__ re-exports),
     # a package's own submodules imported by its __init__, and a module's parent package.
-    graph = {n: {m for m in _imports(p, n, modules)
+    graph = {n: {m for m in imported(n, p, modules)
                  if m != "depthkit" and not m.startswith(n + ".") and not n.startswith(m + ".")}
              for n, p in modules.items() if n != "depthkit"}
     state: dict[str, int] = {}
