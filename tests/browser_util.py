@@ -30,10 +30,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str = "streamlit_app.py", timeout: float = 120, threads: int = 1):
-    """Serve `script` on a free loopback port; yields the base URL; stops it afterwards."""
+def streamlit_server(script: str = "streamlit_app.py", timeout: float = 120, threads: int = 1,
+                     env_vars: dict[str, str | None] | None = None):
+    """Serve `script` on a free loopback port; yields the base URL; stops it afterwards.
+
+    `env_vars` set (or, with None, unset) variables of the server's environment only.
+    """
     port = free_port()
     env = {**os.environ, "DEPTHKIT_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
+    for name, value in (env_vars or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),

@@ -186,13 +186,8 @@ def poll_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(poll_db):
-    mp = pytest.MonkeyPatch()
-    mp.setenv(poll.ENV_VAR, str(poll_db))  # the server inherits it
-    try:
-        with streamlit_server("streamlit_app.py") as url:
-            yield url
-    finally:
-        mp.undo()
+    with streamlit_server(env_vars={poll.ENV_VAR: str(poll_db), "DEPTHKIT_PUBLIC_URL": None}) as url:
+        yield url
 
 
 @pytest.mark.parametrize("page_file", ORDER)

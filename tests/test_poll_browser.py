@@ -27,14 +27,8 @@ def db_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(db_path):
-    mp = pytest.MonkeyPatch()
-    mp.setenv(poll.ENV_VAR, str(db_path))  # the server inherits it
-    mp.delenv("DEPTHKIT_PUBLIC_URL", raising=False)
-    try:
-        with streamlit_server("streamlit_app.py") as url:
-            yield url
-    finally:
-        mp.undo()
+    with streamlit_server(env_vars={poll.ENV_VAR: str(db_path), "DEPTHKIT_PUBLIC_URL": None}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
