@@ -24,3 +24,26 @@ os.environ.setdefault("DEPTHKIT_SHIPPED", "off")
 def moons():
     from depthkit import DataSettings, make_dataset
     return make_dataset(DataSettings(name="moons", n_samples=400, noise=0.2, seed=0))
+
+
+# Browser tests of the workshop poll (tests/test_poll_browser.py, tests/test_chart_layout_browser.py):
+# a chromium and a `streamlit run` server whose poll database is a throwaway file the test can read.
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser_util import chromium
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def poll_db(tmp_path_factory):
+    return tmp_path_factory.mktemp("poll") / "poll.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def poll_app_url(poll_db):
+    """The app's base URL; no public URL set, so join links point at this loopback server."""
+    from depthkit import poll
+    from tests.browser_util import streamlit_server
+    with streamlit_server(env_vars={poll.ENV_VAR: str(poll_db), "DEPTHKIT_PUBLIC_URL": None}) as url:
+        yield url

@@ -173,26 +173,9 @@ def check_page(browser, url: str, page_file: str) -> tuple[list[str], int]:
         ctx.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def poll_db(tmp_path_factory):
-    return tmp_path_factory.mktemp("poll") / "poll.sqlite3"
-
-
-@pytest.fixture(scope="module")
-def app_url(poll_db):
-    with streamlit_server(env_vars={poll.ENV_VAR: str(poll_db), "DEPTHKIT_PUBLIC_URL": None}) as url:
-        yield url
-
-
 @pytest.mark.parametrize("page_file", ORDER)
-def test_chart_labels_do_not_overlap_and_stay_inside(browser, app_url, page_file):
-    problems, n = check_page(browser, app_url, page_file)
+def test_chart_labels_do_not_overlap_and_stay_inside(browser, poll_app_url, page_file):
+    problems, n = check_page(browser, poll_app_url, page_file)
     CHECKED.add(page_file)
     if page_file in CHALLENGES:
         assert n >= 1, f"{page_file}: no chart drawn"
@@ -216,14 +199,14 @@ def _answered_room(db: poll.PollStore) -> tuple[str, str]:
     return code, key
 
 
-def test_poll_charts_do_not_overlap_and_stay_inside(browser, app_url, poll_db):
+def test_poll_charts_do_not_overlap_and_stay_inside(browser, poll_app_url, poll_db):
     db = poll.PollStore(poll_db)
     code, key = _answered_room(db)
     ctx = browser.new_context(viewport={"width": WIDTHS[0], "height": 1000})
     ctx.set_default_timeout(60_000)
     try:
         page = ctx.new_page()
-        page.goto(f"{app_url}/mission?mode=present&room={code}")  # a presenter's reload: code filled in
+        page.goto(f"{poll_app_url}/mission?mode=present&room={code}")  # a presenter's reload: code filled in
         wait_until_done(page)
         page.get_by_label("Presenter key").fill(key)
         page.get_by_label("Presenter key").press("Enter")

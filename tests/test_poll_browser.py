@@ -12,29 +12,12 @@ import re
 import pytest
 
 from depthkit import poll, quiz
-from tests.browser_util import chromium, streamlit_server, wait_until_done
+from tests.browser_util import wait_until_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PHONE = {"width": 390, "height": 844}
 FOLLOW_MS = 20_000  # a phone follows the presenter within ~3 s; slack for 2 shared cores
 Q1, Q2 = quiz.BANK[0], quiz.BANK[1]
-
-
-@pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("poll") / "poll.sqlite3"
-
-
-@pytest.fixture(scope="module")
-def app_url(db_path):
-    with streamlit_server(env_vars={poll.ENV_VAR: str(db_path), "DEPTHKIT_PUBLIC_URL": None}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def new_page(browser, viewport):
@@ -58,20 +41,20 @@ def answer(page, q, index_in_room_order: int, seed: int) -> str:
     return order[index_in_room_order]
 
 
-def test_a_room_run_by_the_presenter_with_two_phones(app_url, browser, db_path):
+def test_a_room_run_by_the_presenter_with_two_phones(poll_app_url, browser, poll_db):
     presenter = new_page(browser, {"width": 1400, "height": 1000})
-    presenter.goto(app_url + "/mission?mode=present")
+    presenter.goto(poll_app_url + "/mission?mode=present")
     wait_until_done(presenter)
     presenter.get_by_role("button", name="Open a room").click()
     link_box = presenter.locator('[data-testid="stCode"] code').first
     link_box.wait_for()
     link = link_box.inner_text().strip()
     code = re.search(r"room=([A-Z0-9]{6})", link).group(1)
-    assert link == f"{app_url}/mission?mode=join&room={code}"
+    assert link == f"{poll_app_url}/mission?mode=join&room={code}"
     assert presenter.locator('[data-testid="stImage"] img').count() == 1  # the QR code
     # the server listens on 127.0.0.1: phones could not open that link, and the screen says so
     assert "Phones cannot open this link" in presenter.inner_text("body")
-    store = poll.PollStore(db_path)
+    store = poll.PollStore(poll_db)
     seed = store.room(code).seed
 
     # the key: shown only when asked, gone again after
