@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from depthkit.spec import Settings
-from depthkit.ui.run import _cached_call, result_store, shipped_results
+from depthkit.ui.run import _cached_call, result_store, stored_result
 from depthkit.warmup import job_name
 
 
@@ -37,10 +37,9 @@ PEEK_ENTRIES = 8  # results kept in memory once found: Home shows four
 @st.cache_resource(max_entries=PEEK_ENTRIES, show_spinner=False)
 def _from_store(name: str, settings: Settings) -> Any:
     """The stored result, shared (never changed by its readers); a miss raises, and is not cached."""
-    for store in (result_store(), shipped_results()):
-        if store is not None and (value := store.get(name, settings)) is not None:
-            return value
-    raise _NotComputed
+    if (value := stored_result(name, settings)) is None:
+        raise _NotComputed
+    return value
 
 
 def computed(fn: Callable[[Settings], Any], settings: Settings) -> Any | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from depthkit import progress
+from depthkit import progress, ship
 from depthkit.budget import BudgetError
 from depthkit.spec import Settings
 from depthkit.store import ResultStore
@@ -38,8 +38,16 @@ def shipped_results() -> ResultStore | None:
 
     `DEPTHKIT_SHIPPED` names its folder (default data/shipped beside the app); "off" disables it.
     """
-    folder = os.environ.get("DEPTHKIT_SHIPPED", str(APP_ROOT / "data" / "shipped"))
-    return None if folder == "off" else ResultStore(folder, read_only=True)
+    folder = os.environ.get("DEPTHKIT_SHIPPED", str(ship.SHIPPED_DIR))
+    return None if folder == "off" else ship.shipped(folder)
+
+
+def stored_result(fn_name: str, settings: Settings) -> Any | None:
+    """fn(settings) from the disk store, else from the results shipped with the app; None if neither."""
+    for store in (result_store(), shipped_results()):
+        if store is not None and (value := store.get(fn_name, settings)) is not None:
+            return value
+    return None
 
 
 INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own runs
@@ -78,12 +86,9 @@ def _progress_to(bar: Any) -> Callable[[float, str], None]:
 def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
     """Memory cache (shared by every session) over the disk store over the shipped results over
     the computation."""
+    if (stored := stored_result(fn_name, settings)) is not None:
+        return stored
     store = result_store()
-    if store is not None and (stored := store.get(fn_name, settings)) is not None:
-        return stored
-    shipped = shipped_results()
-    if shipped is not None and (stored := shipped.get(fn_name, settings)) is not None:
-        return stored
     # Created inside the cached function (elements made outside it break cache replay) and
     # emptied at the end, so a replayed cache hit shows nothing.
     bar = st.empty()
@@ -119,8 +124,6 @@ def run_cached(fn: Callable[[Settings], Any], settings: Settings,
 
 
 LIVE_ENTRIES = 8  # live measurements kept (they are small, but each took seconds of the machine)
-
-
 LIVE_TTL = 3600  # seconds a live measurement is shown before it is taken again
 
 
