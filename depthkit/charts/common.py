@@ -130,20 +130,6 @@ def layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: boo
     return restyle(fig, NORMAL)
 
 
-def legend_below(fig: go.Figure, entries: int = 0) -> go.Figure:
-    """The legend under the plot: what `layout` always does (kept for older callers)."""
-    fig.update_layout(legend=LEGEND)
-    return restyle(fig, NORMAL)
-
-
-def notes_below(fig: go.Figure, notes: list[str]) -> go.Figure:
-    """Add `notes` to those under the title (call after `layout`; kept for older callers)."""
-    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {"title": fig.layout.title.text}
-    meta["notes"] = HARD.join([n for n in (meta.get("notes", ""), *notes) if n])
-    fig.update_layout(meta=meta)
-    return restyle(fig, NORMAL)
-
-
 def _legend_entries(fig: go.Figure) -> list[str]:
     seen, names = set(), []
     for t in fig.data:
