@@ -19,7 +19,6 @@ MODES = dict(zip(mission.MODES, ("Take the mission", "Run a workshop (presenter)
                  strict=True))
 PROBLEM_LABELS = dict(zip(mission.PROBLEM_CHOICES, ("All four problems", *quiz.PROBLEMS.values()),
                           strict=True))
-LETTERS = "ABCDEF"
 S = "mission."  # session-state prefix
 
 
@@ -77,10 +76,6 @@ def _submit(qs: tuple[quiz.Question, ...], attempt: int) -> None:
     st.session_state[S + "submitted"] = True
 
 
-def _shown(q: quiz.Question, order: tuple[str, ...], chosen) -> str:
-    return "; ".join(f"{LETTERS[order.index(o)]}. {q.option_text(o)}" for o in order if o in chosen)
-
-
 def learner() -> None:
     problem = st.selectbox("Questions about", list(PROBLEM_LABELS), format_func=PROBLEM_LABELS.get,
                            key=S + "problem", on_change=_new_attempt, args=(False,))
@@ -105,7 +100,7 @@ def learner() -> None:
                 answers[q.id] = _choice_widget(q, order, f"{S}{attempt}.{q.id}", disabled=False)
                 continue
             chosen = answers.get(q.id, set())
-            st.markdown("Your answer: " + (_shown(q, order, chosen) if chosen else "none"))
+            st.markdown("Your answer: " + (ui.poll.shown(q, order, chosen) if chosen else "none"))
             ui.poll.feedback(q, chosen)
     answered, total = quiz.progress(qs, answers)
     text = f"Mission {answered} / {total} answered"

@@ -58,7 +58,7 @@ def guarded(action, *args, **kwargs):
         return None, f"The poll database could not be reached ({type(err).__name__}); please try again."
 
 
-def _shown(q: quiz.Question, order: tuple[str, ...], chosen, revealed: bool = False) -> str:
+def shown(q: quiz.Question, order: tuple[str, ...], chosen, revealed: bool = False) -> str:
     """The chosen options as the room sees them: 'B. text; D. text'."""
     return "; ".join(charts.option_label(q, order, o, revealed, n=200) for o in order if o in chosen)
 
@@ -347,7 +347,7 @@ def attendee_live(db: poll.PollStore, code: str, me: str) -> None:
     st.markdown(f"**{q.prompt}**")
     if q.id in state.revealed:
         st.markdown("\n".join(f"- {charts.option_label(q, order, o, True, n=200)}" for o in order))
-        st.markdown("Your answer: " + (_shown(q, order, mine) if mine else "none"))
+        st.markdown("Your answer: " + (shown(q, order, mine) if mine else "none"))
         feedback(q, mine)
         return
     widget = f"{S}poll.{code}.{q.id}"
@@ -360,7 +360,7 @@ def attendee_live(db: poll.PollStore, code: str, me: str) -> None:
     else:
         st.info(text.CLOSED)
     if mine:
-        st.caption("Sent: " + _shown(q, order, mine))
+        st.caption("Sent: " + shown(q, order, mine))
     if err := st.session_state.pop(S + "send_error", None):
         st.error(err)
 
