@@ -7,6 +7,7 @@ import streamlit as st
 import depthkit  # noqa: F401  first: process-wide CPU settings before torch does parallel work
 from depthkit import runtime, ui
 from depthkit.experiments import warmup_jobs
+from depthkit.views import all_views
 
 # One process serves every visitor; 1 torch thread per run keeps concurrent
 # runs from fighting over the cores (see README, "Threads").
@@ -27,8 +28,9 @@ PAGES = {
 }
 
 # Streamlit has no start hook: the first run of this script starts the background warm-up
-# (once per process) that computes every page's default view and presets onto disk.
-ui.start_warmup(warmup_jobs)
+# (once per process) that computes every page's default view and presets onto disk, then
+# draws their charts (depthkit.views).
+ui.start_warmup(warmup_jobs, all_views)
 
 page = st.navigation(PAGES)
 ui.presenter_toggle()  # chrome: kept in the URL as ?presenter=1

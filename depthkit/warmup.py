@@ -7,7 +7,10 @@ priority works through the jobs — (name, function, settings), named as
 the app ships (depthkit.ship),
 pausing (between jobs, and within a job at every progress report) while a
 visitor's own computation runs, and writing each result to
-the store, from which a visitor's session then reads it. A visitor who asks
+the store, from which a visitor's session then reads it. It then draws the
+charts of those views in both modes (depthkit.views declares them;
+depthkit.figures keeps them in memory and on disk), so a visitor's first view
+builds no figure, and settles the heap (`settle_heap`). A visitor who asks
 for a result the warm-up is computing right now waits for it (`InFlight`),
 with its progress, instead of computing it twice. Progress goes to the log
 ("warm-up: 5 of 17 ready") and to `Warmup.status()` for the Home page.
@@ -15,6 +18,7 @@ with its progress, instead of computing it twice. Progress goes to the log
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depthkit import progress
+from depthkit.figures import Figures
 from depthkit.store import ResultStore
 
 log = logging.getLogger("depthkit.warmup")
@@ -99,6 +104,16 @@ class InFlight:
         return True
 
 
+def settle_heap() -> None:
+    """Collect garbage now, then keep every object still alive out of later full collections
+    (`gc.freeze`): once the warm-up ends they are the server's long-lived state (Streamlit,
+    plotly's validators, torch, results and figures in memory), and a full collection over them
+    took 170-190 ms, a pause in whichever visitor's run set it off (measured with bench.warm).
+    A cycle among them that dies later is not freed."""
+    gc.collect()
+    gc.freeze()
+
+
 def _lowest_priority() -> None:
     """This thread only (Linux threads have their own nice value): visitors come first."""
     try:
@@ -111,8 +126,11 @@ class Warmup:
     """Computes `jobs` into `store` on a background thread; see the module docstring."""
 
     def __init__(self, jobs: list[Job], store: ResultStore, inflight: InFlight,
-                 shipped: ResultStore | None = None):
+                 shipped: ResultStore | None = None, figures: Figures | None = None,
+                 views: Callable[[Callable[[Callable, Any], Any]], list] | None = None):
         self.jobs, self.store, self.inflight, self.shipped = list(jobs), store, inflight, shipped
+        self.figures, self.views = figures, views
+        self.figures_ready = self.figures_total = 0
         self.ready = 0
         self.seconds = 0.0
         self.finished = threading.Event()
@@ -121,6 +139,9 @@ class Warmup:
     def status(self) -> str:
         if self.finished.is_set():
             return f"All {len(self.jobs)} default views and presets are ready."
+        if self.ready == len(self.jobs) and self.figures_total:
+            done = f"{self.figures_ready} of {self.figures_total}"
+            return f"Drawing the charts of the default views and presets: {done}…"
         return f"Preparing the default views and presets: {self.ready} of {len(self.jobs)} ready…"
 
     def start(self) -> Warmup:
@@ -142,9 +163,36 @@ class Warmup:
                 self._compute(name, fn, settings)
             self.ready += 1
             log.info("warm-up: %d of %d ready", self.ready, len(self.jobs))
+        if self.figures is not None and self.views is not None:
+            self._prepare_figures(self.figures, self.views(self.stored))
+        settle_heap()  # the server's long-lived state is in memory now: no full GC over it
         self.seconds = time.perf_counter() - start
         log.info("warm-up: done in %.1f s", self.seconds)
         self.finished.set()
+
+    def stored(self, fn: Callable, settings: Any) -> Any | None:
+        """fn(settings) from the disk store, else shipped with the app; None if neither."""
+        name = job_name(fn)
+        for store in (self.store, self.shipped):
+            if store is not None and (value := store.get(name, settings)) is not None:
+                return value
+        return None
+
+    def _prepare_figures(self, figures: Figures, charts: list) -> None:
+        """Every chart of the views (builder, result, arguments) in both modes, into `figures`
+        (memory and disk): a visitor's first view then builds none."""
+        built, self.figures_total = 0, 2 * len(charts)
+        for build, result, args in charts:
+            for presenter in (False, True):
+                while self.inflight.visitors > 0:  # yield to visitors' runs
+                    time.sleep(POLL_SECONDS)
+                try:
+                    built += figures.prepare(build, result, args, presenter)
+                except Exception as err:  # a chart that fails here fails on its page too, and says so
+                    self.errors.append(f"figure {build.__qualname__}: {err}")
+                    log.warning("warm-up: figure %s failed: %s", build.__qualname__, err)
+                self.figures_ready += 1
+        log.info("warm-up: %d figures ready (%d built)", self.figures_ready, built)
 
     def _have(self, name: str, settings: Any) -> bool:
         """Already in the disk store, or shipped with the app (and readable)."""

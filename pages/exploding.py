@@ -7,11 +7,6 @@ from depthkit.charts import exploding as charts
 from depthkit.experiments import exploding as exp
 from depthkit.text import exploding as text
 
-CHARTS = ((charts.grad_norms, "grad_norms"), (charts.losses, "losses"),
-          (charts.signal_per_layer, "signal"), (charts.weight_grad_per_layer, "weight_grad"),
-          (charts.weight_norms, "weight_norms"), (charts.repeated_product, "product"),
-          (charts.gain_depth_map, "gain_depth_map"), (charts.batch_norm_depth, "batch_norm"))
-
 ui.page_header("Exploding gradients",
                "When each layer amplifies the backward signal, the gradient of a deep network grows "
                "so large that one update throws the weights to huge values and training fails.")
@@ -25,8 +20,8 @@ if result is not None:
     st.info(text.headline(result))
     for warning in text.warnings(result):
         st.warning(warning)
-    for i in range(0, len(CHARTS), 2):
-        for column, (build, key) in zip(ui.columns(2), CHARTS[i:i + 2]):
+    for i in range(0, len(charts.CHARTS), 2):
+        for column, (build, key) in zip(ui.columns(2), charts.CHARTS[i:i + 2]):
             with column:
                 ui.chart(build, result, key=f"exploding.{key}")
     ui.explain(text.summary(result))

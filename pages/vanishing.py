@@ -24,7 +24,7 @@ if result is not None:
                 ui.chart(build, result, *args, key=f"vanishing.{key}")
     ui.explain(text.summary(result))
     st.subheader(text.SWEEP_HEADING)
-    for column, kind in zip(ui.columns(2), ("grad", "signal")):
+    for column, kind in zip(ui.columns(2), charts.SWEEP_KINDS):
         with column:
             ui.chart(charts.depth_sweep, result, kind, key=f"vanishing.sweep.{kind}")
     ui.explain(text.SWEEP_NOTE)

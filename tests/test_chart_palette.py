@@ -213,3 +213,29 @@ def test_wrap_breaks_at_spaces_keeps_hard_breaks_and_rewraps():
     assert common.wrap(text, 40) == "one two three four five<br />six seven"
     assert common.wrap("x<sub>1</sub> y<sub>2</sub>", 5) == "x<sub>1</sub> y<sub>2</sub>"  # tags not counted
     assert common.plain('a<br>b <span style="c">d</span>') == "a b d"
+
+
+def _wire(fig) -> dict:
+    """What st.plotly_chart sends for `fig` (its spec, parsed)."""
+    import json
+
+    import plotly.io as pio
+    import plotly.tools
+    return json.loads(pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True),
+                                  validate=False))
+
+
+def test_a_figure_from_its_kept_spec_is_sent_as_the_built_one(figures):
+    """depthkit.figures keeps specs and rebuilds figures without plotly's validation (a private
+    keyword): every chart, in both modes, must reach the browser unchanged."""
+    from depthkit.figures import from_spec
+    for name, fig in figures.items():
+        for presenter in (False, True):
+            shown = common.for_presenter(go.Figure(fig)) if presenter else fig
+            spec = pio_json(shown)
+            assert _wire(from_spec(spec)) == _wire(shown), (name, presenter)
+
+
+def pio_json(fig) -> str:
+    import plotly.io as pio
+    return pio.to_json(fig, validate=False)

@@ -105,3 +105,37 @@ def test_pauses_within_a_job_while_a_visitor_computes(monkeypatch, tmp_path):
     assert warm.finished.wait(10)
     # after the visitor arrived, the job's next steps ran only once the visitor was done
     assert [busy for i, busy in steps if i >= 2] == [False, False]
+
+
+def test_then_draws_the_views_charts_onto_disk_and_settles_the_heap(tmp_path):
+    """After the results, the charts the views declare (depthkit.views), in both modes: a
+    restarted server reads them from disk instead of building them."""
+    import gc
+
+    from depthkit.figures import Figures
+    from tests.test_figures import _result, line_chart
+
+    store = ResultStore(tmp_path, version="v")
+    line = _result()
+
+    def views(get):
+        assert get(lambda s: s, 0) is None  # what is neither stored nor shipped is left out
+        return [(line_chart, line, ()), (line_chart, line, (2.0,))]
+
+    gc.unfreeze()
+    warm = Warmup([("square", lambda x: x * x, 2)], store, InFlight(), figures=Figures(store), views=views)
+    warm.run()
+    assert warm.figures_ready == warm.figures_total == 4 and not warm.errors
+    assert gc.get_freeze_count() > 0  # the heap alive at the end of the warm-up is left out of full GCs
+    gc.unfreeze()
+    restarted = Figures(ResultStore(tmp_path, version="v"))
+    for args in ((), (2.0,)):
+        for presenter in (False, True):
+            restarted.figure(line_chart, line, args, presenter)
+    assert restarted.built == 0
+
+
+def test_says_when_it_draws_charts(tmp_path):
+    warm = Warmup([("one", lambda x: x, 1)], ResultStore(tmp_path, version="v"), InFlight())
+    warm.ready, warm.figures_total, warm.figures_ready = 1, 10, 4
+    assert warm.status() == "Drawing the charts of the default views and presets: 4 of 10…"

@@ -239,3 +239,10 @@ def batch_norm_depth(r: Result) -> go.Figure:
                    "depth (hidden layers)", "first / last layer's weight gradient (log scale)",
                    notes=["Yang et al. 2019: without skips, a batch-norm network's gradients grow with "
                           "depth at initialization; the dotted line is a ratio of 1"])
+
+
+# The page's charts in reading order, two to a row: (builder, key)
+CHARTS = ((grad_norms, "grad_norms"), (losses, "losses"), (signal_per_layer, "signal"),
+          (weight_grad_per_layer, "weight_grad"), (weight_norms, "weight_norms"),
+          (repeated_product, "product"), (gain_depth_map, "gain_depth_map"),
+          (batch_norm_depth, "batch_norm"))

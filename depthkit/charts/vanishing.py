@@ -237,3 +237,4 @@ PAIRS = (((grad_heatmap, ("problem",), "heat.problem"), (grad_heatmap, ("fix",),
          ((weight_change, (), "change"), (saturation, (), "saturation")),
          ((loss_curves, (), "loss"), (accuracy_curves, (), "accuracy")),
          ((boundary, ("problem",), "boundary.problem"), (boundary, ("fix",), "boundary.fix")))
+SWEEP_KINDS = ("grad", "signal")  # the two depth sweeps, side by side under the pairs

@@ -44,6 +44,7 @@ from depthkit.ui.run import (  # noqa: F401
     LIVE_TTL,
     _cached_call,
     _live_call,
+    figure_cache,
     result_store,
     run_cached,
     run_live,
@@ -58,10 +59,8 @@ from depthkit.ui.shell import (  # noqa: F401
     presenter_toggle,
 )
 from depthkit.ui.show import (  # noqa: F401
-    FIGURE_CACHE_ENTRIES,
     PRESENTER_FONT,
     PRESENTER_SCALE,
-    _cached_figure,
     _cell,
     _csv,
     chart,

@@ -13,6 +13,7 @@ import streamlit as st
 
 from depthkit import progress, ship
 from depthkit.budget import BudgetError
+from depthkit.figures import Figures
 from depthkit.spec import Settings
 from depthkit.store import ResultStore
 from depthkit.warmup import InFlight, Warmup, job_key, job_name, jobs_of
@@ -42,6 +43,12 @@ def shipped_results() -> ResultStore | None:
     return None if folder == "off" else ship.shipped(folder)
 
 
+@st.cache_resource(show_spinner=False)
+def figure_cache() -> Figures:
+    """The process's chart figures (see depthkit.figures), over the disk store when there is one."""
+    return Figures(result_store())
+
+
 def stored_result(fn_name: str, settings: Settings) -> Any | None:
     """fn(settings) from the disk store, else from the results shipped with the app; None if neither."""
     for store in (result_store(), shipped_results()):
@@ -54,16 +61,18 @@ INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own 
 
 
 @st.cache_resource(show_spinner=False)
-def start_warmup(_jobs: Callable[[], list]) -> Warmup | None:
+def start_warmup(_jobs: Callable[[], list], _views: Callable | None = None) -> Warmup | None:
     """Start the background warm-up once per process (see depthkit.warmup).
 
-    `_jobs()` gives (run function, settings) pairs; None (nothing started) without a
-    disk store or with DEPTHKIT_WARMUP=off.
+    `_jobs()` gives (run function, settings) pairs, `_views(get)` the charts to prepare
+    (depthkit.views.all_views); None (nothing started) without a disk store or with
+    DEPTHKIT_WARMUP=off.
     """
     store = result_store()
     if store is None or os.environ.get("DEPTHKIT_WARMUP", "on") == "off":
         return None
-    warm = Warmup(jobs_of(_jobs()), store, INFLIGHT, shipped=shipped_results()).start()
+    warm = Warmup(jobs_of(_jobs()), store, INFLIGHT, shipped=shipped_results(),
+                  figures=figure_cache(), views=_views).start()
     _WARMUPS.append(warm)
     return warm
 

@@ -16,6 +16,7 @@ from depthkit.charts.common import PRESENTER, for_presenter
 from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
 from depthkit.sources import cite
+from depthkit.ui.run import figure_cache
 from depthkit.ui.shell import presenter_mode
 
 PRESENTER_SCALE = PRESENTER.scale  # chart plot-height factor for a projector
@@ -51,8 +52,10 @@ def show(fig: go.Figure, key: str | None = None) -> None:
 
     Plotly's own toolbar keeps its "Download plot as a PNG" button.
     """
-    if presenter_mode():
-        fig = for_presenter(fig)
+    _plot(for_presenter(fig) if presenter_mode() else fig, key)
+
+
+def _plot(fig: go.Figure, key: str | None) -> None:
     png = {"filename": f"depthkit_{key or 'chart'}".replace(".", "_"), "scale": 2}
     st.plotly_chart(fig, width="stretch", key=key,
                     config={"displaylogo": False, "toImageButtonOptions": png})
@@ -68,30 +71,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-FIGURE_CACHE_ENTRIES = 48  # shared figures: ~11 per page view, so the last few views; bounded for memory
-
-
-@st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_figure(name: str, fingerprint: str, args: tuple, _build: Callable, _result: Any) -> go.Figure:
-    """`_build(_result)`, cached by (name, fingerprint, args): the underscored ones are not hashed."""
-    return _build(_result)
-
-
 def chart(build: Callable[..., go.Figure], result: Any, *args: Any, key: str | None = None) -> None:
-    """`show(build(result, *args))`, the figure cached by (builder, result fingerprint, args).
-
-    A chart builder is a pure function of its result, and a Result carries a
-    fingerprint of its content (depthkit.result), so the figure is reused while
-    the result is the same. Building a plotly figure costs 20-40 ms (mostly
-    copying the template), which dominates a cached rerun of a page with many
-    charts. The cached figure is shared by all sessions, so it is never changed:
-    presenter mode restyles a copy.
-    """
-    name = f"{build.__module__}.{build.__qualname__}"
-    # another Result among the args (e.g. a second cached run) is keyed by its fingerprint too
-    arg_key = tuple(getattr(a, "fingerprint", a) for a in args)
-    fig = _cached_figure(name, result.fingerprint, arg_key, lambda r: build(r, *args), result)
-    show(go.Figure(fig) if presenter_mode() else fig, key=key)
+    """`show(build(result, *args))`, the figure's spec kept per (builder, result fingerprint, args,
+    mode) for every session (depthkit.figures: in memory, and on disk for the views the warm-up
+    prepared), so a page's cached rerun builds no figure."""
+    presenter = presenter_mode()
+    _plot(figure_cache().figure(build, result, args, presenter), key)
 
 
 def _csv(table: dict[str, np.ndarray]) -> str:
