@@ -9,9 +9,11 @@ fingerprint, arguments, presenter mode) and turned back into a figure without
 validation (`from_spec`, 2-8 ms).
 
 `Figures` keeps the specs in memory (least recently used out first, bounded in
-bytes) over an optional on-disk `ResultStore`: the warm-up (depthkit.warmup)
-builds every default view's and preset's figures ahead of visitors and writes
-them there, so they survive a restart too. Figures a visitor's own settings
+bytes) over an optional on-disk `ResultStore` and the figures shipped with the
+app (depthkit.ship: every default view's and preset's, so a freshly booted
+Cloud app draws none): the warm-up (depthkit.warmup) builds every default
+view's and preset's figures that are not shipped ahead of visitors and writes
+them to the store, so they survive a restart too. Figures a visitor's own settings
 need are built on demand and kept in memory only (a live timing's figures
 would only litter the disk). A spec on disk is keyed by a hash of the chart
 code (`charts_hash`: depthkit.charts and what it imports, and plotly's
@@ -121,8 +123,9 @@ def from_spec(spec: str) -> go.Figure:
 class Figures:
     """Figure specs in memory over an optional disk store; thread-safe."""
 
-    def __init__(self, store: ResultStore | None = None, memory_bytes: int = MEMORY_BYTES):
-        self.store, self.memory_bytes = store, int(memory_bytes)
+    def __init__(self, store: ResultStore | None = None, memory_bytes: int = MEMORY_BYTES,
+                 shipped: ResultStore | None = None):
+        self.store, self.shipped, self.memory_bytes = store, shipped, int(memory_bytes)
         self._memory: OrderedDict[tuple, str] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -145,10 +148,16 @@ class Figures:
             if spec is not None:
                 self._memory.move_to_end(key)
                 return spec
-        spec = self.store.get(STORE_NAME, key) if self.store is not None else None
-        if isinstance(spec, str):
+        spec = self._kept(key)
+        if spec is not None:
             self._remember(key, spec)
-            return spec
+        return spec
+
+    def _kept(self, key: tuple) -> str | None:
+        """The spec on disk: the writable store, else the figures shipped with the app."""
+        for store in (self.store, self.shipped):
+            if store is not None and isinstance(spec := store.get(STORE_NAME, key), str):
+                return spec
         return None
 
     def spec(self, build: Builder, result: Any, args: tuple = (), presenter: bool = False) -> str:
@@ -165,11 +174,11 @@ class Figures:
         return from_spec(self.spec(build, result, args, presenter))
 
     def prepare(self, build: Builder, result: Any, args: tuple = (), presenter: bool = False) -> bool:
-        """Make sure the figure is in memory and on disk; True if it had to be built."""
+        """Make sure the figure is in memory and on disk (in the store, or shipped); True if it
+        had to be built."""
         key = figure_key(build, result, args, presenter)
-        stored = self.store.get(STORE_NAME, key) if self.store is not None else None
-        if isinstance(stored, str):
-            self._remember(key, stored)
+        if (kept := self._kept(key)) is not None:
+            self._remember(key, kept)
             return False
         with self._lock:
             spec = self._memory.get(key)

@@ -19,9 +19,16 @@ nothing were shipped. The code hash covers only the code that makes results
 (`depthkit.store.result_modules`), so editing words, charts or the UI keeps the
 set current.
 
-Regenerating skips the results already shipped for this code, removes other
-code versions' folders and files that are no longer a job, and computes the
-rest in `--workers` processes of one torch thread each. The Training speed
+The set also holds the charts of those views in both modes, as plotly specs
+(depthkit.figures, depthkit.views), so a freshly booted app builds no figure
+for them either. A figure's key holds a hash of the chart code: after a chart
+edit the shipped figures are misses (the warm-up draws them) and `--check`
+says the set is stale.
+
+Regenerating skips the results and figures already shipped for this code,
+removes other code versions' folders and files that are no longer a job or
+one of its figures, and computes the rest in `--workers` processes of one
+torch thread each. The Training speed
 page's trained results hold wall times that the page shows, so they are
 computed alone, after the others, never beside another job.
 """
@@ -38,8 +45,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from depthkit.figures import STORE_NAME, Figures, figure_key
 from depthkit.store import ResultStore
-from depthkit.warmup import Job, jobs_of
+from depthkit.warmup import Job, job_name, jobs_of
 
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data" / "shipped"
 TIMED = ("depthkit.experiments.speed.run",)  # results holding wall times a page shows: computed alone
@@ -65,14 +73,17 @@ class Status:
     missing: list[str]  # "name(settings)" of each job with no readable shipped file
     bytes: int  # this version's files
     stale_versions: list[str]  # other code versions' folders still there
+    figures: int = 0  # the charts of the shipped views, in both modes
+    missing_figures: int = 0  # of those, not shipped for this chart code
 
     @property
     def current(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.missing_figures
 
     def line(self) -> str:
         return (f"shipped_current={'yes' if self.current else 'no'} code_hash={self.version} "
-                f"jobs={self.jobs} missing={len(self.missing)} size_mb={self.bytes / 1e6:.1f}"
+                f"jobs={self.jobs} missing={len(self.missing)} figures={self.figures} "
+                f"missing_figures={self.missing_figures} size_mb={self.bytes / 1e6:.1f}"
                 + ("" if self.current else "  (regenerate: python -m depthkit.ship)"))
 
 
@@ -83,7 +94,39 @@ def status(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None) -> S
     missing = [f"{name}({settings!r})" for name, _, settings in jobs if store.get(name, settings) is None]
     files = [p for p in store.entries() if p.parent.name == store.version]
     stale = sorted(p.name for p in Path(folder).glob("*") if p.is_dir() and p.name != store.version)
-    return Status(store.version, len(jobs), missing, sum(p.stat().st_size for p in files), stale)
+    keys = figure_keys(store, jobs)
+    missing_figures = sum(not store.path(STORE_NAME, key).is_file() for key in keys)
+    return Status(store.version, len(jobs), missing, sum(p.stat().st_size for p in files), stale,
+                  len(keys), missing_figures)
+
+
+def _charts(store: ResultStore, jobs: list[Job]) -> list:
+    """(builder, result, args) of every chart the views of `jobs` draw from the results in `store`."""
+    from depthkit.views import all_views
+    shipped_jobs = {(name, repr(settings)) for name, _, settings in jobs}
+
+    def get(fn: Callable, settings: Any) -> Any:
+        name = job_name(fn)
+        return store.get(name, settings) if (name, repr(settings)) in shipped_jobs else None
+
+    return all_views(get)
+
+
+def figure_keys(store: ResultStore, jobs: list[Job]) -> list[tuple]:
+    """The keys of the figures shipped with `jobs`' results, both modes (depthkit.figures)."""
+    return [figure_key(build, result, args, presenter) for build, result, args in _charts(store, jobs)
+            for presenter in (False, True)]
+
+
+def _ship_figures(out: ResultStore, jobs: list[Job], say: Callable[[str], None]) -> set[Path]:
+    """Draw the charts of the shipped views into `out`; their paths."""
+    figures = Figures(out)
+    charts = _charts(out, jobs)
+    for build, result, args in charts:
+        for presenter in (False, True):
+            figures.prepare(build, result, args, presenter)
+    say(f"  {2 * len(charts)} figures ({figures.built} drawn)")
+    return {out.path(STORE_NAME, key) for key in figure_keys(out, jobs)}
 
 
 def _compute(fn: Callable[[Any], Any], settings: Any) -> Any:
@@ -98,10 +141,6 @@ def regenerate(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None, 
     jobs = default_jobs() if jobs is None else jobs
     out = ResultStore(folder, max_bytes=NO_LIMIT)
     out.trim()  # other code versions' folders go first
-    wanted = {out.path(name, settings) for name, _, settings in jobs}
-    for path in out.entries():
-        if path not in wanted:
-            path.unlink()  # a preset that no longer exists
     todo = [job for job in jobs if force or out.get(job[0], job[2]) is None]
     alone = [job for job in todo if job[0] in TIMED]
     rest = [job for job in todo if job[0] not in TIMED]
@@ -118,6 +157,10 @@ def regenerate(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None, 
     for name, fn, settings in alone:
         out.put(name, settings, _compute(fn, settings))
         say(f"  done {name} (alone)")
+    wanted = {out.path(name, settings) for name, _, settings in jobs} | _ship_figures(out, jobs, say)
+    for path in out.entries():
+        if path not in wanted:
+            path.unlink()  # a preset that no longer exists, a figure of older chart code
     return status(folder, jobs)
 
 

@@ -142,6 +142,29 @@ def test_regenerate_ships_exactly_the_jobs_and_drops_stale_files(tmp_path):
     assert ship.main(["--check", "--folder", str(folder)]) == 1
 
 
+def test_the_charts_of_the_shipped_views_are_shipped_too(tmp_path, monkeypatch):
+    """The charts of each shipped view, both modes: a freshly booted app (no disk store) draws none
+    of them; after a chart edit they are misses, --check says stale, regenerating replaces them."""
+    from depthkit import figures, views
+    from depthkit.experiments import exploding
+
+    folder, settings = tmp_path / "shipped", exploding.ExplodingSettings()
+    jobs = jobs_of([(exploding.run, settings)])
+    now = ship.regenerate(folder, jobs, workers=1, say=lambda line: None)
+    shipped = ship.shipped(folder)
+    drawn = views.charts("pages/exploding.py", settings, lambda fn, s: shipped.get(job_name(fn), s))
+    assert now.current and now.figures == 2 * (len(drawn) + 1)  # the page's charts and Home's thumbnail
+    booted = figures.Figures(None, shipped=shipped)
+    for build, result, args in drawn:
+        booted.figure(build, result, args, presenter=True)
+    assert booted.built == 0
+    monkeypatch.setattr(figures, "_charts_hash", "edited-charts")
+    stale = ship.status(folder, jobs)
+    assert stale.missing_figures == now.figures and not stale.missing and not stale.current
+    again = ship.regenerate(folder, jobs, workers=1, say=lambda line: None)
+    assert again.current and len(ResultStore(folder).entries()) == 1 + now.figures  # old figures gone
+
+
 def test_the_shipped_set_is_current():
     """Not a failure when stale (the code moved on; the app then computes as if nothing were
     shipped): skipped with the command that regenerates it. When current, every file reads back."""

@@ -45,8 +45,9 @@ def shipped_results() -> ResultStore | None:
 
 @st.cache_resource(show_spinner=False)
 def figure_cache() -> Figures:
-    """The process's chart figures (see depthkit.figures), over the disk store when there is one."""
-    return Figures(result_store())
+    """The process's chart figures (see depthkit.figures), over the disk store when there is one
+    and the figures shipped with the app."""
+    return Figures(result_store(), shipped=shipped_results())
 
 
 def stored_result(fn_name: str, settings: Settings) -> Any | None:
