@@ -11,6 +11,9 @@ from depthkit.experiments import warmup_jobs
 # One process serves every visitor; 1 torch thread per run keeps concurrent
 # runs from fighting over the cores (see README, "Threads").
 runtime.set_threads(int(os.environ.get("DEPTHKIT_THREADS", "1")))
+# Once per process: the imports above leave out of the full collection Streamlit runs after every
+# script run (150 ms of the GIL per run otherwise; see depthkit.runtime).
+runtime.freeze_startup_heap()
 
 st.set_page_config(page_title="depthkit: why deep networks are hard to train",
                    page_icon=":material/stacked_line_chart:", layout="wide")
