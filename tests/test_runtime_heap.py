@@ -1,11 +1,12 @@
-"""depthkit.runtime.freeze_startup_heap: the imports' objects leave later collections, once per process.
+"""The server's garbage collection: the imports' objects frozen once per process, no full pass per run.
 
-Run in a fresh interpreter, so that pytest's own heap is not frozen.
+The freezing runs in a fresh interpreter, so that pytest's own heap is not frozen.
 """
 
 import os
 import subprocess
 import sys
+import tomllib
 
 from tests.apptest_util import ROOT
 
@@ -44,3 +45,9 @@ def test_the_app_shell_freezes_after_its_imports():
     frozen, errors = subprocess.run([sys.executable, "-c", APP], capture_output=True, text=True, cwd=ROOT,
                                     env=env, timeout=300, check=True).stdout.split()[-2:]
     assert int(frozen) > 50_000 and errors == "0"  # torch, plotly and Streamlit, frozen by the first run
+
+
+def test_the_server_runs_no_full_collection_after_every_script_run():
+    """runner.postScriptGC walks every session's objects after each run: off (see .streamlit/config.toml)."""
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as f:
+        assert tomllib.load(f)["runner"]["postScriptGC"] is False
