@@ -12,6 +12,9 @@ from depthkit.views import all_views
 # One process serves every visitor; 1 torch thread per run keeps concurrent
 # runs from fighting over the cores (see README, "Threads").
 runtime.set_threads(int(os.environ.get("DEPTHKIT_THREADS", "1")))
+# Once per process: the imports above are left out of later full garbage collections (a pass over
+# them held the GIL for ~150 ms; see depthkit.runtime).
+runtime.freeze_startup_heap()
 
 st.set_page_config(page_title="depthkit: why deep networks are hard to train",
                    page_icon=":material/stacked_line_chart:", layout="wide")

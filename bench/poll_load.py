@@ -19,6 +19,21 @@ not the last choice), `double_counted=` (rows beyond one per attendee),
 `attendees=` (joined, reloads included), `p95_seconds_to_presenter=` (from an
 attendee's Send finishing to the presenter's screen counting it) and
 `server_rss_mb=` (the server's peak resident memory, VmHWM). Loopback only.
+
+Then the room waits (everyone answered, the presenter talks): for QUIET_S
+seconds every attendee keeps redrawing on its timer and nothing changes.
+`quiet_attendee_redraws=` counts those redraws and
+`server_cpu_ms_per_attendee_redraw=` divides the server's CPU time in that
+window (its /proc utime + stime, the presenter's redraws included) by them:
+the cost that grows with the room, and what a smaller server (Community
+Cloud's share of one CPU) has to afford 100 / 3 s times a second. Then the
+presenter presses Next: `p95_seconds_to_phones=` is the time from the
+presenter's screen showing the next question to each phone's timer redraw
+showing it (the attendee timer alone makes it up to 3 s; goal ~3 s).
+
+The clients share the machine with the server: over a 100-attendee run they
+used 1-4% of one core (protobuf decoding included; `client_cpu_pct=`), so
+they do not starve the server, which runs Python scripts under one GIL.
 """
 
 from __future__ import annotations
@@ -46,6 +61,8 @@ from tests.browser_util import free_port
 MAX_ATTENDEES = 300
 TIMEOUT_S = 120
 ANSWER_WINDOW_S = 8.0  # attendees answer at random within this many seconds of joining
+QUIET_S = 6.0  # the room waiting after everyone answered: only timer redraws
+FOLLOW_TIMEOUT_S = 30.0  # after Next, how long the phones are given to show the next question
 
 
 class Session:
@@ -120,6 +137,7 @@ async def presenter(ws_url: str, out: dict, stop: asyncio.Event) -> None:
     await p.run([p.state("mission.open_room", trigger_value=True)])
     link = next(t for t in p.texts if "room=" in t)
     out["code"] = re.search(r"room=([A-Z0-9]{6})", link).group(1)
+    out["presenter"] = p
     out["seen"] = []  # (time, answered)
     while not stop.is_set():
         await asyncio.sleep(p.interval)
@@ -130,39 +148,53 @@ async def presenter(ws_url: str, out: dict, stop: asyncio.Event) -> None:
     await p.ws.close()
 
 
-async def attendee(ws_url: str, link_query: str, reload: bool, rng: random.Random, log: dict) -> None:
+async def attendee(ws_url: str, link_query: str, reload: bool, rng: random.Random, log: dict,
+                   done: asyncio.Event) -> None:
+    """Join by the link, answer, maybe reload and answer again, then keep redrawing until `done`."""
     a = Session(ws_url, link_query)
     await a.connect()
     await a.run()
     if "me" not in parse_qs(a.query):
         raise RuntimeError(f"did not join: query {a.query!r}, page said {' | '.join(a.texts)[:300]!r}")
     me = parse_qs(a.query)["me"][0]
-    ticker = asyncio.create_task(_tick(a))
+    ticker = asyncio.create_task(_tick(a, log, me))
     await asyncio.sleep(rng.uniform(0, ANSWER_WINDOW_S))
     first = await _answer(a, rng)
     log["first"][me] = (time.perf_counter(), first)
     if reload:
-        ticker.cancel()
-        await a.ws.close()
+        await _close(a, ticker)
         await asyncio.sleep(rng.uniform(0.5, 3))
         a = Session(ws_url, a.query)  # the tab's URL now carries ?me=: the same attendee
         await a.connect()
         await a.run()
-        ticker = asyncio.create_task(_tick(a))
+        ticker = asyncio.create_task(_tick(a, log, me))
         log["last"][me] = await _answer(a, rng)
         log["reloaded"].add(me)
     else:
         log["last"][me] = first
-    await asyncio.sleep(3)
-    ticker.cancel()
-    await a.ws.close()
+    log["settled"] += 1
+    await done.wait()
+    await _close(a, ticker)
 
 
-async def _tick(s: Session) -> None:
-    """The fragment's run_every timer, as the browser runs it."""
+async def _tick(s: Session, log: dict, me: str) -> None:
+    """The fragment's run_every timer, as the browser runs it; notes when the next question shows."""
     while True:
         await asyncio.sleep(s.interval)
+        t = time.perf_counter()
         await s.run(fragment=s.fragment, auto=True)
+        log["redraws"] += 1
+        log["redraw_s"].append(time.perf_counter() - t)
+        shows = "next_prompt" in log and any(log["next_prompt"] in t for t in s.texts)
+        if shows and me not in log["followed"]:
+            log["followed"][me] = time.perf_counter()
+
+
+async def _close(s: Session, ticker: asyncio.Task) -> None:
+    """Stop the tab's timer (waiting for it, so no redraw hits a closed socket), then its socket."""
+    ticker.cancel()
+    await asyncio.gather(ticker, return_exceptions=True)
+    await s.ws.close()
 
 
 async def _answer(s: Session, rng: random.Random) -> str:
@@ -181,7 +213,42 @@ def peak_rss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
 
 
-async def load(base: str, n: int, reload_share: float, seed: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _settled(coro, log: dict) -> None:
+    """An attendee that fails counts as settled, so that the quiet phase still starts."""
+    try:
+        await coro
+    except BaseException:
+        log["settled"] += 1
+        raise
+
+
+async def quiet_then_next(log: dict, n: int, server_pid: int, p: Session, done: asyncio.Event) -> None:
+    """Once every attendee has answered: QUIET_S seconds of timer redraws only, timed; then the
+    presenter presses Next and every phone's timer must bring the next question (FOLLOW_TIMEOUT_S)."""
+    try:
+        while log["settled"] < n:
+            await asyncio.sleep(0.2)
+        redraws, cpu, t = log["redraws"], cpu_seconds(server_pid), time.perf_counter()
+        await asyncio.sleep(QUIET_S)
+        log["quiet"] = (log["redraws"] - redraws, cpu_seconds(server_pid) - cpu, time.perf_counter() - t)
+        log["next_prompt"] = quiz.BANK[1].prompt
+        await p.run([p.state("mission.next", trigger_value=True)], fragment=p.fragment)
+        log["next_at"] = time.perf_counter()  # the presenter's screen shows the next question
+        deadline = log["next_at"] + FOLLOW_TIMEOUT_S
+        while len(log["followed"]) < len(log["last"]) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.2)
+    finally:
+        done.set()
+
+
+async def load(base: str, n: int, reload_share: float, seed: int, server_pid: int) -> dict:
     ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
     out: dict = {}
     stop = asyncio.Event()
@@ -189,11 +256,16 @@ async def load(base: str, n: int, reload_share: float, seed: int) -> dict:
     while "code" not in out:
         await asyncio.sleep(0.2)
     rng = random.Random(seed)
-    log: dict = {"first": {}, "last": {}, "reloaded": set()}
+    log: dict = {"first": {}, "last": {}, "reloaded": set(), "settled": 0, "redraws": 0, "followed": {},
+                 "redraw_s": []}
     reloaders = set(rng.sample(range(n), int(round(n * reload_share))))
     query = f"mode=join&room={out['code']}"
-    results = await asyncio.gather(*(attendee(ws_url, query, i in reloaders, random.Random(seed + i), log)
-                                     for i in range(n)), return_exceptions=True)
+    done = asyncio.Event()
+    timer = asyncio.create_task(quiet_then_next(log, n, server_pid, out["presenter"], done))
+    results = await asyncio.gather(*(_settled(attendee(ws_url, query, i in reloaders, random.Random(seed + i),
+                                                       log, done), log) for i in range(n)),
+                                   return_exceptions=True)
+    timer.cancel()
     await asyncio.sleep(5)  # two more presenter redraws
     stop.set()
     await pres
@@ -231,6 +303,20 @@ def report(out: dict, db: poll.PollStore, rss: float | None) -> None:
     rss_text = f"{rss:.0f}" if rss is not None else "unknown"
     print(f"answers_sent={len(out['last'])} answers_counted={counted} lost={lost} double_counted={double} "
           f"p95_seconds_to_presenter={p95:.2f} server_rss_mb={rss_text}")
+    if "quiet" in out:
+        redraws, cpu, seconds = out["quiet"]
+        per = f"{1000 * cpu / redraws:.1f}" if redraws else "nan"
+        print(f"quiet_seconds={seconds:.1f} quiet_attendee_redraws={redraws} "
+              f"server_cpu_ms_per_attendee_redraw={per} client_cpu_pct={out['client_cpu_pct']:.0f}")
+    took = sorted(out["redraw_s"])
+    if took:
+        print(f"attendee_redraws={len(took)} redraw_seconds_median={took[len(took) // 2]:.3f} "
+              f"p95={took[int(0.95 * (len(took) - 1))]:.3f} max={took[-1]:.3f}")
+    if "next_at" in out:
+        follow = sorted(out["followed"].get(me, float("inf")) - out["next_at"] for me in out["last"])
+        p95_follow = follow[min(len(follow) - 1, int(round(0.95 * (len(follow) - 1))))]
+        print(f"phones_showing_next={len(out['followed'])} of {len(follow)} "
+              f"p95_seconds_to_phones={p95_follow:.2f} max_seconds_to_phones={follow[-1]:.2f}")
     for err in out["errors"][:5]:
         print(f"  error: {type(err).__name__}: {err}")
     assert rows.attendees == state.attendees
@@ -262,9 +348,11 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, proc)
-            t = time.perf_counter()
-            out = asyncio.run(load(base, args.attendees, args.reload_share, args.seed))
-            print(f"wall_s={time.perf_counter() - t:.1f} reload_share={args.reload_share:.2f}")
+            t, client = time.perf_counter(), cpu_seconds(os.getpid())
+            out = asyncio.run(load(base, args.attendees, args.reload_share, args.seed, proc.pid))
+            wall = time.perf_counter() - t
+            out["client_cpu_pct"] = 100 * (cpu_seconds(os.getpid()) - client) / wall
+            print(f"wall_s={wall:.1f} reload_share={args.reload_share:.2f}")
             report(out, poll.PollStore(db_file), peak_rss_mb(proc.pid))
         finally:
             proc.terminate()

@@ -10,18 +10,29 @@ Called once when depthkit is imported, before torch does any parallel work:
   serves each with a fresh mmap, and the page faults made an elementwise op
   on 256k floats take 473 us instead of 87 us (measured on the 2-core machine).
 - `set_threads(n)`: torch's intra-op threads for this process.
+- `freeze_startup_heap()` and `settle_heap()`: a server's long-lived objects
+  (the imports of torch, plotly, Streamlit: ~320k objects; then what the
+  warm-up leaves in memory) left out of every later full garbage collection.
+  A full pass over them took 150-190 ms of the one core that holds the GIL.
+  Streamlit ran one after every script run (`runner.postScriptGC`, now off in
+  .streamlit/config.toml): a poll room of 100 phones redrawing every 3 s asked
+  for 5 s of collection per second (bench/poll_load.py: presenter p95 19.9 s
+  -> 2.0 s); Python's own occasional full passes still pause a visitor's run
+  unless these objects are frozen.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 
 import torch
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _configured = False
+_frozen = False
 
 
 def configure() -> None:
@@ -47,3 +58,30 @@ def set_threads(n: int) -> int:
         raise ValueError(f"threads={n!r}: expected a whole number in [1, 64]")
     torch.set_num_threads(n)
     return torch.get_num_threads()
+
+
+def freeze_startup_heap() -> bool:
+    """Move every object alive now into the garbage collector's permanent generation; once per process.
+
+    Called by the app's entry script after its imports: the modules, classes and
+    functions they created live as long as the process, so a full collection
+    scanning them finds nothing and costs a pass over ~320k objects. Objects
+    made later (sessions, results, figures) are still collected. Returns True
+    when this call froze, False if the heap was frozen already (a later call
+    would freeze sessions' objects, which are not immortal).
+    """
+    global _frozen
+    if _frozen:  # a flag: gc.get_freeze_count() walks the frozen objects (~20 ms)
+        return False
+    _frozen = True
+    gc.freeze()
+    return True
+
+
+def settle_heap() -> None:
+    """Collect garbage now, then keep every object still alive out of later full collections
+    (`gc.freeze`). Called when the warm-up ends: what is alive then is the server's long-lived
+    state (results and figures in memory among it). A cycle among them that dies later is
+    not freed."""
+    gc.collect()
+    gc.freeze()

@@ -10,7 +10,7 @@ visitor's own computation runs, and writing each result to
 the store, from which a visitor's session then reads it. It then draws the
 charts of those views in both modes (depthkit.views declares them;
 depthkit.figures keeps them in memory and on disk), so a visitor's first view
-builds no figure, and settles the heap (`settle_heap`). A visitor who asks
+builds no figure, and settles the heap (`runtime.settle_heap`). A visitor who asks
 for a result the warm-up is computing right now waits for it (`InFlight`),
 with its progress, instead of computing it twice. Progress goes to the log
 ("warm-up: 5 of 17 ready") and to `Warmup.status()` for the Home page.
@@ -18,7 +18,6 @@ with its progress, instead of computing it twice. Progress goes to the log
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import threading
@@ -28,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from depthkit import progress
+from depthkit import progress, runtime
 from depthkit.figures import Figures
 from depthkit.store import ResultStore
 
@@ -104,16 +103,6 @@ class InFlight:
         return True
 
 
-def settle_heap() -> None:
-    """Collect garbage now, then keep every object still alive out of later full collections
-    (`gc.freeze`): once the warm-up ends they are the server's long-lived state (Streamlit,
-    plotly's validators, torch, results and figures in memory), and a full collection over them
-    took 170-190 ms, a pause in whichever visitor's run set it off (measured with bench.warm).
-    A cycle among them that dies later is not freed."""
-    gc.collect()
-    gc.freeze()
-
-
 def _lowest_priority() -> None:
     """This thread only (Linux threads have their own nice value): visitors come first."""
     try:
@@ -165,7 +154,7 @@ class Warmup:
             log.info("warm-up: %d of %d ready", self.ready, len(self.jobs))
         if self.figures is not None and self.views is not None:
             self._prepare_figures(self.figures, self.views(self.stored))
-        settle_heap()  # the server's long-lived state is in memory now: no full GC over it
+        runtime.settle_heap()  # the server's long-lived state is in memory now: no full GC over it
         self.seconds = time.perf_counter() - start
         log.info("warm-up: done in %.1f s", self.seconds)
         self.finished.set()
