@@ -30,6 +30,7 @@ from depthkit.spec import Settings, param
 MODES = ("learn", "present", "join")
 PROBLEM_CHOICES = ("all", *quiz.PROBLEMS)
 NO_SEED = -1
+STATE = "mission."  # the prefix of the Mission page's session-state keys (its page and depthkit.ui.poll)
 PAGE_PATH = "mission"  # the page's URL path under the app (st.navigation names it after the file)
 PUBLIC_URL_ENV = "DEPTHKIT_PUBLIC_URL"  # e.g. https://depthkit.streamlit.app: the address phones use
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]")

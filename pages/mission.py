@@ -19,7 +19,7 @@ MODES = dict(zip(mission.MODES, ("Take the mission", "Run a workshop (presenter)
                  strict=True))
 PROBLEM_LABELS = dict(zip(mission.PROBLEM_CHOICES, ("All four problems", *quiz.PROBLEMS.values()),
                           strict=True))
-S = "mission."  # session-state prefix
+S = mission.STATE
 
 
 # URL state: read once per session through depthkit.ui ----------------------

@@ -22,7 +22,7 @@ from depthkit.text import poll as text
 from depthkit.ui.show import show
 from depthkit.ui.url import write_url
 
-S = "mission."  # the Mission page's session-state prefix
+S = mission.STATE
 PRESENTER_REFRESH_S = 2  # the presenter's counts follow the answers within this
 ATTENDEE_REFRESH_S = 3  # a phone follows the presenter within this (plus a redraw); 100 phones = 33 runs/s
 SHORTCUTS = {"prev": "PageUp", "next": "PageDown", "reveal": "A", "close": "X", "end": "E"}
