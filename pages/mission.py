@@ -52,16 +52,6 @@ def _new_attempt(new_seed: bool = True) -> None:
         st.session_state[S + "seed"] = quiz.new_seed()
 
 
-def _choice_widget(q: quiz.Question, order: tuple[str, ...], key: str, disabled: bool):
-    """Radio (one answer) or checkboxes (several); returns the chosen option ids."""
-    if q.multiple:
-        st.caption("Tick every option that applies.")
-        return {o for o in order if st.checkbox(q.option_text(o), key=f"{key}.{o}", disabled=disabled)}
-    pick = st.radio(q.prompt, order, index=None, format_func=q.option_text, key=key,
-                    disabled=disabled, label_visibility="collapsed")
-    return {pick} if pick else set()
-
-
 def _submit(qs: tuple[quiz.Question, ...], attempt: int) -> None:
     """Freeze the attempt's answers (read from the widgets' state) for scoring."""
     answers = {}
@@ -97,7 +87,7 @@ def learner() -> None:
         with st.container(border=True):
             st.markdown(f"**Question {i} of {len(qs)}.** {q.prompt}")
             if not submitted:
-                answers[q.id] = _choice_widget(q, order, f"{S}{attempt}.{q.id}", disabled=False)
+                answers[q.id] = ui.poll.choose(q, order, f"{S}{attempt}.{q.id}", disabled=False)
                 continue
             chosen = answers.get(q.id, set())
             st.markdown("Your answer: " + (ui.poll.shown(q, order, chosen) if chosen else "none"))

@@ -103,7 +103,9 @@ def test_seed_in_the_link_fixes_the_option_order():
         at = open_page(PAGE, query={"seed": str(seed)})
         _ok(at)
         shown = at.radio(key=f"mission.{_attempt(at)}.{LECTURE.id}").options
-        assert shown == [LECTURE.option_text(o) for o in quiz.option_order(LECTURE, seed)]
+        order = quiz.option_order(LECTURE, seed)
+        # lettered as in the poll and in "Your answer" (A. ..., B. ...)
+        assert shown == [f"{letter}. {LECTURE.option_text(o)}" for letter, o in zip("ABCDEFGH", order)]
         assert at.query_params["seed"] == str(seed)
 
 
