@@ -71,12 +71,13 @@ def _rows(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
 
 def _layers(p: dict, scale: float) -> tuple[list, list]:
     """Each hidden layer's stacked weight [K, in, W] and bias [K, 1, W], times `scale`."""
-    ws, bs = [p["W_in"]], [p["b_in"]]
+    def scaled(name: str) -> torch.Tensor:
+        return p[name] * scale if scale != 1.0 else p[name]
+
+    ws, bs = [scaled("W_in")], [scaled("b_in")]
     if p.get("W_hid") is not None:
-        ws += p["W_hid"].unbind(1)
-        bs += p["b_hid"].unbind(1)
-    if scale != 1.0:
-        ws, bs = [w * scale for w in ws], [b * scale for b in bs]
+        ws += scaled("W_hid").unbind(1)
+        bs += scaled("b_hid").unbind(1)
     return ws, bs
 
 

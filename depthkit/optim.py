@@ -3,8 +3,8 @@
 Each hyperparameter is a [K] tensor, so models in one batch may use different
 learning rates, weight decays or momenta. Updates follow torch.optim.SGD and
 torch.optim.AdamW exactly (AdamW with weight_decay=0 is Adam); frozen models
-(diverged or early-stopped) get no update. `step` returns the update tensors
-so the trainer can measure ||dW|| / ||W||.
+(diverged or early-stopped) get no update. `step` returns the update, which
+`updates` splits by parameter so the trainer can measure ||dW|| / ||W||.
 
 `l2` (optional, [K]) adds l2 * p to every gradient before either update: the
 classic L2 penalty (l2/2)*||w||^2 coupled to the loss, as the `weight_decay`
@@ -63,10 +63,13 @@ class StackedOptimizer:
         """The gradients by name as one [K, P] tensor, in the parameters' order."""
         return torch.cat([grads[n].reshape(self.flat.shape[0], -1) for n in self.params], 1)
 
+    def updates(self, delta: torch.Tensor) -> dict[str, torch.Tensor]:
+        """A [K, P] update (from `step`) by parameter name (views)."""
+        return _views(delta, self.params)
+
     @torch.no_grad()
-    def step(self, grad: torch.Tensor | dict[str, torch.Tensor], active: torch.Tensor,
-             ) -> dict[str, torch.Tensor]:
-        """Apply one update to every active model; return each parameter's update (views)."""
+    def step(self, grad: torch.Tensor | dict[str, torch.Tensor], active: torch.Tensor) -> torch.Tensor:
+        """Apply one update to every active model; return the update [K, P] (see `updates`)."""
         self.t += 1
         g = self.flat_grad(grad) if isinstance(grad, dict) else grad
         p, lr, wd = self.flat, self.lr, self.weight_decay
@@ -83,7 +86,7 @@ class StackedOptimizer:
         if not bool(active.all()):
             delta = torch.where(active[:, None], delta, torch.zeros_like(delta))
         p.add_(delta)
-        return _views(delta, self.params)
+        return delta
 
     def _adam(self, g: torch.Tensor) -> torch.Tensor:
         b1, b2 = ADAM_BETAS

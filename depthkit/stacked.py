@@ -12,7 +12,7 @@ training step is, in order:
     flat = run.flat_grad(grads)                 # all gradients as one [K, P] tensor
     grad_norm = run.grad_norm(flat)
     scaled, clipped = run.clip(flat, grad_norm)
-    updates = run.opt.step(scaled, active)      # returns each parameter's update
+    delta = run.opt.step(scaled, active)        # the update [K, P]; run.opt.updates(delta) by name
 
 `step()` is forward + backward + update on the whole training set and nothing
 else: no norms, no evaluation, no bookkeeping. The Training speed page times it.

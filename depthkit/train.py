@@ -258,8 +258,9 @@ class _GroupLoop:
             # clip, then update the models still training
             scaled, clipped = run.clip(flat_grad, grad_norm)
             hist.put(t, active, clipped=clipped)
-            updates = run.opt.step(scaled, active)
+            delta = run.opt.step(scaled, active)
             if self.full:
+                updates = run.opt.updates(delta)
                 upd = per_layer_norms([updates[n] for n in ("W_in", "W_hid") if n in updates])
                 hist.put(t, active, update_ratio=upd / weight_norms)
             if best is not None:
