@@ -1,19 +1,31 @@
-"""A plain stacked MLP (no normalization, no dropout) as one autograd Function.
+"""A stacked MLP without dropout, plain or with training-mode batch norm, forward and backward by hand.
 
-`mlp_logits(params, x, activation, residual, n_grad)` gives the same logits as
-`models.forward` for such a model, with a hand-written backward:
+`mlp_logits(params, x, activation, residual, n_grad, buffers)` gives the same
+logits as `models.forward` for such a model, as one autograd Function with a
+hand-written backward; `loss_and_gradients` is the trainer's step without any
+autograd graph (the same forward, the loss's gradient, the same backward).
 
 - only the first `n_grad` points of x get a backward pass: the points after
-  them (the validation set, appended by the trainer) share each layer's one
-  matmul in the forward pass and cost nothing in the backward pass;
+  them (the validation set, appended by the trainer to a plain model's batch)
+  share each layer's one matmul in the forward pass and cost nothing in the
+  backward pass;
 - the activation is applied in place on each layer's fresh pre-activation,
   and its derivative is taken from the output (tanh: 1 - y^2);
 - on the CPU, tanh(z) = 2 sigmoid(2z) - 1 with the factor 2 folded into the
-  layer's weights and bias (exact in floating point) and 2s - 1 in one pass:
-  this CPU build's vectorized tanh runs several times slower than its sigmoid.
+  layer's weights and bias (batch norm: its scale and shift; exact in floating
+  point) and 2s - 1 in one pass: this CPU build's vectorized tanh runs several
+  times slower than its sigmoid;
+- batch norm (train mode: the batch's statistics) runs ATen's own kernels
+  forward and backward (`native_batch_norm` and its backward, as autograd
+  does) over the K models at once, the model axis folded into the channels:
+  such a layer's matmuls write straight into that point-major [N, K*W]
+  layout. The running statistics are updated once per forward (`buffers`).
 
-Autograd through `models.forward` builds the same numbers with more
-elementwise passes, allocations and graph nodes; tests check both agree.
+Autograd through `models.forward` builds the same numbers (tests: bitwise)
+with more elementwise passes, allocations and graph nodes; at the Training
+speed page's small sizes (3 models, 140 points) the per-operation overhead,
+not arithmetic, was most of a step, so every layer here makes as few calls
+as it can.
 """
 
 from __future__ import annotations
@@ -21,17 +33,22 @@ from __future__ import annotations
 import torch
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+BN_MOMENTUM = 0.1  # as torch.nn.BatchNorm1d (models.py uses these values)
+NORM_EPS = 1e-5
+_aten = torch.ops.aten
 _BACKWARD = {
-    "tanh": torch.ops.aten.tanh_backward,
-    "sigmoid": torch.ops.aten.sigmoid_backward,
-    "relu": lambda g, y: torch.ops.aten.threshold_backward(g, y, 0),
+    "tanh": _aten.tanh_backward,
+    "sigmoid": _aten.sigmoid_backward,
+    "relu": lambda g, y: _aten.threshold_backward(g, y, 0),
     "linear": lambda g, y: g,
 }
+_PARAMS = ("W_in", "b_in", "W_hid", "b_hid", "W_out", "b_out", "gamma", "beta")
 
 
-def supports(norm: str, dropout: float, activation: str) -> bool:
-    """Whether a model with these settings is one this Function computes."""
-    return norm == "none" and dropout == 0 and activation in ACTIVATIONS
+def supports(norm: str, dropout: float, activation: str, training: bool = False) -> bool:
+    """Whether this module computes such a model (batch norm: in training mode only)."""
+    norm_ok = norm == "none" or (norm == "batch" and training)
+    return norm_ok and dropout == 0 and activation in ACTIVATIONS
 
 
 def _activate_(z: torch.Tensor, activation: str, neg_one: torch.Tensor) -> torch.Tensor:
@@ -47,53 +64,178 @@ def _activate_(z: torch.Tensor, activation: str, neg_one: torch.Tensor) -> torch
     return z
 
 
-class _PlainMLP(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, n_grad, activation, residual, W_in, b_in, W_hid, b_hid, W_out, b_out):
-        scale = 2.0 if activation == "tanh" and x.device.type == "cpu" else 1.0
-        weights, biases = [W_in * scale], [b_in * scale]
-        if W_hid is not None:
-            weights += (W_hid * scale).unbind(1)
-            biases += (b_hid * scale).unbind(1)
-        neg_one = torch.tensor(-1.0, dtype=x.dtype, device=x.device)
-        h, inputs, outputs = x, [], []
-        for layer, (w, b) in enumerate(zip(weights, biases)):
+def _rows(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """[K, depth, 1, W] -> depth contiguous [K*W] rows: each layer's values of every model."""
+    return t.transpose(0, 1).reshape(t.shape[1], -1).unbind(0)
+
+
+def _layers(p: dict, scale: float) -> tuple[list, list]:
+    """Each hidden layer's stacked weight [K, in, W] and bias [K, 1, W], times `scale`."""
+    def scaled(name: str) -> torch.Tensor:
+        return p[name] * scale if scale != 1.0 else p[name]
+
+    ws, bs = [scaled("W_in")], [scaled("b_in")]
+    if p.get("W_hid") is not None:
+        ws += scaled("W_hid").unbind(1)
+        bs += scaled("b_hid").unbind(1)
+    return ws, bs
+
+
+class _Pass:
+    """What one forward pass keeps for its backward pass."""
+
+    def __init__(self, p: dict, x: torch.Tensor, n_grad: int, activation: str, residual: bool):
+        self.p, self.n_grad, self.activation, self.residual = p, n_grad, activation, residual
+        self.bn = p.get("gamma") is not None
+        self.inputs: list[torch.Tensor] = []
+        self.outputs: list[torch.Tensor] = []
+        self.bn_saved: list[tuple] = []
+
+
+def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residual: bool,
+                 buffers: dict | None = None) -> tuple[torch.Tensor, _Pass]:
+    """Logits [K, N] and what the backward pass needs; no autograd graph is built."""
+    s = _Pass(p, x, n_grad, activation, residual)
+    tanh_trick = 2.0 if activation == "tanh" and x.device.type == "cpu" else 1.0
+    ws, bs = _layers(p, 1.0 if s.bn else tanh_trick)
+    neg_one = torch.tensor(-1.0, dtype=x.dtype, device=x.device)
+    h, k, n = x, x.shape[0], x.shape[1]
+    all_points = n_grad == n
+    if s.bn:
+        bn_args = _bn_args(p, buffers, tanh_trick)
+        bs = [b.reshape(-1) for b in bs]  # added to the point-major [N, K*W] layout
+    for layer, (w, b) in enumerate(zip(ws, bs)):
+        if s.bn:  # the matmul writes point-major, the kernel's layout; y is a [K, N, W] view of it
+            z = torch.empty(n, k, w.shape[2], dtype=x.dtype, device=x.device)
+            torch.bmm(h, w, out=z.transpose(0, 1))
+            flat = z.view(n, -1).add_(b)
+            gamma, beta, rm, rv = bn_args[layer]
+            out, mean, invstd = _aten.native_batch_norm(flat, gamma, beta, rm, rv, True, BN_MOMENTUM,
+                                                        NORM_EPS)
+            s.bn_saved.append((flat, mean, invstd))
+            y_flat = _activate_(out, activation, neg_one)
+            s.outputs.append(y_flat)
+            y = y_flat.view(n, k, -1).transpose(0, 1)
+        else:
             y = _activate_(torch.bmm(h, w).add_(b), activation, neg_one)
-            inputs.append(h[:, :n_grad])
-            outputs.append(y[:, :n_grad])
-            h = h + y if residual and layer > 0 else y
-        inputs.append(h[:, :n_grad])
-        ctx.activation, ctx.residual, ctx.n_grad, ctx.depth = activation, residual, n_grad, len(weights)
-        ctx.save_for_backward(W_in, W_hid, W_out, *inputs, *outputs)
-        return torch.baddbmm(b_out, h, W_out).squeeze(-1)
+            s.outputs.append(y if all_points else y[:, :n_grad])
+        s.inputs.append(h if all_points else h[:, :n_grad])
+        h = h + y if residual and layer > 0 else y
+    s.inputs.append(h if all_points else h[:, :n_grad])
+    if s.bn and buffers:
+        _store_running(buffers, bn_args)
+    return torch.baddbmm(p["b_out"], h, p["W_out"]).squeeze(-1), s
+
+
+def _bn_args(p: dict, buffers: dict | None, scale: float) -> list[tuple]:
+    """Per layer: (scale, shift, running mean, running var) as the kernel takes them."""
+    gamma, beta = p["gamma"].detach(), p["beta"].detach()
+    if scale != 1.0:
+        gamma, beta = gamma * scale, beta * scale
+    depth = gamma.shape[1]
+    names = ("running_mean", "running_var")
+    running = [_rows(buffers[n]) for n in names] if buffers else [[None] * depth] * 2
+    return list(zip(_rows(gamma), _rows(beta), *running))
+
+
+def _store_running(buffers: dict, bn_args: list[tuple]) -> None:
+    """Copy the running statistics that the kernel updated (in per-layer rows) back."""
+    for i, name in ((2, "running_mean"), (3, "running_var")):
+        buf = buffers[name]
+        rows = torch.stack([a[i] for a in bn_args])
+        buf.copy_(rows.view(buf.shape[1], buf.shape[0], *buf.shape[2:]).transpose(0, 1))
+
+
+def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Gradients by parameter name of sum(grad_logits * logits) (only the first n_grad points)."""
+    p, depth = s.p, len(s.outputs)
+    weights_t = [p["W_in"].transpose(1, 2)]
+    if p.get("W_hid") is not None:
+        weights_t += p["W_hid"].transpose(2, 3).unbind(1)
+    act_backward = _BACKWARD[s.activation]
+    g = grad_logits[:, :s.n_grad, None]
+    grads = {"W_out": torch.bmm(s.inputs[-1].transpose(1, 2), g), "b_out": g.sum(1, keepdim=True)}
+    w_out_t = p["W_out"].transpose(1, 2)
+    gh = _matmul_point_major(g, w_out_t) if s.bn else torch.bmm(g, w_out_t)
+    dWs, dbs, dgammas, dbetas = [None] * depth, [None] * depth, [None] * depth, [None] * depth
+    gamma_rows = _rows(p["gamma"].detach()) if s.bn else None
+    for layer in range(depth - 1, -1, -1):
+        gz = act_backward(gh, s.outputs[layer])
+        if s.bn:  # point-major [N, K*W] in, [K, N, W] view of the input's gradient out
+            flat, mean, invstd = s.bn_saved[layer]
+            gz, dgammas[layer], dbetas[layer] = _aten.native_batch_norm_backward(
+                gz, flat, gamma_rows[layer], None, None, mean, invstd, True, NORM_EPS, [True, True, True])
+            gz = gz.view(gh.shape[0], g.shape[0], -1).transpose(0, 1)
+        dWs[layer] = torch.bmm(s.inputs[layer].transpose(1, 2), gz)
+        dbs[layer] = gz.sum(1, keepdim=True)
+        if layer > 0:
+            w_t = weights_t[layer]
+            g_in = _matmul_point_major(gz, w_t) if s.bn else torch.bmm(gz, w_t)
+            gh = g_in.add_(gh) if s.residual else g_in
+    grads["W_in"], grads["b_in"] = dWs[0], dbs[0]
+    if depth > 1:
+        grads["W_hid"], grads["b_hid"] = torch.stack(dWs[1:], 1), torch.stack(dbs[1:], 1)
+    if s.bn:
+        k, w = g.shape[0], p["W_in"].shape[2]
+        grads["gamma"], grads["beta"] = (torch.stack(d).view(depth, k, 1, w).transpose(0, 1)
+                                         for d in (dgammas, dbetas))
+    return grads
+
+
+def _matmul_point_major(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a @ b written point-major: a [N, K*W] tensor (the layout of the batch-norm kernels)."""
+    k, n, w = a.shape[0], a.shape[1], b.shape[2]
+    out = torch.empty(n, k, w, dtype=a.dtype, device=a.device)
+    torch.bmm(a, b, out=out.transpose(0, 1))
+    return out.view(n, k * w)
+
+
+class _MLP(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, n_grad, activation, residual, buffers, *params):
+        p = dict(zip(_PARAMS, params))
+        logits, ctx.state = forward_pass(p, x, n_grad, activation, residual, buffers)
+        ctx.names = [n for n, t in p.items() if t is not None]
+        return logits
 
     @staticmethod
     def backward(ctx, grad_logits):
-        W_in, W_hid, W_out, *saved = ctx.saved_tensors
-        depth = ctx.depth
-        inputs, outputs = saved[:depth + 1], saved[depth + 1:]
-        weights = [W_in] + (list(W_hid.unbind(1)) if W_hid is not None else [])
-        act_backward = _BACKWARD[ctx.activation]
-        g = grad_logits[:, :ctx.n_grad, None]
-        dW_out = torch.bmm(inputs[-1].transpose(1, 2), g)
-        db_out = g.sum(1, keepdim=True)
-        gh = torch.bmm(g, W_out.transpose(1, 2))
-        dWs, dbs = [None] * depth, [None] * depth
-        for layer in range(depth - 1, -1, -1):
-            gz = act_backward(gh, outputs[layer])
-            dWs[layer] = torch.bmm(inputs[layer].transpose(1, 2), gz)
-            dbs[layer] = gz.sum(1, keepdim=True)
-            if layer > 0:
-                g_in = torch.bmm(gz, weights[layer].transpose(1, 2))
-                gh = g_in.add_(gh) if ctx.residual and layer > 0 else g_in
-        dW_hid = torch.stack(dWs[1:], 1) if depth > 1 else None
-        db_hid = torch.stack(dbs[1:], 1) if depth > 1 else None
-        return None, None, None, None, dWs[0], dbs[0], dW_hid, db_hid, dW_out, db_out
+        grads = backward_pass(ctx.state, grad_logits)
+        del ctx.state
+        return (None,) * 5 + tuple(grads.get(n) for n in _PARAMS)
 
 
 def mlp_logits(params: dict[str, torch.Tensor], x: torch.Tensor, activation: str, residual: bool,
-               n_grad: int | None = None) -> torch.Tensor:
-    """Logits [K, N] of a model that `supports`; backward only through the first n_grad points."""
-    return _PlainMLP.apply(x, x.shape[1] if n_grad is None else n_grad, activation,
-                           residual, params["W_in"], params["b_in"], params.get("W_hid"),
-                           params.get("b_hid"), params["W_out"], params["b_out"])
+               n_grad: int | None = None, buffers: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+    """Logits [K, N] of a model that `supports`; backward only through the first n_grad points.
+
+    With batch norm (params has "gamma"), `buffers`' running statistics are updated in place
+    (None or empty: not updated); a batch-norm model's n_grad must be all of x's points."""
+    n = x.shape[1] if n_grad is None else n_grad
+    if "gamma" in params and n != x.shape[1]:
+        raise ValueError("mlp_logits: batch norm normalizes over every point of x; n_grad must be all")
+    return _MLP.apply(x, n, activation, residual, buffers or None, *(params.get(n) for n in _PARAMS))
+
+
+def loss_and_gradients(params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor, activation: str,
+                       residual: bool, buffers: dict | None, active: torch.Tensor | None,
+                       ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    """The trainer's step without an autograd graph: per-model loss [K] (binary cross-entropy,
+    mean over y's N points), all logits [K, x's points] and the gradients by name of the sum of
+    the `active` models' losses; x's points after the first N ride along in the forward pass.
+
+    Each gradient is computed by the operations autograd would run for
+    `where(active, loss, 0).sum().backward()` through `mlp_logits`: bitwise the same (tested).
+    """
+    n = y.shape[1]
+    with torch.no_grad():
+        logits, state = forward_pass(params, x, n, activation, residual, buffers)
+        # contiguous: a strided slice would send each row's tail through the scalar
+        # (not vectorized) loss kernels, rounding differently from a separate pass
+        train = logits[:, :n].contiguous() if logits.shape[1] != n else logits
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(train, y, reduction="none").mean(1)
+        ones = torch.ones_like(loss)
+        weight = ones if active is None else torch.where(active, ones, torch.zeros_like(loss))
+        # the backward of sum, then of mean over the points, then of the loss
+        grad = (train.sigmoid() - y).mul_(weight[:, None].expand(-1, n) / n)
+        return loss, logits, backward_pass(state, grad)

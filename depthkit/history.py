@@ -34,9 +34,12 @@ class History:
         self.records = {name: blank(name) for name in ALWAYS + FULL}
 
     def put(self, t: int, mask: torch.Tensor, **values: torch.Tensor) -> None:
+        everyone = bool(mask.all())  # the usual case: no NaN to write, one copy per record
         for name, value in values.items():
             rec = self.records[name]
-            if rec.dtype == torch.bool:
+            if everyone:
+                rec[t] = value
+            elif rec.dtype == torch.bool:
                 rec[t] = mask & value
             else:
                 rec[t] = torch.where(mask if value.dim() == 1 else mask[:, None], value.to(F64), torch.nan)

@@ -30,8 +30,8 @@ from depthkit.spec import Settings, param
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "linear")
 INITS = ("default", "xavier", "he", "normal")
 NORMS = ("none", "batch", "layer")
-BN_MOMENTUM = 0.1  # as torch.nn.BatchNorm1d
-NORM_EPS = 1e-5
+BN_MOMENTUM = plain_mlp.BN_MOMENTUM  # as torch.nn.BatchNorm1d
+NORM_EPS = plain_mlp.NORM_EPS
 LEAKY_SLOPE = 0.01
 
 
@@ -203,11 +203,14 @@ def forward(params: dict[str, torch.Tensor], x: torch.Tensor, settings: ModelSet
 
     `training` selects batch statistics and dropout. Dropout masks come from
     the per-model `generators`, with per-model probability `dropout_p` [K].
-    A plain model (no norm, no dropout) goes through `depthkit.fused` unless
-    `fused` is False or the hidden layers are asked for.
+    A model without dropout, plain or (in training mode) with batch norm, goes
+    through `depthkit.fused` unless `fused` is False or the hidden layers are
+    asked for.
     """
-    if fused and not keep_hidden and plain_mlp.supports(settings.norm, settings.dropout, settings.activation):
-        return plain_mlp.mlp_logits(params, x, settings.activation, settings.residual), []
+    if fused and not keep_hidden and plain_mlp.supports(settings.norm, settings.dropout, settings.activation,
+                                                        training):
+        stats = buffers if settings.norm == "batch" and update_stats else None
+        return plain_mlp.mlp_logits(params, x, settings.activation, settings.residual, buffers=stats), []
     buffers = buffers or {}
     hidden: list[torch.Tensor] = []
     hid_w = params["W_hid"].unbind(1) if "W_hid" in params else ()

@@ -9,7 +9,10 @@ training step is, in order:
     loss, logits, grads = run.gradients(xb, yb) # forward + backward, train mode
     # or, also scoring the validation set on the same weights in the same pass:
     loss, logits, grads, val = run.gradients_and_val(xb, yb)
-    updates = run.update(grads, grad_norm, active)   # clip, then the optimizer step
+    flat = run.flat_grad(grads)                 # all gradients as one [K, P] tensor
+    grad_norm = run.grad_norm(flat)
+    scaled, clipped = run.clip(flat, grad_norm)
+    delta = run.opt.step(scaled, active)        # the update [K, P]; run.opt.updates(delta) by name
 
 `step()` is forward + backward + update on the whole training set and nothing
 else: no norms, no evaluation, no bookkeeping. The Training speed page times it.
@@ -24,7 +27,7 @@ import torch
 from depthkit import fused as plain_mlp
 from depthkit.data import Dataset
 from depthkit.models import ModelSettings, bce_per_model, forward, init_buffers, init_params
-from depthkit.optim import StackedOptimizer
+from depthkit.optim import StackedOptimizer, flatten
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 F64 = torch.float64
@@ -55,7 +58,9 @@ class StackedRun:
         dtype, device = self.dtype, self.device
         self.n_inputs = runs[0][2].n_inputs
 
-        self.params = init_params(self.models, [t.seed for t in self.tsets], self.n_inputs, dtype, device)
+        # every parameter is a view into one [K, P] tensor that the optimizer updates at once
+        self.flat, self.params = flatten(init_params(self.models, [t.seed for t in self.tsets],
+                                                     self.n_inputs, dtype, device))
         for p in self.params.values():
             p.requires_grad_(True)
         self.buffers = init_buffers(self.params, self.model)
@@ -70,7 +75,7 @@ class StackedRun:
         self.gens = [torch.Generator().manual_seed(int(t.seed) + 1) for t in self.tsets]
         tsets = self.tsets
         self.opt = StackedOptimizer(
-            self.params, ts.optimizer, _vec([t.lr for t in tsets], dtype, device),
+            self.flat, self.params, ts.optimizer, _vec([t.lr for t in tsets], dtype, device),
             _vec([t.momentum for t in tsets], dtype, device),
             _vec([t.weight_decay for t in tsets], dtype, device),
             _vec([t.l2 for t in tsets], dtype, device) if any(t.l2 > 0 for t in tsets) else None)
@@ -85,6 +90,8 @@ class StackedRun:
         # a plain model's eval mode is its train mode: the validation points can ride
         # along in the training forward pass (one matmul per layer, no backward)
         self.val_rides_along = plain_mlp.supports(m.norm, m.dropout, m.activation)
+        # forward and backward by hand, no autograd graph (plain, or batch norm in train mode)
+        self.fused = plain_mlp.supports(m.norm, m.dropout, m.activation, training=True)
         self._train_and_val = torch.cat([self.X_train, self.X_val], 1) if self.val_rides_along else None
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,6 +122,10 @@ class StackedRun:
 
         Models not `active` contribute no gradient (their loss may be non-finite).
         """
+        if self.fused:
+            m = self.model
+            return plain_mlp.loss_and_gradients(self.params, xb, yb, m.activation, m.residual, self.buffers,
+                                                active)
         logits, _ = forward(self.params, xb, self.model, self.buffers, training=True,
                             dropout_p=self.dropout_p, generators=self.gens)
         return self._backward(logits, yb, active)
@@ -130,12 +141,13 @@ class StackedRun:
             return *self.gradients(xb, yb, active), None
         n = xb.shape[1]
         x = self._train_and_val if xb is self.X_train else torch.cat([xb, self.X_val], 1)
-        both = plain_mlp.mlp_logits(self.params, x, self.model.activation, self.model.residual, n_grad=n)
-        with torch.no_grad():
-            val = self.scores(both[:, n:].contiguous(), self.y_val)
+        m = self.model
+        loss, both, grads = plain_mlp.loss_and_gradients(self.params, x, yb, m.activation, m.residual, None,
+                                                         active)
         # contiguous: a strided slice would send each row's tail through the scalar
-        # (not vectorized) loss kernels, rounding differently from `gradients`
-        return *self._backward(both[:, :n].contiguous(), yb, active), val
+        # (not vectorized) loss kernels, rounding differently from `evaluate`
+        val = self.scores(both[:, n:].contiguous(), self.y_val)
+        return loss, both[:, :n], grads, val
 
     def _backward(self, logits: torch.Tensor, yb: torch.Tensor, active: torch.Tensor | None,
                   ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
@@ -149,22 +161,24 @@ class StackedRun:
         return loss, logits, {n: p.grad for n, p in self.params.items()}
 
     @torch.no_grad()
-    def grad_norm(self, grads: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Each model's total gradient norm [K], accumulated in float64."""
-        sq = sum(torch.linalg.vector_norm(g.reshape(self.k, -1), dim=1, dtype=F64) ** 2
-                 for g in grads.values())
-        return torch.sqrt(sq)
+    def flat_grad(self, grads: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The gradients as one [K, P] tensor, laid out as the parameters (`self.flat`)."""
+        return self.opt.flat_grad(grads)
 
     @torch.no_grad()
-    def clip(self, grads: dict[str, torch.Tensor], grad_norm: torch.Tensor,
-             ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        """Gradients rescaled where their norm exceeds the clip threshold; and where that happened."""
+    def grad_norm(self, flat_grad: torch.Tensor) -> torch.Tensor:
+        """Each model's total gradient norm [K] (of `flat_grad`), accumulated in float64."""
+        return torch.linalg.vector_norm(flat_grad, dim=1, dtype=F64)
+
+    @torch.no_grad()
+    def clip(self, flat_grad: torch.Tensor, grad_norm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`flat_grad` rescaled where its norm exceeds the clip threshold; and where that happened."""
         clip = self.clip_norm
         if not self.clips:  # nobody clips: scaling by 1 would change nothing
-            return grads, torch.zeros_like(clip, dtype=torch.bool)
+            return flat_grad, torch.zeros_like(clip, dtype=torch.bool)
         coef = torch.where(clip > 0, torch.clamp(clip / (grad_norm + 1e-6), max=1.0), torch.ones_like(clip))
         clipped = (clip > 0) & (grad_norm > clip)
-        return {n: g * per_model(coef.to(g.dtype), g) for n, g in grads.items()}, clipped
+        return flat_grad * coef.to(flat_grad.dtype)[:, None], clipped
 
     @torch.no_grad()
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

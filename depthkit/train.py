@@ -231,7 +231,8 @@ class _GroupLoop:
         loss, logits, grads, val = (run.gradients_and_val(xb, yb, self.active) if wants_val
                                     else (*run.gradients(xb, yb, self.active), None))
         with torch.no_grad():
-            grad_norm = run.grad_norm(grads)
+            flat_grad = run.flat_grad(grads)
+            grad_norm = run.grad_norm(flat_grad)
             was_active = self.active
             active = was_active & torch.isfinite(loss) & torch.isfinite(grad_norm)
             # metrics of the weights before this update
@@ -255,10 +256,11 @@ class _GroupLoop:
             if best is not None:
                 best.observe(t, active, vl)
             # clip, then update the models still training
-            scaled, clipped = run.clip(grads, grad_norm)
+            scaled, clipped = run.clip(flat_grad, grad_norm)
             hist.put(t, active, clipped=clipped)
-            updates = run.opt.step(scaled, active)
+            delta = run.opt.step(scaled, active)
             if self.full:
+                updates = run.opt.updates(delta)
                 upd = per_layer_norms([updates[n] for n in ("W_in", "W_hid") if n in updates])
                 hist.put(t, active, update_ratio=upd / weight_norms)
             if best is not None:

@@ -1,5 +1,6 @@
-"""The plain-MLP Function (depthkit.fused) against autograd through models.forward, and the
-trainer's validation points riding along in the training pass against a separate evaluation."""
+"""The hand-written MLP passes (depthkit.fused: plain and train-mode batch norm) against autograd
+through models.forward, the trainer's graph-free step against autograd, and the trainer's
+validation points riding along in the training pass against a separate evaluation."""
 
 import itertools
 
@@ -8,8 +9,8 @@ import pytest
 import torch
 
 from depthkit import ModelSettings, TrainSettings, train, train_many
-from depthkit.fused import ACTIVATIONS, mlp_logits, supports
-from depthkit.models import bce_per_model, forward, init_params
+from depthkit.fused import ACTIVATIONS, loss_and_gradients, mlp_logits, supports
+from depthkit.models import bce_per_model, forward, init_buffers, init_params
 from depthkit.stacked import StackedRun
 
 
@@ -71,7 +72,68 @@ def test_trainer_with_and_without_fusing_agrees_in_float64(moons, monkeypatch):
     model = ModelSettings(depth=6, width=16, activation="tanh", residual=True)
     ts = TrainSettings(steps=40, lr=1e-2, dtype="float64", seed=3)
     fused = train(model, ts, moons)
-    monkeypatch.setattr("depthkit.fused.supports", lambda *a: False)
+    monkeypatch.setattr("depthkit.fused.supports", lambda *a, **k: False)
     plain = train(model, ts, moons)
     for name in ("loss", "val_loss", "val_acc", "grad_norm", "layer_grad_norms", "update_ratio"):
         np.testing.assert_allclose(getattr(fused, name), getattr(plain, name), rtol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize("activation, residual, depth", itertools.product(ACTIVATIONS, [False, True], [1, 4]))
+def test_fused_batch_norm_equals_autograd_bitwise(activation, residual, depth):
+    """Train-mode batch norm by hand: logits, gradients and running statistics as autograd's."""
+    model = ModelSettings(depth=depth, width=8, activation=activation, residual=residual, norm="batch")
+    gen = torch.Generator().manual_seed(depth)
+    x = torch.randn(3, 40, 2, generator=gen)
+    y = (torch.rand(3, 40, generator=gen) > 0.5).float()
+    out = []
+    for fused in (True, False):
+        params = init_params([model] * 3, [0, 1, 2], 2)
+        with torch.no_grad():  # scales and shifts away from 1 and 0
+            params["gamma"].uniform_(0.5, 1.5, generator=torch.Generator().manual_seed(1))
+            params["beta"].uniform_(-0.5, 0.5, generator=torch.Generator().manual_seed(2))
+        buffers = init_buffers(params, model)
+        for p in params.values():
+            p.requires_grad_(True)
+        logits = forward(params, x, model, buffers, training=True, fused=fused)[0]
+        bce_per_model(logits, y).sum().backward()
+        out.append((logits.detach(), {n: p.grad for n, p in params.items()}, buffers))
+    (a, grads_a, bufs_a), (b, grads_b, bufs_b) = out
+    assert torch.equal(a, b)
+    assert grads_a.keys() == grads_b.keys() and "gamma" in grads_a
+    for name in grads_a:
+        assert torch.equal(grads_a[name], grads_b[name]), name
+    untouched = init_buffers(init_params([model] * 3, [0, 1, 2], 2), model)
+    for name in bufs_a:
+        assert torch.equal(bufs_a[name], bufs_b[name]), name
+        assert not torch.equal(bufs_a[name], untouched[name]), name  # the running statistics moved
+
+
+def test_batch_norm_is_fused_only_in_training_mode():
+    assert supports("batch", 0.0, "relu", training=True)
+    assert not supports("batch", 0.0, "relu", training=False)
+    assert not supports("batch", 0.1, "relu", training=True)
+    assert not supports("layer", 0.0, "relu", training=True)
+
+
+@pytest.mark.parametrize("norm, n_val", [("none", 0), ("none", 7), ("batch", 0)])
+def test_gradients_without_a_graph_equal_autograd_bitwise(norm, n_val):
+    """loss_and_gradients (the trainer's step) against autograd through mlp_logits, a model masked."""
+    model = ModelSettings(depth=3, width=8, activation="tanh", residual=True, norm=norm)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 30 + n_val, 2, generator=gen)
+    y = (torch.rand(3, 30, generator=gen) > 0.5).float()
+    active = torch.tensor([True, False, True])
+    params = init_params([model] * 3, [0, 1, 2], 2)
+    for p in params.values():
+        p.requires_grad_(True)
+    buffers_a, buffers_b = init_buffers(params, model), init_buffers(params, model)
+    loss, logits, grads = loss_and_gradients(params, x, y, "tanh", True, buffers_a, active)
+    both = mlp_logits(params, x, "tanh", True, n_grad=30, buffers=buffers_b)
+    ref = bce_per_model(both[:, :30].contiguous(), y)
+    torch.where(active, ref, torch.zeros_like(ref)).sum().backward()
+    assert torch.equal(loss, ref.detach()) and torch.equal(logits, both.detach())
+    for name, p in params.items():
+        assert torch.equal(grads[name], p.grad), name
+    assert not grads["W_in"][1].any()  # the masked model gets no gradient
+    for name in buffers_a:
+        assert torch.equal(buffers_a[name], buffers_b[name])
