@@ -95,7 +95,8 @@ def status(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None) -> S
     files = [p for p in store.entries() if p.parent.name == store.version]
     stale = sorted(p.name for p in Path(folder).glob("*") if p.is_dir() and p.name != store.version)
     keys = figure_keys(store, jobs)
-    missing_figures = sum(not store.path(STORE_NAME, key).is_file() for key in keys)
+    readable = Figures(None, shipped=store)
+    missing_figures = sum(readable.kept(key) is None for key in keys)
     return Status(store.version, len(jobs), missing, sum(p.stat().st_size for p in files), stale,
                   len(keys), missing_figures)
 
