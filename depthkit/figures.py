@@ -84,8 +84,9 @@ def _feed_clock(h: Any, obj: Any) -> None:
 
 def wall_clock(result: Any) -> str:
     """A digest of the wall-clock records in `result` (depthkit.result.WALL_CLOCK_FIELDS): left out
-    of its fingerprint, yet the Training speed page draws times made from them, so two runs of the
-    same settings are two figures. Computed once per result object."""
+    of its fingerprint, yet the Training speed page draws times made from them (its Result says so:
+    `shows_wall_clock`), so two runs of the same settings are two figures there. Computed once per
+    result object."""
     cached = getattr(result, "_wall_clock", None)
     if cached is None:
         h = hashlib.blake2b(digest_size=8)
@@ -102,8 +103,8 @@ def figure_key(build: Builder, result: Any, args: tuple, presenter: bool) -> tup
     """What identifies a figure: builder, result (fingerprint and wall-clock records), arguments
     (a Result among them by its fingerprint), mode and chart code."""
     arg_key = tuple(getattr(a, "fingerprint", a) for a in args)
-    return (builder_name(build), result.fingerprint, wall_clock(result), arg_key, bool(presenter),
-            charts_hash())
+    clock = wall_clock(result) if getattr(result, "shows_wall_clock", False) else ""
+    return builder_name(build), result.fingerprint, clock, arg_key, bool(presenter), charts_hash()
 
 
 def build_spec(build: Builder, result: Any, args: tuple, presenter: bool) -> str:

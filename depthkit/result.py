@@ -16,7 +16,7 @@ import contextvars
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -68,6 +68,9 @@ class Result:
 
     settings: Settings
     fingerprint: str = field(init=False, default="", repr=False, compare=False)
+    # True where a page draws times made from the wall-clock records (left out of the fingerprint):
+    # a chart of such a result is keyed by those records too (depthkit.figures)
+    shows_wall_clock: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.fingerprint = _PARTS.get() or digest(self)

@@ -162,6 +162,7 @@ class Result(BaseResult):
 
     settings: SpeedSettings
     networks: tuple[tuple[tuple[Network, ...], ...], ...]
+    shows_wall_clock = True  # time to the target, time per step: from each run's wall-clock records
 
     def _grid(self, fn) -> np.ndarray:
         return np.array([[[fn(n) for n in by_seed] for by_seed in by_depth] for by_depth in self.networks])
