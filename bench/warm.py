@@ -41,24 +41,19 @@ import torch
 
 import depthkit  # noqa: F401
 from bench.apptest import like_a_server
-from depthkit import ui
-from depthkit.experiments import exploding, overfitting, speed, vanishing, warmup_jobs
+from depthkit import ui, views
+from depthkit.experiments import warmup_jobs
 from depthkit.ui import peek
-from depthkit.views import all_views
 from depthkit.warmup import InFlight, Warmup, jobs_of
 from tests.apptest_util import open_page
 
-PAGES = [("pages/vanishing.py", vanishing.VanishingSettings, vanishing.PRESETS),
-         ("pages/exploding.py", exploding.ExplodingSettings, exploding.PRESETS),
-         ("pages/overfitting.py", overfitting.OverfittingSettings, overfitting.PRESETS),
-         ("pages/speed.py", speed.SpeedSettings, speed.PRESETS)]
 CHEAP_TIMING = {"time_max_depth": "16", "time_width2": "0", "repeats": "3", "compare_threads": "0"}
 
 
-def views() -> list[tuple[str, str, dict[str, str]]]:
+def view_queries() -> list[tuple[str, str, dict[str, str]]]:
     """(page, label, query) for every default view and preset."""
     out = []
-    for page, cls, presets in PAGES:
+    for page, (cls, presets, _) in views.PAGES.items():
         for label, overrides in {"default": {}, **presets}.items():
             settings, defaults = cls(**overrides).to_strings(), cls().to_strings()
             query = {k: v for k, v in settings.items() if v != defaults[k]}
@@ -87,7 +82,7 @@ def live_timing_view() -> None:
 def slowest_view() -> tuple[float, str]:
     live_timing_view()
     worst = (0.0, "")
-    for page, label, query in views():
+    for page, label, query in view_queries():
         new_session()
         t = time.perf_counter()
         at = open_page(page, query=query)
@@ -102,7 +97,7 @@ def slowest_view() -> tuple[float, str]:
 def warm_up(prefix: str = "") -> None:
     """The server's warm-up (ui.start_warmup's), run here to its end."""
     jobs = jobs_of(warmup_jobs())
-    warm = Warmup(jobs, ui.result_store(), InFlight(), figures=ui.figure_cache(), views=all_views)
+    warm = Warmup(jobs, ui.result_store(), InFlight(), figures=ui.figure_cache(), views=views.all_views)
     t = time.perf_counter()
     warm.run()
     print(f"{prefix}warmup_jobs={len(jobs)} {prefix}warmup_figures={warm.figures_total} "

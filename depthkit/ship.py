@@ -94,7 +94,7 @@ def status(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None) -> S
     missing = [f"{name}({settings!r})" for name, _, settings in jobs if store.get(name, settings) is None]
     files = [p for p in store.entries() if p.parent.name == store.version]
     stale = sorted(p.name for p in Path(folder).glob("*") if p.is_dir() and p.name != store.version)
-    keys = figure_keys(store, jobs)
+    keys = figure_keys(_charts(store, jobs))
     readable = Figures(None, shipped=store)
     missing_figures = sum(readable.kept(key) is None for key in keys)
     return Status(store.version, len(jobs), missing, sum(p.stat().st_size for p in files), stale,
@@ -113,9 +113,9 @@ def _charts(store: ResultStore, jobs: list[Job]) -> list:
     return all_views(get)
 
 
-def figure_keys(store: ResultStore, jobs: list[Job]) -> list[tuple]:
-    """The keys of the figures shipped with `jobs`' results, both modes (depthkit.figures)."""
-    return [figure_key(build, result, args, presenter) for build, result, args in _charts(store, jobs)
+def figure_keys(charts: list) -> list[tuple]:
+    """The keys of `charts`' figures (from `_charts`), both modes (depthkit.figures)."""
+    return [figure_key(build, result, args, presenter) for build, result, args in charts
             for presenter in (False, True)]
 
 
@@ -127,7 +127,7 @@ def _ship_figures(out: ResultStore, jobs: list[Job], say: Callable[[str], None])
         for presenter in (False, True):
             figures.prepare(build, result, args, presenter)
     say(f"  {2 * len(charts)} figures ({figures.built} drawn)")
-    return {out.path(STORE_NAME, key) for key in figure_keys(out, jobs)}
+    return {out.path(STORE_NAME, key) for key in figure_keys(charts)}
 
 
 def _compute(fn: Callable[[Any], Any], settings: Any) -> Any:

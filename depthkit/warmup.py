@@ -46,6 +46,14 @@ def jobs_of(pairs: list[tuple[Callable, Any]]) -> list[Job]:
     return [(job_name(fn), fn, settings) for fn, settings in pairs]
 
 
+def stored_in(stores: tuple[ResultStore | None, ...], name: str, settings: Any) -> Any | None:
+    """name(settings) from the first of `stores` (None: switched off) that holds it; None if none."""
+    for store in stores:
+        if store is not None and (value := store.get(name, settings)) is not None:
+            return value
+    return None
+
+
 def job_key(name: str, settings: Any) -> str:
     return f"{name}\n{settings!r}"
 
@@ -161,11 +169,7 @@ class Warmup:
 
     def stored(self, fn: Callable, settings: Any) -> Any | None:
         """fn(settings) from the disk store, else shipped with the app; None if neither."""
-        name = job_name(fn)
-        for store in (self.store, self.shipped):
-            if store is not None and (value := store.get(name, settings)) is not None:
-                return value
-        return None
+        return stored_in((self.store, self.shipped), job_name(fn), settings)
 
     def _prepare_figures(self, figures: Figures, charts: list) -> None:
         """Every chart of the views (builder, result, arguments) in both modes, into `figures`
@@ -185,9 +189,7 @@ class Warmup:
 
     def _have(self, name: str, settings: Any) -> bool:
         """Already in the disk store, or shipped with the app (and readable)."""
-        if self.store.get(name, settings) is not None:
-            return True
-        return self.shipped is not None and self.shipped.get(name, settings) is not None
+        return stored_in((self.store, self.shipped), name, settings) is not None
 
     def _compute(self, name: str, fn: Callable, settings: Any) -> None:
         key = job_key(name, settings)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pkgutil
 import re
 
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.tools
 import pytest
 
 import depthkit.charts
@@ -31,6 +34,7 @@ from depthkit.charts import poll as poll_charts
 from depthkit.charts import speed as speed_charts
 from depthkit.charts import vanishing as van_charts
 from depthkit.experiments import exploding, overfitting, speed, vanishing
+from depthkit.figures import from_spec
 from tests.test_speed import _fake_timing
 
 ALLOWED = {c.upper() for c in (*common.PALETTE, common.NEUTRAL, common.WHITE)}
@@ -215,27 +219,17 @@ def test_wrap_breaks_at_spaces_keeps_hard_breaks_and_rewraps():
     assert common.plain('a<br>b <span style="c">d</span>') == "a b d"
 
 
+
 def _wire(fig) -> dict:
     """What st.plotly_chart sends for `fig` (its spec, parsed)."""
-    import json
-
-    import plotly.io as pio
-    import plotly.tools
-    return json.loads(pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True),
-                                  validate=False))
+    figure = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
+    return json.loads(pio.to_json(figure, validate=False))
 
 
 def test_a_figure_from_its_kept_spec_is_sent_as_the_built_one(figures):
     """depthkit.figures keeps specs and rebuilds figures without plotly's validation (a private
     keyword): every chart, in both modes, must reach the browser unchanged."""
-    from depthkit.figures import from_spec
     for name, fig in figures.items():
         for presenter in (False, True):
             shown = common.for_presenter(go.Figure(fig)) if presenter else fig
-            spec = pio_json(shown)
-            assert _wire(from_spec(spec)) == _wire(shown), (name, presenter)
-
-
-def pio_json(fig) -> str:
-    import plotly.io as pio
-    return pio.to_json(fig, validate=False)
+            assert _wire(from_spec(pio.to_json(shown, validate=False))) == _wire(shown), (name, presenter)

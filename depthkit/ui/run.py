@@ -16,7 +16,7 @@ from depthkit.budget import BudgetError
 from depthkit.figures import Figures
 from depthkit.spec import Settings
 from depthkit.store import ResultStore
-from depthkit.warmup import InFlight, Warmup, job_key, job_name, jobs_of
+from depthkit.warmup import InFlight, Warmup, job_key, job_name, jobs_of, stored_in
 
 APP_ROOT = pathlib.Path(__file__).resolve().parents[2]  # the folder with streamlit_app.py
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
@@ -52,10 +52,7 @@ def figure_cache() -> Figures:
 
 def stored_result(fn_name: str, settings: Settings) -> Any | None:
     """fn(settings) from the disk store, else from the results shipped with the app; None if neither."""
-    for store in (result_store(), shipped_results()):
-        if store is not None and (value := store.get(fn_name, settings)) is not None:
-            return value
-    return None
+    return stored_in((result_store(), shipped_results()), fn_name, settings)
 
 
 INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own runs
