@@ -64,9 +64,70 @@ def _activate_(z: torch.Tensor, activation: str, neg_one: torch.Tensor) -> torch
     return z
 
 
-def _rows(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """[K, depth, 1, W] -> depth contiguous [K*W] rows: each layer's values of every model."""
-    return t.transpose(0, 1).reshape(t.shape[1], -1).unbind(0)
+class NormRows:
+    """Batch norm's per-layer vectors in the kernels' layout, in one reused table.
+
+    The kernels take each layer's scale, shift and running statistics as one
+    [K*W] vector (the models folded into the channels), and the point-major
+    matmul output takes its bias so; the parameters and buffers hold them as
+    [K, depth, 1, W]. A table [7, depth, K, W] holds them layer-major, each
+    row's view made once, so a step costs one copy per tensor in and one per
+    running statistic out instead of a split, a copy and a stack per layer
+    (at the Training speed page's depth 32, about a tenth of a batch-norm step).
+    Slots: scale, shift, running mean, running variance, scale and shift times
+    the tanh trick's 2, bias. A trainer keeps one per group
+    (`depthkit.stacked.StackedRun`) and runs one forward pass at a time with it.
+    """
+
+    GAMMA, BETA, MEAN, VAR, GAMMA2, BETA2, BIAS = range(7)
+
+    def __init__(self, gamma: torch.Tensor):
+        k, depth, _, w = gamma.shape
+        self.table = torch.empty(7, depth, k, w, dtype=gamma.dtype, device=gamma.device)
+        self.rows = [slot.view(depth, k * w).unbind(0) for slot in self.table]
+
+    def _put(self, slot: int, t: torch.Tensor, scale: float = 1.0) -> None:
+        """t [K, depth, 1, W] into slot's layer-major [depth, K, W] table."""
+        layer_major = t.detach()[:, :, 0].transpose(0, 1)
+        if scale == 1.0:
+            self.table[slot].copy_(layer_major)
+        else:  # the same rounding as scaling first, then copying
+            torch.mul(layer_major, scale, out=self.table[slot])
+
+    def load(self, p: dict, buffers: dict | None, scale: float) -> list[tuple]:
+        """Per layer: (scale, shift, running mean, running var) rows as the forward kernel takes them."""
+        self._put(self.GAMMA, p["gamma"])
+        self._put(self.BETA, p["beta"])
+        g, b = self.GAMMA, self.BETA
+        if scale != 1.0:
+            self._put(self.GAMMA2, p["gamma"], scale)
+            self._put(self.BETA2, p["beta"], scale)
+            g, b = self.GAMMA2, self.BETA2
+        running: list = [[None] * len(self.rows[0])] * 2
+        if buffers:
+            self._put(self.MEAN, buffers["running_mean"])
+            self._put(self.VAR, buffers["running_var"])
+            running = [self.rows[self.MEAN], self.rows[self.VAR]]
+        bias = self.table[self.BIAS]
+        bias[0].copy_(p["b_in"].detach()[:, 0])
+        if len(bias) > 1:
+            bias[1:].copy_(p["b_hid"].detach()[:, :, 0].transpose(0, 1))
+        return list(zip(self.rows[g], self.rows[b], *running))
+
+    @property
+    def biases(self) -> tuple[torch.Tensor, ...]:
+        """Each layer's bias row [K*W], as loaded by the last `load`."""
+        return self.rows[self.BIAS]
+
+    def store_running(self, buffers: dict) -> None:
+        """Copy the running statistics that the kernel updated (in the rows) back to `buffers`."""
+        for slot, name in ((self.MEAN, "running_mean"), (self.VAR, "running_var")):
+            buffers[name][:, :, 0].transpose(0, 1).copy_(self.table[slot])
+
+    @property
+    def gammas(self) -> tuple[torch.Tensor, ...]:
+        """Each layer's unscaled scale row, as loaded by the last `load` (for the backward pass)."""
+        return self.rows[self.GAMMA]
 
 
 def _layers(p: dict, scale: float) -> tuple[list, list]:
@@ -90,11 +151,13 @@ class _Pass:
         self.inputs: list[torch.Tensor] = []
         self.outputs: list[torch.Tensor] = []
         self.bn_saved: list[tuple] = []
+        self.rows: NormRows | None = None
 
 
 def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residual: bool,
-                 buffers: dict | None = None) -> tuple[torch.Tensor, _Pass]:
-    """Logits [K, N] and what the backward pass needs; no autograd graph is built."""
+                 buffers: dict | None = None, rows: NormRows | None = None) -> tuple[torch.Tensor, _Pass]:
+    """Logits [K, N] and what the backward pass needs; no autograd graph is built. A batch-norm
+    model's vectors go through `rows` (a new table if None)."""
     s = _Pass(p, x, n_grad, activation, residual)
     tanh_trick = 2.0 if activation == "tanh" and x.device.type == "cpu" else 1.0
     ws, bs = _layers(p, 1.0 if s.bn else tanh_trick)
@@ -102,8 +165,9 @@ def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residua
     h, k, n = x, x.shape[0], x.shape[1]
     all_points = n_grad == n
     if s.bn:
-        bn_args = _bn_args(p, buffers, tanh_trick)
-        bs = [b.reshape(-1) for b in bs]  # added to the point-major [N, K*W] layout
+        s.rows = rows if rows is not None else NormRows(p["gamma"])
+        bn_args = s.rows.load(p, buffers, tanh_trick)
+        bs = s.rows.biases  # added to the point-major [N, K*W] layout
     for layer, (w, b) in enumerate(zip(ws, bs)):
         if s.bn:  # the matmul writes point-major, the kernel's layout; y is a [K, N, W] view of it
             z = torch.empty(n, k, w.shape[2], dtype=x.dtype, device=x.device)
@@ -123,27 +187,8 @@ def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residua
         h = h + y if residual and layer > 0 else y
     s.inputs.append(h if all_points else h[:, :n_grad])
     if s.bn and buffers:
-        _store_running(buffers, bn_args)
+        s.rows.store_running(buffers)
     return torch.baddbmm(p["b_out"], h, p["W_out"]).squeeze(-1), s
-
-
-def _bn_args(p: dict, buffers: dict | None, scale: float) -> list[tuple]:
-    """Per layer: (scale, shift, running mean, running var) as the kernel takes them."""
-    gamma, beta = p["gamma"].detach(), p["beta"].detach()
-    if scale != 1.0:
-        gamma, beta = gamma * scale, beta * scale
-    depth = gamma.shape[1]
-    names = ("running_mean", "running_var")
-    running = [_rows(buffers[n]) for n in names] if buffers else [[None] * depth] * 2
-    return list(zip(_rows(gamma), _rows(beta), *running))
-
-
-def _store_running(buffers: dict, bn_args: list[tuple]) -> None:
-    """Copy the running statistics that the kernel updated (in per-layer rows) back."""
-    for i, name in ((2, "running_mean"), (3, "running_var")):
-        buf = buffers[name]
-        rows = torch.stack([a[i] for a in bn_args])
-        buf.copy_(rows.view(buf.shape[1], buf.shape[0], *buf.shape[2:]).transpose(0, 1))
 
 
 def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -158,7 +203,7 @@ def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor
     w_out_t = p["W_out"].transpose(1, 2)
     gh = _matmul_point_major(g, w_out_t) if s.bn else torch.bmm(g, w_out_t)
     dWs, dbs, dgammas, dbetas = [None] * depth, [None] * depth, [None] * depth, [None] * depth
-    gamma_rows = _rows(p["gamma"].detach()) if s.bn else None
+    gamma_rows = s.rows.gammas if s.bn else None
     for layer in range(depth - 1, -1, -1):
         gz = act_backward(gh, s.outputs[layer])
         if s.bn:  # point-major [N, K*W] in, [K, N, W] view of the input's gradient out
@@ -219,17 +264,19 @@ def mlp_logits(params: dict[str, torch.Tensor], x: torch.Tensor, activation: str
 
 def loss_and_gradients(params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor, activation: str,
                        residual: bool, buffers: dict | None, active: torch.Tensor | None,
+                       rows: NormRows | None = None,
                        ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
     """The trainer's step without an autograd graph: per-model loss [K] (binary cross-entropy,
     mean over y's N points), all logits [K, x's points] and the gradients by name of the sum of
     the `active` models' losses; x's points after the first N ride along in the forward pass.
+    A trainer passes its group's `rows` (batch norm) to reuse them step after step.
 
     Each gradient is computed by the operations autograd would run for
     `where(active, loss, 0).sum().backward()` through `mlp_logits`: bitwise the same (tested).
     """
     n = y.shape[1]
     with torch.no_grad():
-        logits, state = forward_pass(params, x, n, activation, residual, buffers)
+        logits, state = forward_pass(params, x, n, activation, residual, buffers, rows)
         # contiguous: a strided slice would send each row's tail through the scalar
         # (not vectorized) loss kernels, rounding differently from a separate pass
         train = logits[:, :n].contiguous() if logits.shape[1] != n else logits

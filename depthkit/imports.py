@@ -7,6 +7,9 @@ tests/test_structure.py (import rules and cycles).
 from __future__ import annotations
 
 import ast
+import hashlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -21,18 +24,49 @@ def module_files(package: Path) -> dict[str, Path]:
 
 def imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The package's modules that `name` imports anywhere in its file (functions included)."""
-    found: set[str] = set()
+    return {t for t in _targets(name, path) if t in modules and t != name}
+
+
+# (module name, file, its bytes' digest) -> every dotted name its imports mention. The code
+# hashes of depthkit.store and depthkit.figures walk the same files; parsing was most of
+# their time (~0.3 s on a slow core, paid by a fresh server's first visitor).
+_TARGETS: dict[tuple[str, str, bytes], tuple[str, ...]] = {}
+_TARGETS_LOCK = threading.Lock()
+
+
+def _targets(name: str, path: Path) -> tuple[str, ...]:
+    source = path.read_bytes()
+    key = (name, str(path), hashlib.blake2b(source, digest_size=16).digest())
+    with _TARGETS_LOCK:
+        found = _TARGETS.get(key)
+    if found is None:
+        found = tuple(_parse_targets(name, path, source))
+        with _TARGETS_LOCK:
+            _TARGETS[key] = found
+    return found
+
+
+def _parse_targets(name: str, path: Path, source: bytes) -> list[str]:
+    found: list[str] = []
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_bytes())):
+    for node in _statements(ast.parse(source).body):
         if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
+            found += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # relative: from .x import y
                 parent = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parent + ([base] if base else []))
-            targets = [base] + [f"{base}.{a.name}" for a in node.names]
-        else:
-            continue
-        found |= {t for t in targets if t in modules and t != name}
+            found += [base] + [f"{base}.{a.name}" for a in node.names]
     return found
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included (function and class bodies, branches, handlers):
+    where an import can be. Expressions are not walked: most of a module's nodes, none an import."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)

@@ -69,7 +69,8 @@ class StackedOptimizer:
 
     @torch.no_grad()
     def step(self, grad: torch.Tensor | dict[str, torch.Tensor], active: torch.Tensor) -> torch.Tensor:
-        """Apply one update to every active model; return the update [K, P] (see `updates`)."""
+        """Apply one update to every active model; return the update [K, P] (see `updates`): a
+        tensor the next step may overwrite."""
         self.t += 1
         g = self.flat_grad(grad) if isinstance(grad, dict) else grad
         p, lr, wd = self.flat, self.lr, self.weight_decay
@@ -91,12 +92,14 @@ class StackedOptimizer:
     def _adam(self, g: torch.Tensor) -> torch.Tensor:
         b1, b2 = ADAM_BETAS
         if not self.state:
-            self.state = {"m": torch.zeros_like(g), "v": torch.zeros_like(g)}
+            # the moments, and two scratch tensors that every step reuses: at the Training speed
+            # page's sizes a fresh [K, P] tensor per operation cost as much as the arithmetic
+            self.state = {name: torch.zeros_like(g) for name in ("m", "v", "denom", "step")}
         m = self.state["m"].mul_(b1).add_(g, alpha=1 - b1)
         v = self.state["v"].mul_(b2).addcmul_(g, g, value=1 - b2)
         bc1 = 1 - b1 ** self.t
         bc2 = 1 - b2 ** self.t
-        denom = (v.sqrt() / math.sqrt(bc2)).add_(ADAM_EPS)
-        step = (self.lr / bc1) * m / denom
+        denom = torch.sqrt(v, out=self.state["denom"]).div_(math.sqrt(bc2)).add_(ADAM_EPS)
+        step = torch.mul(self.lr / bc1, m, out=self.state["step"]).div_(denom)
         # decoupled weight decay first, as AdamW: p <- p * (1 - lr * wd)
-        return -self.lr * self.weight_decay * self.flat - step if self.decays else -step
+        return -self.lr * self.weight_decay * self.flat - step if self.decays else step.neg_()

@@ -92,6 +92,9 @@ class StackedRun:
         self.val_rides_along = plain_mlp.supports(m.norm, m.dropout, m.activation)
         # forward and backward by hand, no autograd graph (plain, or batch norm in train mode)
         self.fused = plain_mlp.supports(m.norm, m.dropout, m.activation, training=True)
+        # batch norm's per-layer vectors in the fused kernels' layout, one table for every step
+        batch_norm = self.fused and m.norm == "batch"
+        self.norm_rows = plain_mlp.NormRows(self.params["gamma"]) if batch_norm else None
         self._train_and_val = torch.cat([self.X_train, self.X_val], 1) if self.val_rides_along else None
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -125,7 +128,7 @@ class StackedRun:
         if self.fused:
             m = self.model
             return plain_mlp.loss_and_gradients(self.params, xb, yb, m.activation, m.residual, self.buffers,
-                                                active)
+                                                active, self.norm_rows)
         logits, _ = forward(self.params, xb, self.model, self.buffers, training=True,
                             dropout_p=self.dropout_p, generators=self.gens)
         return self._backward(logits, yb, active)
@@ -195,4 +198,4 @@ class StackedRun:
     def step(self) -> None:
         """Forward + backward + optimizer update on the whole training set, nothing else."""
         _, _, grads = self.gradients(self.X_train, self.y_train)
-        self.opt.step(grads, self._all)
+        self.opt.step(self.flat_grad(grads), self._all)

@@ -68,14 +68,20 @@ def test_recording_less_trains_the_same_models(moons):
         np.testing.assert_array_equal(full.params["W_hid"], lean.params["W_hid"])
 
 
-def test_trainer_with_and_without_fusing_agrees_in_float64(moons, monkeypatch):
-    model = ModelSettings(depth=6, width=16, activation="tanh", residual=True)
+@pytest.mark.parametrize("norm", ["none", "batch"])
+def test_trainer_with_and_without_fusing_agrees_in_float64(moons, monkeypatch, norm):
+    """Step after step: with batch norm the fused trainer reuses one table of per-layer vectors
+    (fused.NormRows) and copies the running statistics back, which the evaluation reads."""
+    model = ModelSettings(depth=6, width=16, activation="tanh", residual=True, norm=norm)
     ts = TrainSettings(steps=40, lr=1e-2, dtype="float64", seed=3)
     fused = train(model, ts, moons)
     monkeypatch.setattr("depthkit.fused.supports", lambda *a, **k: False)
     plain = train(model, ts, moons)
-    for name in ("loss", "val_loss", "val_acc", "grad_norm", "layer_grad_norms", "update_ratio"):
+    for name in ("loss", "val_loss", "val_acc", "grad_norm", "layer_grad_norms", "update_ratio",
+                 "final_val_loss"):
         np.testing.assert_allclose(getattr(fused, name), getattr(plain, name), rtol=1e-9, err_msg=name)
+    for name in fused.buffers:
+        np.testing.assert_allclose(fused.buffers[name], plain.buffers[name], rtol=1e-9, err_msg=name)
 
 
 @pytest.mark.parametrize("activation, residual, depth", itertools.product(ACTIVATIONS, [False, True], [1, 4]))
