@@ -325,6 +325,13 @@ def for_presenter(fig: go.Figure) -> go.Figure:
     return _restyle(fig, texts, new, PRESENTER)
 
 
+def update_axis(fig: go.Figure, key: str, **props) -> go.Figure:
+    """`props` (nested dicts, no magic underscores) merged into the axis `key` ("xaxis", "yaxis2", ...)
+    as `fig.update_xaxes` would merge them, set once, whole: a third of update_xaxes' cost (measured)."""
+    fig.layout[key] = _merge(fig.layout[key].to_plotly_json(), props)
+    return fig
+
+
 def plottable(values: np.ndarray, log: bool = False) -> list[float | None]:
     """Values for plotly: non-finite (and, on a log axis, non-positive) become gaps."""
     arr = np.asarray(values, dtype=float)
