@@ -3,13 +3,16 @@
 Pure builders: they take a `timing.Timing` or `speed.Result` and return plotly
 figures; no training, no timing, no Streamlit. Numbers in titles, legends and
 hover labels are written by `depthkit.fmt`.
+
+Traces are handed to plotly as dicts (`type` names the kind): plotly validates a trace object
+again when it is added to a figure, a dict once (a third less time a trace, measured). Axes are
+changed with `common.update_axis` (one validated set per axis).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from depthkit import fmt
 from depthkit.charts.common import (
@@ -27,6 +30,7 @@ from depthkit.charts.common import (
     plottable,
     restyle,
     series_style,
+    update_axis,
     zero_count,
 )
 from depthkit.experiments.speed import Result
@@ -38,10 +42,14 @@ VARIANT_COLORS = (PROBLEM, ORANGE, GREEN, FIX)  # plain ... residual + batch nor
 LONG = (1, 3)  # the long runs' variants among VARIANT_COLORS: batch norm, residual + batch norm
 CUDA_COLOR = GREEN
 LN2 = float(np.log(2.0))
+# the axes of plotly's make_subplots(specs=[[{"secondary_y": True}]]), which costs 6 ms a figure
+# (measured): the plot 94% of the width, a second y axis on the right over the first
+SECONDARY_Y = dict(xaxis=dict(anchor="y", domain=[0.0, 0.94]), yaxis=dict(anchor="x", domain=[0.0, 1.0]),
+                   yaxis2=dict(anchor="x", overlaying="y", side="right"))
 
 
 def _depth_axis(fig: go.Figure, depths: np.ndarray, log: bool = False, **kwargs) -> None:
-    fig.update_xaxes(tickvals=[int(d) for d in depths], type="log" if log else "linear", **kwargs)
+    update_axis(fig, "xaxis", tickvals=[int(d) for d in depths], type="log" if log else "linear", **kwargs)
 
 
 def _target_line(fig: go.Figure, result: Result, right: bool) -> None:
@@ -65,50 +73,48 @@ def time_per_step(timing: Timing) -> go.Figure:
     for w, width in enumerate(timing.widths):
         color, symbol = WIDTH_COLORS[w % len(WIDTH_COLORS)], WIDTH_SYMBOLS[w % len(WIDTH_SYMBOLS)]
         med, lo, hi = _spread(timing.seconds[w] * ms)
-        fig.add_trace(go.Scatter(
-            x=x, y=med, mode="markers", name=f"width {width}: wall time (median)",
+        fig.add_trace(dict(
+            type="scatter", x=x, y=med, mode="markers", name=f"width {width}: wall time (median)",
             marker=dict(color=color, size=9, symbol=symbol),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color)))
         cpu = np.median(timing.cpu_seconds[w], axis=-1) * ms
-        fig.add_trace(go.Scatter(
-            x=x, y=cpu, mode="markers", name=f"width {width}: CPU time of the thread",
+        fig.add_trace(dict(
+            type="scatter", x=x, y=cpu, mode="markers", name=f"width {width}: CPU time of the thread",
             marker=dict(color=color, size=8, symbol=symbol + "-open")))
         fit = timing.fit(w)
-        fig.add_trace(go.Scatter(
-            x=line_x, y=(fit.intercept + fit.slope * line_x) * ms, mode="lines",
+        fig.add_trace(dict(
+            type="scatter", x=line_x, y=(fit.intercept + fit.slope * line_x) * ms, mode="lines",
             line=dict(color=color, dash=("dash", "dot", "dashdot")[w % 3]),
             name=f"fit: +{fmt.seconds(fit.slope)} per layer, R² = {fit.r2:.3f}"))
     if timing.cuda_name:
         med, lo, hi = _spread(timing.cuda_seconds * ms)
-        fig.add_trace(go.Scatter(
-            x=x, y=med, mode="markers+lines", name=f"GPU ({timing.cuda_name}), width {timing.widths[0]}",
+        fig.add_trace(dict(
+            type="scatter", x=x, y=med, mode="markers+lines",
+            name=f"GPU ({timing.cuda_name}), width {timing.widths[0]}",
             marker=dict(color=CUDA_COLOR, size=9, symbol="triangle-up"), line=dict(color=CUDA_COLOR),
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=CUDA_COLOR)))
     layout(fig, "Time per training step, measured", "hidden layers (depth)", "milliseconds per step",
            plot=280, notes=[f"{fmt.integer(timing.settings.time_points)} points; CPU series on "
                             f"{fmt.integer(timing.threads)} thread{'s' if timing.threads != 1 else ''}"])
     _depth_axis(fig, x, rangemode="tozero")
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return update_axis(fig, "yaxis", rangemode="tozero")
 
 
 def compute_per_step(timing: Timing) -> go.Figure:
     """Computed FLOPs per step (left axis) and parameters (right axis) against depth."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig = go.Figure(layout=SECONDARY_Y)
     for w, width in enumerate(timing.widths):
         color, symbol = WIDTH_COLORS[w % len(WIDTH_COLORS)], WIDTH_SYMBOLS[w % len(WIDTH_SYMBOLS)]
-        fig.add_trace(go.Scatter(x=timing.depths, y=timing.flops_per_step[w] / 1e9, mode="lines+markers",
-                                 name=f"width {width}: GFLOP per step", line=dict(color=color),
-                                 marker=dict(symbol=symbol)),
-                      secondary_y=False)
-        fig.add_trace(go.Scatter(x=timing.depths, y=timing.params[w], mode="lines+markers",
-                                 name=f"width {width}: parameters",
-                                 line=dict(color=color, dash="dot"), marker=dict(symbol=symbol + "-open")),
-                      secondary_y=True)
+        fig.add_trace(dict(type="scatter", x=timing.depths, y=timing.flops_per_step[w] / 1e9,
+                           mode="lines+markers", name=f"width {width}: GFLOP per step",
+                           line=dict(color=color), marker=dict(symbol=symbol), xaxis="x", yaxis="y"))
+        fig.add_trace(dict(type="scatter", x=timing.depths, y=timing.params[w], mode="lines+markers",
+                           name=f"width {width}: parameters", line=dict(color=color, dash="dot"),
+                           marker=dict(symbol=symbol + "-open"), xaxis="x", yaxis="y2"))
     layout(fig, "Compute per step, counted (not measured)", "hidden layers (depth)",
            "GFLOP per training step", plot=280, notes=[f"{timing.settings.time_points} training points"])
-    fig.update_yaxes(title_text="parameters", secondary_y=True, rangemode="tozero")
-    fig.update_yaxes(rangemode="tozero", secondary_y=False)
+    update_axis(fig, "yaxis2", title=dict(text="parameters"), rangemode="tozero")
+    update_axis(fig, "yaxis", rangemode="tozero")
     _depth_axis(fig, timing.depths)
     return restyle(fig, NORMAL)
 
@@ -120,12 +126,11 @@ def achieved_speed(timing: Timing) -> go.Figure:
     for w, width in enumerate(timing.widths):
         look = series_style(w, WIDTH_COLORS[w % len(WIDTH_COLORS)])
         look["marker"]["symbol"] = WIDTH_SYMBOLS[w % len(WIDTH_SYMBOLS)]
-        fig.add_trace(go.Scatter(x=timing.depths, y=plottable(g[w]), mode="lines+markers",
-                                 name=f"width {width}", **look))
+        fig.add_trace(dict(type="scatter", x=timing.depths, y=plottable(g[w]), mode="lines+markers",
+                           name=f"width {width}", **look))
     layout(fig, "Achieved speed: counted FLOPs / measured time", "hidden layers (depth)", "GFLOP/s")
     _depth_axis(fig, timing.depths)
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return update_axis(fig, "yaxis", rangemode="tozero")
 
 
 def hardware(timing: Timing) -> go.Figure:
@@ -146,10 +151,10 @@ def hardware(timing: Timing) -> go.Figure:
         samples.append(timing.cuda_seconds[-1])
         colors.append(CUDA_COLOR)
     med, lo, hi = _spread(np.array(samples) * 1e3)
-    fig = go.Figure(go.Bar(x=labels, y=med, marker_color=colors,
-                           error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo),
-                           text=[fmt.seconds(m / 1e3) for m in med], textposition="outside"))
-    fig.update_yaxes(rangemode="tozero")
+    fig = go.Figure([dict(type="bar", x=labels, y=med, marker=dict(color=colors),
+                          error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo),
+                          text=[fmt.seconds(m / 1e3) for m in med], textposition="outside")])
+    update_axis(fig, "yaxis", rangemode="tozero")
     notes = [] if timing.cuda_name else ["no CUDA GPU on this machine"]
     return layout(fig, f"Hardware: one step at depth {timing.settings.time_max_depth}, width {w0}", "",
                   "milliseconds per step (median, min–max)", notes=notes)
@@ -172,14 +177,14 @@ def _per_depth_markers(fig: go.Figure, result: Result, values: np.ndarray, scale
         hi = np.where(ok, np.clip(np.minimum(vals.max(axis=-1), ceiling) - safe, 0.0, None), 0.0)
         text = [f"{fmt.num(m) + ' ' + unit if good else 'not reached'}<br>reached on {r} of {n_seeds} seeds"
                 for m, good, r in zip(med, ok, reached)]
-        fig.add_trace(go.Scatter(
-            x=result.depths, y=[float(m) if good else None for m, good in zip(med, ok)],
+        fig.add_trace(dict(
+            type="scatter", x=result.depths, y=[float(m) if good else None for m, good in zip(med, ok)],
             mode="lines+markers", name=label, **look,
             error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=color),
             text=text, hovertemplate="depth %{x}: %{text}<extra>" + label + "</extra>"))
         if (~ok).any():
-            fig.add_trace(go.Scatter(
-                x=result.depths[~ok], y=[ceiling] * int((~ok).sum()), mode="markers",
+            fig.add_trace(dict(
+                type="scatter", x=result.depths[~ok], y=[ceiling] * int((~ok).sum()), mode="markers",
                 marker=dict(symbol="x", size=12, color=color), showlegend=False,
                 text=[f"{label}: not reached in {steps} steps (median seed)"] * int((~ok).sum()),
                 hovertemplate="depth %{x}<br>%{text}<extra></extra>"))
@@ -194,8 +199,7 @@ def steps_to_target(result: Result) -> go.Figure:
            plot=280, notes=["median, min–max over seeds; x = not reached"])
     hline(fig, result.settings.steps, NEUTRAL, f"limit: {fmt.integer(result.settings.steps)} steps")
     _depth_axis(fig, result.depths, log=True)
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return update_axis(fig, "yaxis", rangemode="tozero")
 
 
 def time_to_target(result: Result) -> go.Figure:
@@ -210,8 +214,7 @@ def time_to_target(result: Result) -> go.Figure:
                   "batched run, possibly on another machine); median, min–max over seeds; "
                   "x = not reached"])
     _depth_axis(fig, result.depths, log=True)
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return update_axis(fig, "yaxis", rangemode="tozero")
 
 
 def final_loss(result: Result) -> go.Figure:
@@ -225,8 +228,8 @@ def final_loss(result: Result) -> go.Figure:
         med = np.array([np.nanmedian(r) if np.isfinite(r).any() else np.nan for r in vals])
         lo = np.array([np.nanmin(r) if np.isfinite(r).any() else np.nan for r in vals])
         hi = np.array([np.nanmax(r) if np.isfinite(r).any() else np.nan for r in vals])
-        fig.add_trace(go.Scatter(
-            x=result.depths, y=plottable(med, log=True), mode="lines+markers", name=label,
+        fig.add_trace(dict(
+            type="scatter", x=result.depths, y=plottable(med, log=True), mode="lines+markers", name=label,
             **look, customdata=fmt.nums(med),
             hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>",
             error_y=dict(type="data", symmetric=False, array=np.nan_to_num(hi - med),
@@ -258,11 +261,11 @@ def loss_curves(result: Result, depth_index: int = -1) -> go.Figure:
         for j, seed in enumerate(result.seeds):
             y = plottable(result.losses[v, depth_index, j], log=True)
             drawn = drawn or any(val is not None for val in y)
-            fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", line=dict(look, width=1.5),
-                                     name=label, legendgroup=label, showlegend=j == 0,
-                                     customdata=fmt.nums(result.losses[v, depth_index, j]),
-                                     hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{customdata}}"
-                                                   "<extra></extra>"))
+            fig.add_trace(dict(type="scatter", x=steps, y=y, mode="lines", line=dict(look, width=1.5),
+                               name=label, legendgroup=label, showlegend=j == 0,
+                               customdata=fmt.nums(result.losses[v, depth_index, j]),
+                               hovertemplate=f"{label}, seed {seed}<br>step %{{x}}: %{{customdata}}"
+                                             "<extra></extra>"))
     n_div = int(result.diverged[:, depth_index].sum())
     notes = ["one line per seed"]
     if n_div:
@@ -294,8 +297,9 @@ def degradation(result: Result) -> go.Figure:
                 curve = result.long_losses[v, i, j]
                 y = plottable(curve, log=True)
                 drawn = drawn or any(val is not None for val in y)
-                fig.add_trace(go.Scatter(
-                    x=steps, y=y, mode="lines+markers", line=dict(color=color, width=1.5, dash=dash),
+                fig.add_trace(dict(
+                    type="scatter", x=steps, y=y, mode="lines+markers",
+                    line=dict(color=color, width=1.5, dash=dash),
                     marker=marker, name=name,
                     legendgroup=name, showlegend=j == 0, customdata=fmt.nums(curve),
                     hovertemplate=f"{name}, seed {seed}<br>step %{{x}}: %{{customdata}}<extra></extra>"))
