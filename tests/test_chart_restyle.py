@@ -1,6 +1,9 @@
 """`charts.common.layout`, `restyle` and `for_presenter` read a figure once and set each changed
-property once, whole (fast); they must draw exactly what the straightforward version below draws,
-which sets every text and size on the figure one plotly call at a time.
+property once, whole (fast), as do `update_axis` and `append`; they must draw exactly what the
+straightforward version below draws, which sets every text and size on the figure one plotly call
+at a time, changes axes with `update_layout` and adds shapes and notes with `add_shape` and
+`add_annotation`. Axes written out in place of `make_subplots` must be its axes, and
+`figures.to_json` must write what `pio.to_json` writes.
 
 Every chart of every page's view (depthkit.views, from small real runs), the Training speed
 page's timing charts (made-up timings, with and without a GPU), the poll's charts, an empty
@@ -19,10 +22,12 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from plotly.subplots import make_subplots
 
 import depthkit.charts
-from depthkit import poll, quiz, views
+from depthkit import figures, poll, quiz, views
 from depthkit.charts import common
+from depthkit.charts import overfitting as overfitting_charts
 from depthkit.charts import poll as poll_charts
 from depthkit.charts import speed as speed_charts
 from depthkit.charts.common import (
@@ -115,9 +120,23 @@ def ref_for_presenter(fig: go.Figure) -> go.Figure:
     return ref_restyle(fig, PRESENTER)
 
 
+def ref_update_axis(fig: go.Figure, key: str, **props) -> go.Figure:
+    return fig.update_layout({key: props})
+
+
+def ref_append(fig: go.Figure, *, shapes=(), notes=()) -> go.Figure:
+    for shape in shapes:
+        fig.add_shape(**shape)
+    for note in notes:
+        fig.add_annotation(**note)
+    return fig
+
+
 def _use_reference(monkeypatch) -> None:
-    """Every chart module's `layout`, `restyle` and `for_presenter` replaced by the reference."""
-    swap = {common.layout: ref_layout, common.restyle: ref_restyle, common.for_presenter: ref_for_presenter}
+    """Every chart module's `layout`, `restyle`, `for_presenter`, `update_axis` and `append`
+    replaced by the reference."""
+    swap = {common.layout: ref_layout, common.restyle: ref_restyle, common.for_presenter: ref_for_presenter,
+            common.update_axis: ref_update_axis, common.append: ref_append}
     for info in pkgutil.iter_modules(depthkit.charts.__path__):
         module = importlib.import_module(f"depthkit.charts.{info.name}")
         for name, value in list(vars(module).items()):
@@ -190,6 +209,7 @@ def test_the_fast_layout_draws_what_the_reference_draws(charts, monkeypatch):
     fast = _specs(charts)
     _use_reference(monkeypatch)
     assert common.layout is ref_layout and speed_charts.restyle is ref_restyle
+    assert common.append is ref_append and overfitting_charts.update_axis is ref_update_axis
     reference = _specs(charts)
     assert len(fast) == len(reference) >= 2 * 40
     for name, spec in fast.items():
@@ -199,3 +219,20 @@ def test_the_fast_layout_draws_what_the_reference_draws(charts, monkeypatch):
         "home", "vanishing", "exploding", "overfitting", "speed"}
     notes = [a.get("name") for spec in fast.values() for a in spec["layout"].get("annotations", [])]
     assert "empty" in notes and "mark" in notes
+
+
+def _without_template(fig: go.Figure) -> dict:
+    return {k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"}
+
+
+def test_axes_written_out_are_make_subplots_axes():
+    for written, made in ((speed_charts.SECONDARY_Y, make_subplots(specs=[[{"secondary_y": True}]])),
+                          (overfitting_charts.TWO_ROWS,
+                           make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08))):
+        assert _without_template(go.Figure(layout=written)) == _without_template(made)
+
+
+def test_to_json_writes_the_string_plotly_writes(charts):
+    for name, draw in charts:
+        for restyle in (lambda fig: fig, common.for_presenter):
+            assert figures.to_json(restyle(draw())) == pio.to_json(restyle(draw()), validate=False), name

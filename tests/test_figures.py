@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from depthkit import figures as figs
 from depthkit.charts.common import layout
@@ -138,3 +139,33 @@ def test_two_runs_with_other_wall_times_are_two_figures():
 
 def line_chart_of_speed(result) -> go.Figure:
     return layout(go.Figure(go.Scatter(y=result.seconds_per_step.ravel())), "Seconds", "x", "s")
+
+
+def _arrays_of_every_kind() -> go.Figure:
+    """Data plotly writes as typed arrays (numbers), as lists or leaves as they are, in traces and layout."""
+    arrays = [np.arange(5, dtype=np.int64), np.arange(5, dtype=np.int64) * 10**10,
+              np.arange(3, dtype=np.uint64), np.linspace(0, 1, 4, dtype=np.float32),
+              np.arange(6.0).reshape(2, 3), np.zeros(0), np.arange(10.0)[::3], np.array([True, False]),
+              np.array(["a", "b"]), np.arange(4, dtype=np.int16)]
+    traces = [dict(type="scatter", y=np.arange(3.0) * i, customdata=a, name=f"array {i}")
+              for i, a in enumerate(arrays)]
+    traces += [dict(type="scatter", x=[1, 2, 3], y=[1.5, None, np.float64(2.0)], text=["a", None, "c"]),
+               dict(type="heatmap", z=[[1.0, None], [3.0, 4.0]], customdata=[["1", "2"], ["3", "4"]]),
+               dict(type="bar", x=["a", "b"], y=np.array([1, 2]), customdata=list(zip("ab", "cd")))]
+    fig = go.Figure(traces, layout=dict(xaxis=dict(range=np.array([0.0, 2.0]), tickvals=np.arange(3))))
+    fig.add_annotation(text="a note", x=1, y=2)
+    return layout(fig, "Every kind of array", "x", "y")
+
+
+def test_to_json_writes_the_string_plotly_writes():
+    """figures.to_json leaves out pio.to_json's deep copy and part of its array walk: the same string,
+    for arrays of every kind, a chart's spec in both modes, and a figure with subplots."""
+    assert figs.to_json(_arrays_of_every_kind()) == pio.to_json(_arrays_of_every_kind(), validate=False)
+    for presenter in (False, True):
+        built = figs.build_spec(line_chart, _result(), (), presenter)
+        fig = line_chart(_result())
+        assert built == pio.to_json(figs.for_presenter(fig) if presenter else fig, validate=False)
+    from plotly.subplots import make_subplots
+    grid = make_subplots(rows=2, cols=2)
+    grid.add_trace(go.Scatter(y=np.arange(4.0)), row=2, col=2)
+    assert figs.to_json(grid) == grid.to_json(validate=False)

@@ -53,16 +53,15 @@ def _mark(fig: go.Figure, net: Network, role: str, color: str, y: float) -> None
     # the note runs into the chart, away from the nearer edge
     xanchor = "left" if step < 0.6 * exp.steps(net) else "right"
     common.mark_step(fig, step, color, note, top=_NOTE_TOP[color], xanchor=xanchor)
-    fig.add_trace(go.Scatter(x=[step], y=[y], mode="markers", name=f"{role} diverged",
-                             marker=dict(symbol="x", size=14, color=color), showlegend=False,
-                             hovertext=[note], hoverinfo="text"))
+    fig.add_trace(dict(type="scatter", x=[step], y=[y], mode="markers", name=f"{role} diverged",
+                       marker=dict(symbol="x", size=14, color=color), showlegend=False,
+                       hovertext=[note], hoverinfo="text"))
 
 
 def _series(fig: go.Figure, net: Network, values: np.ndarray, color: str, what: str) -> None:
-    fig.add_trace(go.Scatter(x=np.arange(len(values)).tolist(), y=plottable(values, log=True),
-                             mode="lines", name=net.label,
-                             line=dict(color=color, width=2, dash=_LOOK[color][0]),
-                             **_hover(values, what, "step")))
+    fig.add_trace(dict(type="scatter", x=np.arange(len(values)).tolist(), y=plottable(values, log=True),
+                       mode="lines", name=net.label, line=dict(color=color, width=2, dash=_LOOK[color][0]),
+                       **_hover(values, what, "step")))
 
 
 def _over_steps(r: Result, values, what: str, title: str, y_title: str) -> go.Figure:
@@ -78,8 +77,7 @@ def _over_steps(r: Result, values, what: str, title: str, y_title: str) -> go.Fi
         common.empty_note(fig, "nothing finite to plot: both runs were non-finite from the start")
     _finish(fig, title, "training step", y_title)
     # notes near step 0 would stretch the autorange to negative steps
-    fig.update_xaxes(range=[-0.5, max(exp.steps(r.problem), exp.steps(r.fix)) - 0.5])
-    return fig
+    return common.update_axis(fig, "xaxis", range=[-0.5, max(exp.steps(r.problem), exp.steps(r.fix)) - 0.5])
 
 
 def losses(r: Result) -> go.Figure:
@@ -97,9 +95,9 @@ def grad_norms(r: Result) -> go.Figure:
         clip = r.settings.clip_norm
         steps = np.flatnonzero(fix.training.clipped)
         # ticks along the threshold, so the gradient curve itself stays readable
-        fig.add_trace(go.Scatter(x=steps.tolist(), y=[clip] * len(steps), mode="markers",
-                                 name=f"clipping acted ({len(steps)} of {exp.steps(fix)} steps)",
-                                 marker=dict(symbol="line-ns-open", size=8, color=FIX)))
+        fig.add_trace(dict(type="scatter", x=steps.tolist(), y=[clip] * len(steps), mode="markers",
+                           name=f"clipping acted ({len(steps)} of {exp.steps(fix)} steps)",
+                           marker=dict(symbol="line-ns-open", size=8, color=FIX)))
         common.hline(fig, clip, NEUTRAL, f"clip threshold {fmt.num(clip)}", right=False)
         common.restyle(fig, common.NORMAL)  # the new legend entry counts in the height
     return fig
@@ -119,11 +117,11 @@ def _per_layer(r: Result, field: str, title: str, y_title: str) -> go.Figure:
     for net, color in runs:
         values = getattr(net.at_init, field)
         zeros += common.zero_count(values)
-        fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1).tolist(), y=plottable(values, log=True),
-                                 mode="lines+markers", name=net.label,
-                                 line=dict(color=color, width=2, dash=_LOOK[color][0]),
-                                 marker=dict(symbol=_LOOK[color][1]),
-                                 **_hover(values, y_title.split(" (")[0], "layer")))
+        fig.add_trace(dict(type="scatter", x=np.arange(1, len(values) + 1).tolist(),
+                           y=plottable(values, log=True), mode="lines+markers", name=net.label,
+                           line=dict(color=color, width=2, dash=_LOOK[color][0]),
+                           marker=dict(symbol=_LOOK[color][1]),
+                           **_hover(values, y_title.split(" (")[0], "layer")))
     notes = []
     if not r.settings.changes_init:
         notes.append(text.same_start(r.settings))
@@ -153,8 +151,8 @@ def repeated_product(r: Result) -> go.Figure:
         look = series_style(i)
         look["line"]["width"] = 4 if mine else 1.5
         look["marker"].update(size=7, maxdisplayed=12)  # a few markers: told apart without colour
-        fig.add_trace(go.Scatter(
-            x=k, y=plottable(norms, log=True), mode="lines+markers",
+        fig.add_trace(dict(
+            type="scatter", x=k, y=plottable(norms, log=True), mode="lines+markers",
             name=f"g = {fmt.num(gain)}" + (" (this page's gain)" if mine else ""), **look,
             **_hover(norms, "||x||", "matrices")))
     common.mark_step(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", dash="dot")
@@ -173,25 +171,7 @@ def gain_depth_map(r: Result) -> go.Figure:
     with np.errstate(over="ignore"):
         ratio = [[fmt.num(10 ** v) if np.isfinite(v) else "not measurable (under- or overflow)"
                   for v in row] for row in z]
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
-        x=r.phase_gains.tolist(), y=r.phase_depths.tolist(),
-        z=[[float(v) if np.isfinite(v) else None for v in row] for row in z], customdata=ratio,
-        zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING,
-        hovertemplate="g = %{x}<br>depth %{y}<br>ratio %{customdata}<extra></extra>"))
-    ok = np.isfinite(r.phase_crossing)
-    if ok.any():
-        fig.add_trace(go.Scatter(x=r.phase_crossing[ok].tolist(), y=r.phase_depths[ok].tolist(),
-                                 customdata=fmt.nums(r.phase_crossing[ok]),
-                                 hovertemplate="ratio 1 at g ≈ %{customdata}, depth %{y}<extra></extra>",
-                                 mode="lines+markers", name="ratio = 1",
-                                 line=dict(color=BLACK, width=2)))
     s = r.settings
-    fig.add_trace(go.Scatter(x=[s.init_gain], y=[s.depth], mode="markers", name="this setting",
-                             hovertemplate=f"this setting: g = {fmt.num(s.init_gain)}, depth {s.depth}"
-                                           "<extra></extra>",
-                             marker=dict(symbol="star", size=16, color=YELLOW,
-                                         line=dict(color=BLACK, width=1))))
     missing = int(z.size - finite.size)
     notes = ["red-orange: ratio above 1, the signal grows on its way back to the input (exploding); "
              "blue: below 1 (vanishing)"]
@@ -203,9 +183,23 @@ def gain_depth_map(r: Result) -> go.Figure:
     elif s.activation == "tanh":
         notes.append(text.tanh_map_note(r))
     ticks = list(range(-int(zmax), int(zmax) + 1, max(1, int(zmax) // 4)))
-    fig.update_traces(colorbar=dict(title="ratio",
-                                    tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
-                      selector=dict(type="heatmap"))
+    traces = [dict(type="heatmap", x=r.phase_gains.tolist(), y=r.phase_depths.tolist(),
+                   z=[[float(v) if np.isfinite(v) else None for v in row] for row in z], customdata=ratio,
+                   zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING,
+                   hovertemplate="g = %{x}<br>depth %{y}<br>ratio %{customdata}<extra></extra>",
+                   colorbar=dict(title="ratio", tickvals=ticks,
+                                 ticktext=[fmt.power_of_ten(t) for t in ticks]))]
+    ok = np.isfinite(r.phase_crossing)
+    if ok.any():
+        traces.append(dict(type="scatter", x=r.phase_crossing[ok].tolist(), y=r.phase_depths[ok].tolist(),
+                           customdata=fmt.nums(r.phase_crossing[ok]),
+                           hovertemplate="ratio 1 at g ≈ %{customdata}, depth %{y}<extra></extra>",
+                           mode="lines+markers", name="ratio = 1", line=dict(color=BLACK, width=2)))
+    traces.append(dict(type="scatter", x=[s.init_gain], y=[s.depth], mode="markers", name="this setting",
+                       hovertemplate=f"this setting: g = {fmt.num(s.init_gain)}, depth {s.depth}"
+                                     "<extra></extra>",
+                       marker=dict(symbol="star", size=16, color=YELLOW, line=dict(color=BLACK, width=1))))
+    fig = go.Figure(traces)
     return _finish(fig, f"Gain × depth map ({s.activation}, at init): backward-signal ratio "
                         "||dL/dh<sub>1</sub>|| / ||dL/dh<sub>L</sub>||",
                    "init gain g (weights ~ N(0, g<sup>2</sup>/fan_in))", "depth (hidden layers)",
@@ -223,17 +217,18 @@ def batch_norm_depth(r: Result) -> go.Figure:
                                        ("batch norm + residual connections", FIX))):
         dash, symbol = _LOOK[color]
         lo, hi = r.bn_ratio[i].min(axis=0), r.bn_ratio[i].max(axis=0)
-        fig.add_trace(go.Scatter(x=depths + depths[::-1], y=plottable(np.r_[hi, lo[::-1]], log=True),
-                                 fill="toself", fillcolor=color, opacity=0.18, line=dict(width=0),
-                                 hoverinfo="skip", showlegend=False, name=f"{name}: range"))
-        fig.add_trace(go.Scatter(x=depths, y=plottable(med[i], log=True), mode="lines+markers",
-                                 name=f"{name} (median of {n})", line=dict(color=color, width=2, dash=dash),
-                                 marker=dict(symbol=symbol),
-                                 customdata=[f"{fmt.num(m)} (range {fmt.num(a)} to {fmt.num(b)})"
-                                             for m, a, b in zip(med[i], lo, hi)],
-                                 hovertemplate="depth %{x}<br>ratio %{customdata}<extra></extra>"))
-    fig.add_shape(type="line", x0=0, x1=1, y0=1, y1=1, xref="paper", yref="y",
-                  line=dict(color=NEUTRAL, dash="dot"))
+        fig.add_trace(dict(type="scatter", x=depths + depths[::-1],
+                           y=plottable(np.r_[hi, lo[::-1]], log=True), fill="toself", fillcolor=color,
+                           opacity=0.18, line=dict(width=0),
+                           hoverinfo="skip", showlegend=False, name=f"{name}: range"))
+        fig.add_trace(dict(type="scatter", x=depths, y=plottable(med[i], log=True), mode="lines+markers",
+                           name=f"{name} (median of {n})", line=dict(color=color, width=2, dash=dash),
+                           marker=dict(symbol=symbol),
+                           customdata=[f"{fmt.num(m)} (range {fmt.num(a)} to {fmt.num(b)})"
+                                       for m, a, b in zip(med[i], lo, hi)],
+                           hovertemplate="depth %{x}<br>ratio %{customdata}<extra></extra>"))
+    common.append(fig, shapes=(dict(type="line", x0=0, x1=1, y0=1, y1=1, xref="paper", yref="y",
+                                    line=dict(color=NEUTRAL, dash="dot")),))
     return _finish(fig, f"Batch norm at initialization ({r.settings.activation}): "
                         "||dL/dW<sub>1</sub>|| / ||dL/dW<sub>L</sub>|| against depth",
                    "depth (hidden layers)", "first / last layer's weight gradient (log scale)",

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, layout, plottable, series_style
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, append, layout, plottable, series_style
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 
 PLOT = 150  # px of plot area; presenter mode makes it 1.5x taller (common.for_presenter)
@@ -62,61 +62,61 @@ def speed_series(r: speed.Result) -> list[Series]:
     return out
 
 
-def _frame(fig: go.Figure, x_title: str, y_title: str, *, log_y: bool = False) -> go.Figure:
-    """No title, the axis titles, the legend below: `common.layout` at the thumbnail's size."""
-    fig.update_layout(showlegend=True, hovermode="x unified")
-    fig.update_xaxes(title_standoff=4)
+def _frame(traces: list[dict], x_title: str, y_title: str, *, log_y: bool = False, x: dict | None = None,
+           y: dict | None = None, **props) -> go.Figure:
+    """No title, the axis titles, the legend below: `common.layout` at the thumbnail's size. `x`, `y`
+    and `props`: more properties of the axes and the layout, given with the figure (one validation;
+    `layout` sets only the axes' titles, margins and y type, so none is overridden)."""
+    fig = go.Figure(traces, layout={"showlegend": True, "hovermode": "x unified", **props,
+                                    "xaxis": {"title": {"standoff": 4}, **(x or {})}, "yaxis": y or {}})
     return layout(fig, "", x_title, y_title, log_y=log_y, plot=PLOT)
 
 
-def _lines(series: list[Series], log_y: bool) -> go.Figure:
-    fig = go.Figure()
+def _lines(series: list[Series], log_y: bool) -> list[dict]:
+    traces = []
     for i, ((name, x, y), color) in enumerate(zip(series, COLORS)):
         # a long, noisy series: a thin line with its dash, no markers (200 of them would blur)
         long = len(x) > MARKERS_UP_TO
         look = series_style(i, color)
         look["line"]["width"] = 1.5 if long else 2
         look["marker"]["size"] = 5
-        fig.add_trace(go.Scatter(x=x, y=plottable(y, log=log_y), name=name,
-                                 mode="lines" if long else "lines+markers", **look,
-                                 customdata=fmt.nums(y), hovertemplate="%{customdata}"))
-    return fig
+        traces.append(dict(type="scatter", x=x, y=plottable(y, log=log_y), name=name,
+                           mode="lines" if long else "lines+markers", **look,
+                           customdata=fmt.nums(y), hovertemplate="%{customdata}"))
+    return traces
 
 
 def vanishing_thumb(r: vanishing.Result) -> go.Figure:
-    fig = _lines(vanishing_series(r), log_y=True)
-    return _frame(fig, "layer (1 = next to the input)", "gradient", log_y=True)
+    return _frame(_lines(vanishing_series(r), log_y=True), "layer (1 = next to the input)", "gradient",
+                  log_y=True)
 
 
 def exploding_thumb(r: exploding.Result) -> go.Figure:
-    fig = _lines(exploding_series(r), log_y=True)
+    traces = _lines(exploding_series(r), log_y=True)
     for net, color in zip((r.problem, r.fix), COLORS):
         if net.diverged:  # a cross where the curve stops: the next step was not finite
             step = exploding.last_finite_step(net)
-            fig.add_trace(go.Scatter(x=[step], y=plottable(net.training.grad_norm[step:step + 1], log=True),
-                                     mode="markers",
-                                     marker=dict(color=color, symbol="x", size=12), showlegend=False,
-                                     hovertemplate=f"not finite after step {step}<extra></extra>"))
-    return _frame(fig, "training step", "gradient", log_y=True)
+            traces.append(dict(type="scatter", x=[step],
+                               y=plottable(net.training.grad_norm[step:step + 1], log=True), mode="markers",
+                               marker=dict(color=color, symbol="x", size=12), showlegend=False,
+                               hovertemplate=f"not finite after step {step}<extra></extra>"))
+    return _frame(traces, "training step", "gradient", log_y=True)
 
 
 def overfitting_thumb(r: overfitting.Result) -> go.Figure:
-    fig = go.Figure()
-    for (name, x, y), color, pattern in zip(overfitting_series(r), COLORS, ("", "/")):
-        fig.add_trace(go.Bar(x=x, y=y, name=name, marker=dict(color=color, pattern_shape=pattern),
-                             text=[fmt.percent(v) for v in y], textposition="outside", cliponaxis=False,
-                             hovertemplate="%{text}<extra>" + name + "</extra>"))
-    _frame(fig, f"mean of {len(r.seeds)} seeds", "accuracy")
-    fig.update_layout(barmode="group", hovermode="closest")
-    fig.update_yaxes(range=[0, 1.15], tickvals=[0, 0.5, 1], tickformat=".0%")  # room for the labels
-    return fig
+    traces = [dict(type="bar", x=x, y=y, name=name, marker=dict(color=color, pattern=dict(shape=pattern)),
+                   text=[fmt.percent(v) for v in y], textposition="outside", cliponaxis=False,
+                   hovertemplate="%{text}<extra>" + name + "</extra>")
+              for (name, x, y), color, pattern in zip(overfitting_series(r), COLORS, ("", "/"))]
+    return _frame(traces, f"mean of {len(r.seeds)} seeds", "accuracy", barmode="group", hovermode="closest",
+                  y=dict(range=[0, 1.15], tickvals=[0, 0.5, 1], tickformat=".0%"))  # room for the labels
 
 
 def speed_thumb(r: speed.Result) -> go.Figure:
-    fig = _lines(speed_series(r), log_y=False)
-    fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=speed.LN2, y1=speed.LN2,
-                  line=dict(color=NEUTRAL, dash="dot", width=1))  # a coin flip's loss (the caption says)
-    _frame(fig, "depth (hidden layers)", f"loss after {fmt.integer(r.settings.steps)} steps")
-    fig.update_xaxes(type="log", tickvals=list(r.depths), ticktext=[str(d) for d in r.depths])
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    fig = _frame(_lines(speed_series(r), log_y=False), "depth (hidden layers)",
+                 f"loss after {fmt.integer(r.settings.steps)} steps",
+                 x=dict(type="log", tickvals=list(r.depths), ticktext=[str(d) for d in r.depths]),
+                 y=dict(rangemode="tozero"))
+    # a coin flip's loss (the caption says)
+    return append(fig, shapes=(dict(type="line", x0=0, x1=1, xref="paper", y0=speed.LN2, y1=speed.LN2,
+                                    line=dict(color=NEUTRAL, dash="dot", width=1)),))

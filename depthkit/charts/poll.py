@@ -25,6 +25,7 @@ from depthkit.charts.common import (
     PROBLEM,
     empty_note,
     layout,
+    update_axis,
     wrap,
 )
 from depthkit.poll import LETTERS, Summary
@@ -55,19 +56,18 @@ def answer_counts(q: Question, order: tuple[str, ...], per_option: dict[str, int
     counts = [int(per_option.get(o, 0)) for o in order]
     colors = [(FIX if o in q.correct else NEUTRAL) if revealed else FIX for o in order]
     shown = [fmt.integer(c) for c in counts]
-    fig = go.Figure(go.Bar(x=counts, y=labels, orientation="h", marker_color=colors,
-                           text=shown, textposition="auto", customdata=shown,
-                           hovertemplate="%{y}: %{customdata} attendee(s)<extra></extra>"))
+    fig = go.Figure([dict(type="bar", x=counts, y=labels, orientation="h", marker=dict(color=colors),
+                          text=shown, textposition="auto", customdata=shown,
+                          hovertemplate="%{y}: %{customdata} attendee(s)<extra></extra>")])
     noun = "attendee" if answered == 1 else "attendees"
     # each bar as tall as its label's lines (plus a gap), at normal type; presenter mode scales both
     plot = sum(12 + (label.count("<br>") + 1) * NORMAL.tick * 1.3 for label in labels)
     layout(fig, f"{fmt.integer(answered)} {noun} answered" + (" (answer revealed)" if revealed else ""),
            "attendees", "", plot=int(max(120, plot)))
     # after layout(), which sets numeric axes: options are categories, first on top
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
+    update_axis(fig, "yaxis", type="category", autorange="reversed", automargin=True)
     top = max(counts + [1])
-    fig.update_xaxes(range=[0, top * 1.1], dtick=max(1, -(-top // 5)))
-    return fig
+    return update_axis(fig, "xaxis", range=[0, top * 1.1], dtick=max(1, -(-top // 5)))
 
 
 def share_right(summary: Summary) -> go.Figure:
@@ -80,15 +80,14 @@ def share_right(summary: Summary) -> go.Figure:
              for q, s in zip(qs, shares)]
     prompts = [q.prompt if len(q.prompt) <= 80 else q.prompt[:79] + "…" for q in qs]
     colors = [FIX if s is not None else NEUTRAL for s in shares]
-    fig = go.Figure(go.Bar(x=names, y=[0 if s is None else s for s in shares], text=texts,
-                           textposition="auto", marker_color=colors,
-                           customdata=list(zip(prompts, texts)),
-                           hovertemplate="%{x}: %{customdata[0]}<br>%{customdata[1]} right<extra></extra>"))
+    fig = go.Figure([dict(type="bar", x=names, y=[0 if s is None else s for s in shares], text=texts,
+                          textposition="auto", marker=dict(color=colors),
+                          customdata=list(zip(prompts, texts)),
+                          hovertemplate="%{x}: %{customdata[0]}<br>%{customdata[1]} right<extra></extra>")])
     layout(fig, "Share fully right, of those who answered each question", "question",
            "share fully right", plot=260)
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    return fig
+    update_axis(fig, "xaxis", type="category")
+    return update_axis(fig, "yaxis", range=[0, 1.05], tickformat=".0%")
 
 
 def score_spread(summary: Summary) -> go.Figure:
@@ -101,12 +100,11 @@ def score_spread(summary: Summary) -> go.Figure:
     bins = [0] * (total + 1)
     for s in summary.scores:
         bins[min(total, math.floor(s + 1e-9))] += 1
-    fig.add_trace(go.Bar(x=list(range(total + 1)), y=bins, marker_color=PROBLEM,
-                         text=[fmt.integer(b) if b else "" for b in bins], textposition="auto",
-                         hovertemplate=f"%{{x}} of {total} points: %{{y}} attendee(s)<extra></extra>"))
+    fig.add_trace(dict(type="bar", x=list(range(total + 1)), y=bins, marker=dict(color=PROBLEM),
+                       text=[fmt.integer(b) if b else "" for b in bins], textposition="auto",
+                       hovertemplate=f"%{{x}} of {total} points: %{{y}} attendee(s)<extra></extra>"))
     n = len(summary.scores)
     layout(fig, f"Scores of the {fmt.integer(n)} attendee{'s' if n != 1 else ''} who answered",
            f"points (of {total}; partial credit rounded down)", "attendees", plot=200)
-    fig.update_xaxes(type="linear", dtick=1, range=[-0.6, total + 0.6])
-    fig.update_yaxes(rangemode="tozero", dtick=max(1, -(-max(bins) // 5)))
-    return fig
+    update_axis(fig, "xaxis", type="linear", dtick=1, range=[-0.6, total + 0.6])
+    return update_axis(fig, "yaxis", rangemode="tozero", dtick=max(1, -(-max(bins) // 5)))

@@ -11,12 +11,14 @@ from depthkit.charts.common import (
     NEUTRAL,
     PROBLEM,
     SEQUENTIAL,
+    append,
     boundary_figure,
     empty_note,
     layout,
     mark_divergence,
     plottable,
     series_style,
+    update_axis,
     zero_count,
 )
 from depthkit.experiments import vanishing as exp
@@ -55,10 +57,10 @@ def gradient_flow(result: Result) -> go.Figure:
         for when, values, dash in (("at init", net.at_init.weight_grad_norms, "solid"),
                                    ("after training", net.at_end.weight_grad_norms, "dot")):
             label = f"{name} {when}"
-            fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values, log=True), mode="lines+markers",
-                                     name=label, line=dict(color=color, dash=dash), customdata=_hover(values),
-                                     marker=dict(symbol=SYMBOL[name]),
-                                     hovertemplate="layer %{x}: %{customdata}<extra>" + label + "</extra>"))
+            fig.add_trace(dict(type="scatter", x=_layers(result), y=plottable(values, log=True),
+                               mode="lines+markers", name=label, line=dict(color=color, dash=dash),
+                               customdata=_hover(values), marker=dict(symbol=SYMBOL[name]),
+                               hovertemplate="layer %{x}: %{customdata}<extra>" + label + "</extra>"))
             zeros[label] = zero_count(values)
     return layout(fig, "Gradient flow: weight-gradient norm of each layer",
                   "hidden layer (1 = next to the input)", "||dL/dW|| (log scale)", log_y=True,
@@ -88,11 +90,12 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
     ticks = list(range(int(np.floor(zmin)), int(np.ceil(zmax)) + 1))
     step = max(1, len(ticks) // 6)
     ticks = ticks[::step]
-    fig = go.Figure(go.Heatmap(
-        z=[[None if np.isnan(v) else float(v) for v in row] for row in z], customdata=words.tolist(),
-        x=list(range(z.shape[1])), y=_layers(result), zmin=zmin, zmax=zmax, colorscale=SEQUENTIAL,
+    fig = go.Figure([dict(
+        type="heatmap", z=[[None if np.isnan(v) else float(v) for v in row] for row in z],
+        customdata=words.tolist(), x=list(range(z.shape[1])), y=_layers(result), zmin=zmin, zmax=zmax,
+        colorscale=SEQUENTIAL,
         colorbar=dict(title="‖dL/dW‖", tickvals=ticks, ticktext=[fmt.power_of_ten(t) for t in ticks]),
-        hovertemplate="step %{x}, layer %{y}: %{customdata}<extra></extra>"))
+        hovertemplate="step %{x}, layer %{y}: %{customdata}<extra></extra>")])
     title = f"{'Problem' if which == 'problem' else 'Fix'}: {net.label}, gradient norm per layer and step"
     layout(fig, title, "training step", "hidden layer", notes=_zero_notes({"cells": zero_count(grads)}))
     if net.diverged:
@@ -117,20 +120,20 @@ def weight_change(result: Result) -> go.Figure:
     layers = _layers(result)
     for name, net, color in _nets(result):
         change, largest = net.training.weight_change, exp.update_ratio_max(net)
-        fig.add_trace(go.Scatter(x=layers, y=plottable(change, log=True), marker=dict(symbol=SYMBOL[name]),
-                                 mode="lines+markers", name=f"{name}: total change", line=dict(color=color),
-                                 customdata=[moved(v) for v in change],
-                                 hovertemplate="layer %{x}: %{customdata}<extra>" + name + "</extra>"))
-        fig.add_trace(go.Scatter(x=layers, y=plottable(largest, log=True), mode="lines+markers",
-                                 name=f"{name}: largest single step", line=dict(color=color, dash="dot"),
-                                 marker=dict(symbol=SYMBOL[name] + "-open"),
-                                 customdata=_hover(largest),
-                                 hovertemplate="layer %{x}: largest step %{customdata} of ‖W‖<extra>"
-                                 + name + "</extra>"))
+        fig.add_trace(dict(type="scatter", x=layers, y=plottable(change, log=True),
+                           marker=dict(symbol=SYMBOL[name]), mode="lines+markers",
+                           name=f"{name}: total change", line=dict(color=color),
+                           customdata=[moved(v) for v in change],
+                           hovertemplate="layer %{x}: %{customdata}<extra>" + name + "</extra>"))
+        fig.add_trace(dict(type="scatter", x=layers, y=plottable(largest, log=True), mode="lines+markers",
+                           name=f"{name}: largest single step", line=dict(color=color, dash="dot"),
+                           marker=dict(symbol=SYMBOL[name] + "-open"), customdata=_hover(largest),
+                           hovertemplate="layer %{x}: largest step %{customdata} of ‖W‖<extra>"
+                           + name + "</extra>"))
         zeros[name] = zero_count(change)
-    fig.add_trace(go.Scatter(x=[layers[0], layers[-1]], y=[FLOAT32_ROUNDS_AWAY] * 2, mode="lines",
-                             name=f"float32: a step under {fmt.num(FLOAT32_ROUNDS_AWAY)} of |w| rounds away",
-                             line=dict(color=NEUTRAL, dash="dash"), hoverinfo="skip"))
+    fig.add_trace(dict(type="scatter", x=[layers[0], layers[-1]], y=[FLOAT32_ROUNDS_AWAY] * 2, mode="lines",
+                       name=f"float32: a step under {fmt.num(FLOAT32_ROUNDS_AWAY)} of |w| rounds away",
+                       line=dict(color=NEUTRAL, dash="dash"), hoverinfo="skip"))
     notes = []
     p = result.problem
     step, half, w = (float(f(p)[0]) for f in (exp.update_max, exp.half_spacing, exp.weight_typical))
@@ -153,18 +156,16 @@ def saturation(result: Result) -> go.Figure:
     for name, net, color in _nets(result):
         for when, values, dash in (("at init", net.at_init.saturated, "solid"),
                                    ("after training", net.at_end.saturated, "dot")):
-            fig.add_trace(go.Scatter(x=_layers(result), y=plottable(values), mode="lines+markers",
-                                     name=f"{name} {when}", line=dict(color=color, dash=dash),
-                                     marker=dict(symbol=SYMBOL[name]),
-                                     customdata=[fmt.percent(v) for v in values],
-                                     hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
-                                     + "</extra>"))
+            fig.add_trace(dict(type="scatter", x=_layers(result), y=plottable(values), mode="lines+markers",
+                               name=f"{name} {when}", line=dict(color=color, dash=dash),
+                               marker=dict(symbol=SYMBOL[name]), customdata=[fmt.percent(v) for v in values],
+                               hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
+                               + "</extra>"))
     bands = (f"sigmoid outside {fmt.num(SIGMOID_BAND)}–{fmt.num(1 - SIGMOID_BAND)}, "
              f"tanh beyond ±{fmt.num(TANH_BAND)}")
     layout(fig, "Saturated units or dead ReLUs", "hidden layer (1 = next to the input)", "share of units",
            notes=[f"saturated: {bands} (Glorot & Bengio 2010)"])
-    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
-    return fig
+    return update_axis(fig, "yaxis", range=[-0.02, 1.02], tickformat=".0%")
 
 
 def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) -> go.Figure:
@@ -172,10 +173,10 @@ def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) ->
     for (name, net, color), dash in zip(_nets(result), ("solid", "dash")):
         values = getattr(net.training, attr)
         words = [fmt.percent(v) for v in values] if attr == "val_acc" else _hover(values)
-        fig.add_trace(go.Scatter(x=list(range(len(values))), y=plottable(values, log=log_y), mode="lines",
-                                 name=f"{name}: {net.label}", line=dict(color=color, dash=dash),
-                                 customdata=words,
-                                 hovertemplate="step %{x}: %{customdata}<extra>" + name + "</extra>"))
+        fig.add_trace(dict(type="scatter", x=list(range(len(values))), y=plottable(values, log=log_y),
+                           mode="lines", name=f"{name}: {net.label}", line=dict(color=color, dash=dash),
+                           customdata=words,
+                           hovertemplate="step %{x}: %{customdata}<extra>" + name + "</extra>"))
         if net.diverged:
             mark_divergence(fig, net.diverged_step, f"{name} diverged", color=color)
     return layout(fig, title, "training step", y_title, log_y=log_y)
@@ -187,8 +188,7 @@ def loss_curves(result: Result) -> go.Figure:
 
 def accuracy_curves(result: Result) -> go.Figure:
     fig = _curves(result, "val_acc", "Validation accuracy", "accuracy", log_y=False)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    return fig
+    return update_axis(fig, "yaxis", range=[0, 1.02], tickformat=".0%")
 
 
 def boundary(result: Result, which: str) -> go.Figure:
@@ -212,19 +212,18 @@ def depth_sweep(result: Result, kind: str) -> go.Figure:
     depths = sweep.depths.tolist()
     fig = go.Figure()
     for k, label in enumerate(sweep.labels):
-        fig.add_trace(go.Scatter(x=depths, y=plottable(values[k], log=True), mode="lines+markers", name=label,
-                                 **series_style(k),
-                                 customdata=_hover(values[k]),
-                                 hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>"))
+        fig.add_trace(dict(type="scatter", x=depths, y=plottable(values[k], log=True), mode="lines+markers",
+                           name=label, **series_style(k), customdata=_hover(values[k]),
+                           hovertemplate="depth %{x}: %{customdata}<extra>" + label + "</extra>"))
     if kind == "signal":
         bound = sweep.sigmoid_bound
         per = [f"{fmt.num(b)} ({fmt.num(per_layer(b, d))} per layer)" for b, d in zip(bound, depths)]
-        fig.add_trace(go.Scatter(x=depths, y=plottable(bound, log=True), mode="lines",
-                                 name=BOUND_NAME,
-                                 line=dict(color=series_style(0)["line"]["color"], dash="dash"),
-                                 customdata=per,
-                                 hovertemplate="depth %{x}: bound %{customdata}<extra></extra>"))
-    fig.add_hline(y=1.0, line_color=NEUTRAL, line_width=1)
+        fig.add_trace(dict(type="scatter", x=depths, y=plottable(bound, log=True), mode="lines",
+                           name=BOUND_NAME, line=dict(color=series_style(0)["line"]["color"], dash="dash"),
+                           customdata=per,
+                           hovertemplate="depth %{x}: bound %{customdata}<extra></extra>"))
+    append(fig, shapes=(dict(type="line", x0=0, x1=1, xref="x domain", y0=1.0, y1=1.0, yref="y",
+                             line=dict(color=NEUTRAL, width=1)),))  # a ratio of 1
     if kind == "grad":
         title, y_title = "Depth sweep at init: weight-gradient ratio", "‖dL/dW_1‖ / ‖dL/dW_L‖ (log)"
     else:
