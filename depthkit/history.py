@@ -33,8 +33,10 @@ class History:
 
         self.records = {name: blank(name) for name in ALWAYS + FULL}
 
-    def put(self, t: int, mask: torch.Tensor, **values: torch.Tensor) -> None:
-        everyone = bool(mask.all())  # the usual case: no NaN to write, one copy per record
+    def put(self, t: int, mask: torch.Tensor, everyone: bool | None = None, **values: torch.Tensor) -> None:
+        """`everyone`: whether mask is all True, if the caller knows (else it is computed)."""
+        if everyone is None:
+            everyone = bool(mask.all())  # the usual case: no NaN to write, one copy per record
         for name, value in values.items():
             rec = self.records[name]
             if everyone:

@@ -68,9 +68,10 @@ class StackedOptimizer:
         return _views(delta, self.params)
 
     @torch.no_grad()
-    def step(self, grad: torch.Tensor | dict[str, torch.Tensor], active: torch.Tensor) -> torch.Tensor:
+    def step(self, grad: torch.Tensor | dict[str, torch.Tensor], active: torch.Tensor,
+             everyone: bool | None = None) -> torch.Tensor:
         """Apply one update to every active model; return the update [K, P] (see `updates`): a
-        tensor the next step may overwrite."""
+        tensor the next step may overwrite. `everyone`: whether all are active, if known."""
         self.t += 1
         g = self.flat_grad(grad) if isinstance(grad, dict) else grad
         p, lr, wd = self.flat, self.lr, self.weight_decay
@@ -84,7 +85,7 @@ class StackedOptimizer:
             delta = -lr * buf
         else:
             delta = self._adam(g)
-        if not bool(active.all()):
+        if not (bool(active.all()) if everyone is None else everyone):
             delta = torch.where(active[:, None], delta, torch.zeros_like(delta))
         p.add_(delta)
         return delta

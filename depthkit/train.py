@@ -196,7 +196,7 @@ def _train_group(runs: list[tuple[ModelSettings, TrainSettings, Dataset]], recor
         loop.steps_run = t + 1
         if tracker is not None:
             tracker.advance()
-        if not bool(loop.active.any()):
+        if not loop.everyone and not bool(loop.active.any()):
             if tracker is not None:
                 tracker.advance(loop.ts.steps - t - 1)  # stopped early: its remaining steps are done
             break
@@ -219,6 +219,7 @@ class _GroupLoop:
         self.start_weights = [w.detach().clone() for w in layer_weights(run.params)]
         self.elapsed = np.full(ts.steps, np.nan)
         self.active = torch.ones(run.k, dtype=torch.bool, device=run.device)
+        self.everyone = True  # every model still trains: the usual case, no masking needed
         self.diverged_at: list[int | None] = [None] * run.k
         self.divergence = [""] * run.k
         self.stopped_at: list[int | None] = [None] * run.k
@@ -233,42 +234,51 @@ class _GroupLoop:
         with torch.no_grad():
             flat_grad = run.flat_grad(grads)
             grad_norm = run.grad_norm(flat_grad)
-            was_active = self.active
-            active = was_active & torch.isfinite(loss) & torch.isfinite(grad_norm)
+            was_active, everyone = self.active, self.everyone
+            finite = torch.isfinite(loss) & torch.isfinite(grad_norm)
+            active = finite if everyone else was_active & finite
+            still = everyone and bool(finite.all())  # nobody stopped at this step
             # metrics of the weights before this update
-            hist.put(t, was_active, loss=loss, grad_norm=grad_norm)
+            hist.put(t, was_active, everyone, loss=loss, grad_norm=grad_norm)
             if self.full:
                 weight_norms = per_layer_norms(layer_weights(run.params))
-                hist.put(t, was_active, weight_norms=weight_norms, layer_grad_norms=per_layer_norms(
+                hist.put(t, was_active, everyone, weight_norms=weight_norms, layer_grad_norms=per_layer_norms(
                     [grads[n] for n in ("W_in", "W_hid") if n in grads]))
                 if self.eval_train:
                     tl, ta = run.evaluate(run.X_train, run.y_train)
                 else:
                     tl, ta = loss, ((logits > 0).to(run.dtype) == yb).to(torch.float64).mean(1)
-                hist.put(t, was_active, train_loss=tl, train_acc=ta)
+                hist.put(t, was_active, everyone, train_loss=tl, train_acc=ta)
             if wants_val:
                 vl, va = val if val is not None else run.evaluate(run.X_val, run.y_val)
-                hist.put(t, was_active, val_loss=vl, val_acc=va)
-            for j in torch.nonzero(was_active & ~active).flatten().tolist():
-                self.diverged_at[j] = t
-                what = "loss" if not torch.isfinite(loss[j]) else "gradient norm"
-                self.divergence[j] = f"{what} became {float(loss[j] if what == 'loss' else grad_norm[j])}"
+                hist.put(t, was_active, everyone, val_loss=vl, val_acc=va)
+            if not still:
+                self._diverged(t, was_active & ~active, loss, grad_norm)
             if best is not None:
                 best.observe(t, active, vl)
             # clip, then update the models still training
             scaled, clipped = run.clip(flat_grad, grad_norm)
-            hist.put(t, active, clipped=clipped)
-            delta = run.opt.step(scaled, active)
+            if run.clips:  # else nothing clipped: the record's False stays
+                hist.put(t, active, still, clipped=clipped)
+            delta = run.opt.step(scaled, active, still)
             if self.full:
                 updates = run.opt.updates(delta)
                 upd = per_layer_norms([updates[n] for n in ("W_in", "W_hid") if n in updates])
-                hist.put(t, active, update_ratio=upd / weight_norms)
+                hist.put(t, active, still, update_ratio=upd / weight_norms)
             if best is not None:
                 out = best.out_of_patience(t, active)
                 for j in torch.nonzero(out).flatten().tolist():
                     self.stopped_at[j] = t
+                    still = False
                 active = active & ~out
-        self.active = active
+        self.active, self.everyone = active, still
+
+    def _diverged(self, t: int, stopped: torch.Tensor, loss: torch.Tensor, grad_norm: torch.Tensor) -> None:
+        """Note where and why the models in `stopped` became non-finite."""
+        for j in torch.nonzero(stopped).flatten().tolist():
+            self.diverged_at[j] = t
+            what = "loss" if not torch.isfinite(loss[j]) else "gradient norm"
+            self.divergence[j] = f"{what} became {float(loss[j] if what == 'loss' else grad_norm[j])}"
 
     @torch.no_grad()
     def results(self, seconds: float) -> list[TrainResult]:

@@ -94,6 +94,20 @@ def test_time_per_step_grows_linearly_with_depth():
     assert not step_timing._MEASURE_LOCK.locked()
 
 
+def test_one_cpu_measures_no_thread_comparison(monkeypatch):
+    """Pinned to one CPU there is nothing to compare: no thread series is timed, and the hardware
+    chart's 1-thread bar is the depth series' own deepest timing."""
+    monkeypatch.setattr(step_timing, "all_threads", lambda: 1)
+    settings = step_timing.TimingSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
+                                          repeats=3, compare_threads=True)
+    timing = step_timing.measure(settings)
+    assert len(timing.thread_counts) == 0 and timing.thread_seconds.size == 0
+    bars = charts.hardware(timing).data[0]
+    assert list(bars.x) == ["CPU, 1 thread"]
+    assert bars.y[0] == pytest.approx(np.median(timing.seconds[0, -1]) * 1e3)
+    assert "threads a depth" not in words.timing_summary(timing)  # no thread comparison told
+
+
 def test_measure_compares_threads_and_restores_them():
     settings = step_timing.TimingSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
                                           repeats=4, compare_threads=True)
@@ -101,8 +115,9 @@ def test_measure_compares_threads_and_restores_them():
     timing = step_timing.measure(settings)
     assert torch.get_num_threads() == 1
     n_all = step_timing.all_threads()
-    assert list(timing.thread_counts) == ([1, n_all] if n_all > 1 else [1])
-    assert timing.thread_seconds.shape == (len(timing.thread_counts), step_timing.THREAD_REPEATS)
+    assert list(timing.thread_counts) == ([1, n_all] if n_all > 1 else [])
+    assert timing.thread_seconds.shape == (len(timing.thread_counts),
+                                           step_timing.THREAD_REPEATS if n_all > 1 else 0)
     assert timing.seconds.shape == (1, 5, 4)
     assert np.all(np.isfinite(timing.thread_seconds))
     assert (timing.cuda_name != "") == torch.cuda.is_available()

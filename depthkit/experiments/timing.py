@@ -94,7 +94,7 @@ def measure_cost(settings: TimingSettings) -> float:
     per_model = WARMUP_STEPS + settings.repeats * settings.steps_per_repeat
     total = sum(budget.train_step_flops(n, 2, d, w) * per_model
                 for w in settings.time_widths for d in settings.time_depths)
-    if settings.compare_threads:
+    if settings.compare_threads and all_threads() > 1:
         per_thread_model = WARMUP_STEPS + min(settings.repeats, THREAD_REPEATS) * settings.steps_per_repeat
         total += 2 * budget.train_step_flops(n, 2, settings.time_max_depth, settings.time_width) \
             * per_thread_model
@@ -267,7 +267,8 @@ def measure(settings: TimingSettings, progress: Progress | None = None) -> Timin
     depths, widths = settings.time_depths, settings.time_widths
     cuda = torch.cuda.is_available()
     n_all = all_threads()
-    thread_counts = ([1, n_all] if n_all > 1 else [1]) if settings.compare_threads else []
+    # one CPU: no comparison; its 1-thread bar is the series' own deepest timing (the same network)
+    thread_counts = [1, n_all] if settings.compare_threads and n_all > 1 else []
     R, n = settings.repeats, settings.steps_per_repeat
 
     def job(depth: int, width: int, device: str, threads: int) -> dict:
