@@ -198,4 +198,4 @@ class StackedRun:
     def step(self) -> None:
         """Forward + backward + optimizer update on the whole training set, nothing else."""
         _, _, grads = self.gradients(self.X_train, self.y_train)
-        self.opt.step(self.flat_grad(grads), self._all)
+        self.opt.step(self.flat_grad(grads), self._all, everyone=True)

@@ -108,6 +108,15 @@ def test_one_cpu_measures_no_thread_comparison(monkeypatch):
     assert "threads a depth" not in words.timing_summary(timing)  # no thread comparison told
 
 
+def test_the_budget_counts_a_thread_series_only_where_one_is_timed(monkeypatch):
+    settings = step_timing.TimingSettings(compare_threads=True)
+    without = step_timing.measure_cost(settings.replace(compare_threads=False))
+    monkeypatch.setattr(step_timing, "all_threads", lambda: 1)
+    assert step_timing.measure_cost(settings) == without
+    monkeypatch.setattr(step_timing, "all_threads", lambda: 2)
+    assert step_timing.measure_cost(settings) > without
+
+
 def test_measure_compares_threads_and_restores_them():
     settings = step_timing.TimingSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
                                           repeats=4, compare_threads=True)

@@ -110,6 +110,33 @@ def test_a_diverging_model_does_not_disturb_its_batch(moons):
     np.testing.assert_allclose(together[0].loss, alone.loss, rtol=1e-6)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_group_where_models_stop_and_clip_trains_each_as_alone(moons, optimizer):
+    """One batch: two models that stop at different steps (SGD: one diverges, one runs out of
+    patience; Adam, whose steps stay finite here: both out of patience), one clipped that trains
+    on; each the same as trained alone, its records NaN after it stopped. The trainer skips the
+    masking while every model trains: this checks the steps where some no longer do."""
+    m = ModelSettings(depth=20, init="normal", init_gain=2.0)
+    base = TrainSettings(optimizer=optimizer, lr=0.05 if optimizer == "sgd" else 0.5, steps=25,
+                         dtype="float64", patience=1000)
+    first = base.replace(seed=0) if optimizer == "sgd" else base.replace(seed=0, lr=0.001, patience=5)
+    second = base.replace(seed=1, lr=base.lr / 50, patience=5 if optimizer == "sgd" else 2)
+    runs = [(m, first, moons), (m, second, moons),
+            (m, base.replace(seed=2, clip_norm=1.0), moons)]
+    together = train_many(runs)
+    a, b, clipped = together
+    ends = [a.diverged_step if optimizer == "sgd" else a.stopped_step, b.stopped_step]
+    assert None not in ends and ends[0] != ends[1] and max(ends) < 20
+    assert clipped.diverged_step is None and clipped.stopped_step is None and clipped.clipped.any()
+    for run, res in zip(runs, together):
+        alone = train(*run)
+        for name in ("loss", "grad_norm", "val_loss", "layer_grad_norms", "update_ratio", "clipped"):
+            np.testing.assert_allclose(getattr(res, name), getattr(alone, name), rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(res.params["W_hid"], alone.params["W_hid"], rtol=1e-9)
+    for res, end in zip((a, b), ends):
+        assert np.all(np.isnan(res.loss[end + 1:])) and not res.clipped[end + 1:].any()
+
+
 def test_clipping_bounds_the_update(moons):
     m = ModelSettings(depth=10, init="normal", init_gain=2.0)
     res = train(m, TrainSettings(optimizer="sgd", lr=0.05, steps=20, clip_norm=1.0), moons)

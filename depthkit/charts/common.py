@@ -122,33 +122,33 @@ def layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, log_y: boo
         plot = max(120, height - 120)
     texts = _Texts.of(fig)
     lay = texts.layout
-    new = {"title": _merge(lay.get("title"), dict(text=title, x=0, xref="container", xanchor="left",
+    new = {"title": merge(lay.get("title"), dict(text=title, x=0, xref="container", xanchor="left",
                                                   pad=dict(l=10), y=1, yref="paper", yanchor="bottom",
                                                   automargin=True)),
-           "legend": _merge(lay.get("legend"), _LEGEND), "margin": _merge(lay.get("margin"), _MARGIN),
+           "legend": merge(lay.get("legend"), _LEGEND), "margin": merge(lay.get("margin"), _MARGIN),
            "meta": dict(plot=plot, title=title, notes=HARD.join(notes))}
     x_axis = {"title": {"text": x_title}, "automargin": True}
     y_axis = {"title": {"text": y_title}, "type": "log" if log_y else "linear", "automargin": True,
               "exponentformat": "power" if log_y else "none"}
     for key in texts.axes:
-        new[key] = _merge(lay.get(key), x_axis if key[0] == "x" else y_axis)
+        new[key] = merge(lay.get(key), x_axis if key[0] == "x" else y_axis)
     return _restyle(fig, texts, new, NORMAL)
 
 
-# `LEGEND` and the margin as nested dicts, as `_merge` takes them
+# `LEGEND` and the margin as nested dicts, as `merge` takes them
 _LEGEND = {**{k: v for k, v in LEGEND.items() if k != "title_text"}, "title": {"text": LEGEND["title_text"]}}
 _MARGIN = dict(l=10, r=14, t=10, b=10)
 _AXIS = re.compile(r"[xy]axis\d*")
 _TRACE_KINDS: dict[type, tuple[bool, bool]] = {}  # trace class -> (has a colour bar, has a text font)
 
 
-def _merge(base: dict | None, patch: dict) -> dict:
+def merge(base: dict | None, patch: dict) -> dict:
     """`base` updated by `patch` as plotly's `update` does: nested dicts merged, other values
     replaced; a new dict, `base` is not changed."""
     out = dict(base or {})
     for key, value in patch.items():
         old = out.get(key)
-        out[key] = _merge(old if isinstance(old, dict) else None, value) if isinstance(value, dict) else value
+        out[key] = merge(old if isinstance(old, dict) else None, value) if isinstance(value, dict) else value
     return out
 
 
@@ -237,28 +237,33 @@ def plain(text: str | None) -> str:
     return " ".join(_TAG.sub("", re.sub(r"<br[^>]*>", " ", text or "")).split())
 
 
+def _meta(lay: dict) -> dict:
+    """What `layout` keeps in the layout's meta (plot height, unwrapped title and notes), or {}."""
+    return lay["meta"] if isinstance(lay.get("meta"), dict) else {}
+
+
 def _restyled_layout(lay: dict, axes: list[str], t: Type) -> dict:
     """The layout's texts in type `t`, wrapped: the new values of its top-level properties."""
-    meta = lay["meta"] if isinstance(lay.get("meta"), dict) else {}
+    meta = _meta(lay)
     title = lay.get("title", {})
     if title.get("text"):
-        title = _merge(title, {"text": _title(meta.get("title", title["text"]), meta.get("notes", ""), t)})
-    out = {"title": _merge(title, {"font": {"size": t.title}}),
-           "font": _merge(lay.get("font"), {"size": t.tick}),
-           "legend": _merge(lay.get("legend"), {"font": {"size": t.legend}}),
-           "hoverlabel": _merge(lay.get("hoverlabel"), {"font": {"size": t.hover}})}
+        title = merge(title, {"text": _title(meta.get("title", title["text"]), meta.get("notes", ""), t)})
+    out = {"title": merge(title, {"font": {"size": t.title}}),
+           "font": merge(lay.get("font"), {"size": t.tick}),
+           "legend": merge(lay.get("legend"), {"font": {"size": t.legend}}),
+           "hoverlabel": merge(lay.get("hoverlabel"), {"font": {"size": t.hover}})}
     for key in axes:
         ax = lay.get(key, {})
         text = ax.get("title", {}).get("text")
         patch = {"title": {"font": {"size": t.axis}}, "tickfont": {"size": t.tick}}
         if text:
             patch["title"]["text"] = wrap(text, chars("axis", t.axis))
-        out[key] = _merge(ax, patch)
+        out[key] = merge(ax, patch)
     notes = []
     for a in lay.get("annotations", ()):
         name, size = a.get("name"), a.get("font", {}).get("size")
         width = chars(name if name in ROOM else "note", t.note)
-        notes.append(_merge(a, {"text": wrap(a.get("text") or "", width),
+        notes.append(merge(a, {"text": wrap(a.get("text") or "", width),
                                 "font": {"size": max(t.note, size or 0) if name == "empty" else t.note}}))
     if notes:
         out["annotations"] = notes
@@ -272,11 +277,11 @@ def _restyled_trace(tr: _Trace, t: Type) -> dict:
         out["name"] = wrap(tr.name, chars("legend", t.legend))
     if tr.colorbar is not None:
         text = tr.colorbar.get("title", {}).get("text") or ""
-        out["colorbar"] = _merge(tr.colorbar, {"title": {"text": wrap(text, chars("colorbar", t.tick)),
+        out["colorbar"] = merge(tr.colorbar, {"title": {"text": wrap(text, chars("colorbar", t.tick)),
                                                          "font": {"size": t.tick}},
                                                "tickfont": {"size": t.tick}})
     if tr.textfont is not None:
-        out["textfont"] = _merge(tr.textfont, {"size": t.tick})
+        out["textfont"] = merge(tr.textfont, {"size": t.tick})
     return out
 
 
@@ -299,7 +304,7 @@ def _restyle(fig: go.Figure, texts: _Texts, new: dict, t: Type) -> go.Figure:
             if not _same(value, getattr(tr, key)):
                 trace[key] = value
         names.append(_Trace(change.get("name", tr.name), tr.showlegend, tr.legendgroup, None, None))
-    meta = lay["meta"] if isinstance(lay.get("meta"), dict) else {}
+    meta = _meta(lay)
     if "plot" in meta:
         new["height"] = _height({**lay, **new}, texts.axes, names, t, meta["plot"])
     for key, value in new.items():
@@ -320,9 +325,8 @@ def for_presenter(fig: go.Figure) -> go.Figure:
     keeps its texts and grows by the same factor.
     """
     texts = _Texts.of(fig)
-    meta = texts.layout.get("meta")
     new = {}
-    if not (isinstance(meta, dict) and "plot" in meta):
+    if "plot" not in _meta(texts.layout):
         new["height"] = int((texts.layout.get("height") or 450) * PRESENTER.scale)
     return _restyle(fig, texts, new, PRESENTER)
 
@@ -330,7 +334,7 @@ def for_presenter(fig: go.Figure) -> go.Figure:
 def update_axis(fig: go.Figure, key: str, **props) -> go.Figure:
     """`props` (nested dicts, no magic underscores) merged into the axis `key` ("xaxis", "yaxis2", ...)
     as `fig.update_xaxes` would merge them, set once, whole: a third of update_xaxes' cost (measured)."""
-    fig.layout[key] = _merge(fig.layout[key].to_plotly_json(), props)
+    fig.layout[key] = merge(fig.layout[key].to_plotly_json(), props)
     return fig
 
 

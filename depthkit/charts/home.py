@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from depthkit import fmt
-from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, append, layout, plottable, series_style
+from depthkit.charts.common import FIX, NEUTRAL, PROBLEM, append, layout, merge, plottable, series_style
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 
 PLOT = 150  # px of plot area; presenter mode makes it 1.5x taller (common.for_presenter)
@@ -66,9 +66,10 @@ def _frame(traces: list[dict], x_title: str, y_title: str, *, log_y: bool = Fals
            y: dict | None = None, **props) -> go.Figure:
     """No title, the axis titles, the legend below: `common.layout` at the thumbnail's size. `x`, `y`
     and `props`: more properties of the axes and the layout, given with the figure (one validation;
-    `layout` sets only the axes' titles, margins and y type, so none is overridden)."""
+    `layout` then sets the axes' titles, automargin and the y axis' type and exponent format, which
+    these must not hold)."""
     fig = go.Figure(traces, layout={"showlegend": True, "hovermode": "x unified", **props,
-                                    "xaxis": {"title": {"standoff": 4}, **(x or {})}, "yaxis": y or {}})
+                                    "xaxis": merge({"title": {"standoff": 4}}, x or {}), "yaxis": y or {}})
     return layout(fig, "", x_title, y_title, log_y=log_y, plot=PLOT)
 
 
