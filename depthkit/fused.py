@@ -130,16 +130,15 @@ class NormRows:
         return self.rows[self.GAMMA]
 
 
-def _layers(p: dict, scale: float) -> tuple[list, list]:
-    """Each hidden layer's stacked weight [K, in, W] and bias [K, 1, W], times `scale`."""
+def _layers(p: dict, scale: float, kind: str = "W") -> list:
+    """Each hidden layer's stacked weight [K, in, W] (kind "W") or bias [K, 1, W] ("b"), times `scale`."""
     def scaled(name: str) -> torch.Tensor:
         return p[name] * scale if scale != 1.0 else p[name]
 
-    ws, bs = [scaled("W_in")], [scaled("b_in")]
-    if p.get("W_hid") is not None:
-        ws += scaled("W_hid").unbind(1)
-        bs += scaled("b_hid").unbind(1)
-    return ws, bs
+    out = [scaled(f"{kind}_in")]
+    if p.get(f"{kind}_hid") is not None:
+        out += scaled(f"{kind}_hid").unbind(1)
+    return out
 
 
 class _Pass:
@@ -160,7 +159,7 @@ def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residua
     model's vectors go through `rows` (a new table if None)."""
     s = _Pass(p, x, n_grad, activation, residual)
     tanh_trick = 2.0 if activation == "tanh" and x.device.type == "cpu" else 1.0
-    ws, bs = _layers(p, 1.0 if s.bn else tanh_trick)
+    ws = _layers(p, 1.0 if s.bn else tanh_trick)
     neg_one = torch.tensor(-1.0, dtype=x.dtype, device=x.device)
     h, k, n = x, x.shape[0], x.shape[1]
     all_points = n_grad == n
@@ -168,6 +167,8 @@ def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residua
         s.rows = rows if rows is not None else NormRows(p["gamma"])
         bn_args = s.rows.load(p, buffers, tanh_trick)
         bs = s.rows.biases  # added to the point-major [N, K*W] layout
+    else:
+        bs = _layers(p, tanh_trick, "b")
     for layer, (w, b) in enumerate(zip(ws, bs)):
         if s.bn:  # the matmul writes point-major, the kernel's layout; y is a [K, N, W] view of it
             z = torch.empty(n, k, w.shape[2], dtype=x.dtype, device=x.device)
