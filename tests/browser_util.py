@@ -135,3 +135,27 @@ def chart_data(page) -> list:
 def page_path(page_file: str, default: str = "pages/home.py") -> str:
     """The URL path st.navigation gives a page file."""
     return "/" if page_file == default else "/" + page_file.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+# An st.expander opens with an animation (Streamlit 1.67: 500 ms of the <details> height, whatever the
+# reduced-motion setting), and its content slides into place meanwhile. Its widgets report a still box in
+# the first frames, so Playwright's "stable" check can pass and a click start on a toggle and end beside
+# it: the browser then sends the click to an ancestor and the toggle never flips. Open means: open, no
+# animation left in it, no height held for one, for a few frames in a row (a resize of its content
+# starts another animation some 10 ms later).
+_EXPANDER_OPEN_JS = """d => {
+    const still = d.open && d.style.height === '' && d.getAnimations({subtree: true}).length === 0;
+    d.__stillFrames = still ? (d.__stillFrames || 0) + 1 : 0;
+    return d.__stillFrames >= 5;
+}"""
+
+
+def open_expander(page, label: str, timeout_ms: float | None = None) -> None:
+    """Click the st.expander labelled `label` open and wait until its content stays in place.
+
+    What a person sees too: the content slides down, then stands still; only then can it be clicked.
+    """
+    expander = page.locator('[data-testid="stExpander"]', has_text=label)
+    expander.locator("summary").click()
+    details = expander.locator("details").element_handle()
+    page.wait_for_function(_EXPANDER_OPEN_JS, arg=details, polling="raf", timeout=timeout_ms)

@@ -10,9 +10,10 @@ poll's database. The presenter key never appears in the presenter page's text.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from depthkit import poll, quiz
-from tests.browser_util import wait_until_done
+from tests.browser_util import open_expander, wait_until_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PHONE = {"width": 390, "height": 844}
@@ -57,14 +58,18 @@ def test_a_room_run_by_the_presenter_with_two_phones(poll_app_url, browser, poll
     store = poll.PollStore(poll_db)
     seed = store.room(code).seed
 
-    # the key: shown only when asked, gone again after
-    presenter.get_by_text("Presenter key (keep it off the projector)").click()
-    presenter.get_by_text("Show the key on this screen").click()
+    # the key: shown only when asked, gone again after (the toggle is clicked once the expander has
+    # finished opening: clicked while it slides into place, the click could land beside it)
+    open_expander(presenter, "Presenter key (keep it off the projector)")
+    show_key = presenter.locator('[data-testid="stCheckbox"]', has_text="Show the key on this screen")
+    show_key.click()
+    expect(show_key.locator("input")).to_be_checked()  # a lost click fails here, not as a missing key
     key_box = presenter.locator('[data-testid="stExpander"] [data-testid="stCode"] code')
     key_box.wait_for()
     key = key_box.inner_text().strip()
     assert store.check_key(code, key)
-    presenter.get_by_text("Show the key on this screen").click()
+    show_key.click()
+    expect(show_key.locator("input")).not_to_be_checked()
     key_box.wait_for(state="detached")
     assert key not in presenter.inner_text("body")
 
