@@ -54,7 +54,8 @@ def test_a_room_run_by_the_presenter_with_two_phones(poll_app_url, browser, poll
     assert link == f"{poll_app_url}/mission?mode=join&room={code}"
     assert presenter.locator('[data-testid="stImage"] img').count() == 1  # the QR code
     # the server listens on 127.0.0.1: phones could not open that link, and the screen says so
-    assert "Phones cannot open this link" in presenter.inner_text("body")
+    # (drawn after the link: waited for, as the page draws one element after another)
+    expect(presenter.get_by_text("Phones cannot open this link")).to_be_visible(timeout=FOLLOW_MS)
     store = poll.PollStore(poll_db)
     seed = store.room(code).seed
 
@@ -109,7 +110,9 @@ def test_a_room_run_by_the_presenter_with_two_phones(poll_app_url, browser, poll
     verdict = "Right" if chosen2 in Q2.correct else "Wrong"
     assert phones[1].get_by_text(verdict).count() >= 1
     assert phones[1].get_by_text("✓").count() >= 1  # the right option marked, not only by colour
-    assert phones[1].get_by_role("link", name=re.compile("See it on the")).count() == 1
+    # the link to the page comes after the explanation (a moment later on a busy server)
+    see_it = phones[1].get_by_role("link", name=re.compile("See it on the"))
+    expect(see_it).to_have_count(1, timeout=FOLLOW_MS)
 
     # the end: the summary on the presenter's screen, the score on the phones
     presenter.keyboard.press("e")
