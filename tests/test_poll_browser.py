@@ -35,8 +35,10 @@ def no_exception(page) -> None:
 def answer(page, q, index_in_room_order: int, seed: int) -> str:
     """Pick the option shown at `index` (single choice) and press Send; returns its id."""
     order = quiz.option_order(q, seed)
-    page.get_by_text(q.prompt).first.wait_for(timeout=FOLLOW_MS)
-    page.locator('[data-testid="stRadio"] [role="radiogroup"] label').nth(index_in_room_order).click()
+    # this question's choices (its prompt is drawn before them, over the last question's choices)
+    choices = page.get_by_role("radiogroup", name=q.prompt)
+    choices.wait_for(timeout=FOLLOW_MS)
+    choices.locator("label").nth(index_in_room_order).click()
     page.get_by_role("button", name=re.compile("Send|Change my answer")).click()
     page.get_by_text("Sent: ").first.wait_for(timeout=FOLLOW_MS)
     return order[index_in_room_order]
