@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from depthkit import progress, ship
+from depthkit import progress, runtime, ship
 from depthkit.budget import BudgetError
 from depthkit.figures import Figures
 from depthkit.spec import Settings
@@ -108,6 +108,7 @@ def _cached_call(fn_name: str, _fn: Callable, settings: Settings) -> Any:
     with INFLIGHT.visiting(), progress.reporting(show_progress):
         value = _fn(settings)
     bar.empty()
+    runtime.release_freed_memory()  # this run's scratch memory back to the system (runtime.py)
     if store is not None:
         try:
             store.put(fn_name, settings, value)
