@@ -97,6 +97,22 @@ def test_presenter_shows_code_link_and_qr_but_never_the_key(db):
     assert db.revealed(code) == {q.id}
 
 
+def test_a_new_room_keeps_its_key_hidden_after_the_last_one_showed_its_own(db):
+    """Showing one room's key, leaving and opening another must not put the new key on the projector
+    (the toggle's state goes with the room view that drew it)."""
+    at, code, key = open_room_as_presenter()
+    at.toggle(key=S + "show_key").set_value(True).run()
+    assert key in [c.value for c in at.code]
+    at.button(key=S + "leave").click().run()
+    at.button(key=S + "open_room").click().run()
+    _ok(at)
+    new_code = at.query_params["room"]
+    new_key = at.session_state[S + "keys"][new_code]
+    assert new_code != code
+    assert at.toggle(key=S + "show_key").value is False
+    assert new_key not in visible_text(at) and new_key not in [c.value for c in at.code]
+
+
 def test_public_url_builds_the_join_link_and_localhost_is_explained(db, monkeypatch):
     at, code, _ = open_room_as_presenter()
     assert "this browser did not report" in visible_text(at).lower()  # AppTest has no address
