@@ -207,7 +207,7 @@ def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor
     grads = {"W_out": torch.bmm(g.transpose(1, 2), s.inputs[-1]).transpose(1, 2),
              "b_out": g.sum(1, keepdim=True)}
     w_out_t = p["W_out"].transpose(1, 2)
-    gh = _outer_point_major(g, w_out_t) if s.bn else g * w_out_t
+    gh = _matmul_point_major(g, w_out_t, torch.mul) if s.bn else g * w_out_t
     dWs, dbs, dgammas, dbetas = [None] * depth, [None] * depth, [None] * depth, [None] * depth
     gamma_rows = s.rows.gammas if s.bn else None
     for layer in range(depth - 1, -1, -1):
@@ -233,19 +233,12 @@ def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor
     return grads
 
 
-def _outer_point_major(g: torch.Tensor, w_t: torch.Tensor) -> torch.Tensor:
-    """g [K, N, 1] times w_t [K, 1, W] written point-major: a [N, K*W] tensor."""
-    k, n, w = g.shape[0], g.shape[1], w_t.shape[2]
-    out = torch.empty(n, k, w, dtype=g.dtype, device=g.device)
-    torch.mul(g, w_t, out=out.transpose(0, 1))
-    return out.view(n, k * w)
-
-
-def _matmul_point_major(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """a @ b written point-major: a [N, K*W] tensor (the layout of the batch-norm kernels)."""
+def _matmul_point_major(a: torch.Tensor, b: torch.Tensor, op=torch.bmm) -> torch.Tensor:
+    """a @ b (or `op(a, b)`, e.g. torch.mul of [K, N, 1] by [K, 1, W]) written point-major:
+    a [N, K*W] tensor (the layout of the batch-norm kernels)."""
     k, n, w = a.shape[0], a.shape[1], b.shape[2]
     out = torch.empty(n, k, w, dtype=a.dtype, device=a.device)
-    torch.bmm(a, b, out=out.transpose(0, 1))
+    op(a, b, out=out.transpose(0, 1))
     return out.view(n, k * w)
 
 
