@@ -42,7 +42,7 @@ from plotly.io.json import to_json_plotly
 
 from depthkit.charts.common import for_presenter
 from depthkit.result import WALL_CLOCK_FIELDS
-from depthkit.store import PACKAGE, ResultStore, result_modules
+from depthkit.store import PACKAGE, ResultStore, modules_digest
 
 MEMORY_BYTES = 48 * 1024 * 1024  # every default view and preset in both modes is ~20 MB of specs
 STORE_NAME = "depthkit.figures"  # the name figure specs are kept under in a ResultStore
@@ -57,12 +57,7 @@ def charts_hash() -> str:
     plotly's version, computed once."""
     global _charts_hash
     if _charts_hash is None:
-        h = hashlib.blake2b(digest_size=8)
-        h.update(importlib.metadata.version("plotly").encode())
-        for path in result_modules(PACKAGE, ("charts",)):
-            h.update(str(path.relative_to(PACKAGE)).encode())
-            h.update(path.read_bytes())
-        _charts_hash = h.hexdigest()
+        _charts_hash = modules_digest(importlib.metadata.version("plotly"), PACKAGE, ("charts",))
     return _charts_hash
 
 

@@ -58,6 +58,17 @@ def result_modules(package: Path = PACKAGE, roots: tuple[str, ...] = RESULT_ROOT
     return sorted(modules[m] for m in seen)
 
 
+def modules_digest(header: str, package: Path = PACKAGE, roots: tuple[str, ...] = RESULT_ROOTS) -> str:
+    """An 8-byte hex digest of `header`, then each of `result_modules(package, roots)`: its path
+    (relative to the package) and its contents. The code hash here, the charts' in depthkit.figures."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(header.encode())
+    for path in result_modules(package, roots):
+        h.update(str(path.relative_to(package)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def _library_versions() -> str:
     """Release versions (no local label: 2.13.0+cpu and 2.13.0 compute alike) of LIBRARIES."""
     out = []
@@ -75,12 +86,7 @@ def code_hash(package: Path = PACKAGE) -> str:
     global _code_hash
     if package == PACKAGE and _code_hash is not None:
         return _code_hash
-    h = hashlib.blake2b(digest_size=8)
-    h.update(_library_versions().encode())
-    for path in result_modules(package):
-        h.update(str(path.relative_to(package)).encode())
-        h.update(path.read_bytes())
-    digest = h.hexdigest()
+    digest = modules_digest(_library_versions(), package)
     if package == PACKAGE:
         _code_hash = digest
     return digest

@@ -13,7 +13,7 @@ import plotly.io as pio
 from depthkit import figures as figs
 from depthkit.charts.common import layout
 from depthkit.result import Result
-from depthkit.store import ResultStore
+from depthkit.store import ResultStore, result_modules
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def test_a_corrupt_or_foreign_spec_on_disk_is_rebuilt(tmp_path, monkeypatch):
 
 
 def test_charts_hash_follows_the_chart_code_not_the_experiments():
-    files = {p.relative_to(figs.PACKAGE).as_posix() for p in figs.result_modules(figs.PACKAGE, ("charts",))}
+    files = {p.relative_to(figs.PACKAGE).as_posix() for p in result_modules(figs.PACKAGE, ("charts",))}
     assert "charts/common.py" in files and "charts/vanishing.py" in files
     assert not any(f.startswith("ui/") for f in files)
     assert len(figs.charts_hash()) == 16
