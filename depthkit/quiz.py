@@ -295,8 +295,8 @@ BANK: tuple[Question, ...] = (
        "Batch norm removes the scale a too-large gain would add, yet in a deep batch-norm network "
        "without skip connections the gradient at initialization grows with depth (Yang et al. 2019): "
        "measured here, the first/last weight-gradient ratio is a few at depth 10 and tens to hundreds "
-       "at depth 30. With residual connections the same networks stay far closer to 1, which is why "
-       "deep networks use batch norm together with skips."),
+       "at depth 30. With residual connections the same networks stay far closer to 1: one reason "
+       "batch norm is paired with skips in deep networks."),
     _q("exploding-lr-too-high", "exploding",
        "On the Exploding page, a network with He initialization, whose backward signal is balanced, "
        "can still blow up when the learning rate is too high. What is going on?",
@@ -337,7 +337,8 @@ BANK: tuple[Question, ...] = (
         "Keeping the model with the highest training accuracy."],
        "abc",
        "Dropout and weight decay limit how closely the network can fit the training points, and more "
-       "data gives it less noise to memorize relative to the signal. More layers and more steps give "
+       "points for the same capacity make memorizing each one harder while their noise averages out. "
+       "More layers and more steps give "
        "it more room to memorize, and the highest training accuracy picks the most memorized model, "
        "not the best one."),
     _q("overfitting-early-stopping", "overfitting",
@@ -349,7 +350,7 @@ BANK: tuple[Question, ...] = (
        "b",
        "Early stopping watches the validation loss and stops once it has not improved for "
        "`patience` steps. Restoring the best weights rewinds to the step where validation loss was "
-       "lowest, before the model started memorizing."),
+       "lowest, before further training made it worse on new points."),
     _q("overfitting-validation-test", "overfitting",
        "Early stopping picks its step on the validation set. Why report the final accuracy on a "
        "separate test set?",
@@ -372,9 +373,9 @@ BANK: tuple[Question, ...] = (
         "It zeroes a fraction p of the units at evaluation too, so that predictions are more robust."],
        "a",
        "Each step trains a different random thinned network, so no unit can rely on particular "
-       "others being present, which makes single training points hard to memorize (Srivastava et al. "
-       "2014). At evaluation the full network runs, and the scaling during training keeps each unit's "
-       "expected output the same in both modes."),
+       "others being present (co-adaptation, Srivastava et al. 2014), which makes fitting the noise "
+       "of single training points harder. At evaluation the full network runs, and the scaling "
+       "during training keeps each unit's expected output the same in both modes."),
     _q("overfitting-weight-decay-adam", "overfitting",
        "Under Adam, how does an L2 penalty added to the loss differ from decoupled weight decay "
        "(AdamW)?",
@@ -390,7 +391,8 @@ BANK: tuple[Question, ...] = (
        "division, shrinking every weight by the fraction lr·λ per step whatever its gradient, a weak "
        "pull over a run as short as the page's."),
     _q("overfitting-moons-noise", "overfitting",
-       "The Overfitting page's noise setting is scikit-learn's make_moons noise. What does it do?",
+       "On the Overfitting page's default dataset (moons), the noise setting is scikit-learn's "
+       "make_moons noise. What does it do?",
        ["It moves each point by Gaussian noise; the label stays that of the moon the point was drawn "
         "from.",
         "It flips the labels of a random fraction of the points.",
@@ -446,8 +448,9 @@ BANK: tuple[Question, ...] = (
        "gradients. Residual connections removed the gap: with them the deeper "
        "network reached the lower training error, as depth promised."),
     _q("speed-residual-fix", "speed",
-       "He et al. (2016) trained networks of over 100 layers, where plain networks of that depth "
-       "trained worse than shallower ones. What made it possible?",
+       "He et al. (2016) trained networks of over 100 layers, though their plain networks already "
+       "trained worse than shallower ones at 34 layers (ImageNet) and 56 (CIFAR-10). What made it "
+       "possible?",
        ["Residual (skip) connections.",
         "A much larger learning rate.",
         "Dropout after every layer.",

@@ -9,7 +9,8 @@ from depthkit.text import exploding as text
 
 ui.page_header("Exploding gradients",
                "When each layer amplifies the backward signal, the gradient of a deep network grows "
-               "so large that one update throws the weights to huge values and training fails.")
+               "so large that a few updates can throw the weights to huge values, often until the loss is "
+               "infinite or not a number.")
 settings = ui.controls(exp.ExplodingSettings, presets=exp.PRESETS, groups={
     "Network": ["depth", "width", "activation", "init_gain"],
     "Training": ["lr", "steps", "seed"],

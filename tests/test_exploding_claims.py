@@ -199,6 +199,18 @@ def test_xavier_on_relu_vanishes():
     _mostly((r < 0.1 / 3 for r in ratios), "Xavier ReLU ratio < 0.1 (3x margin)", ratios)
 
 
+def test_xavier_on_sigmoid_still_shrinks_the_signal():
+    """The Xavier line on a sigmoid network: "the sigmoid's slope there is only 1/4 … so its signal
+    still shrinks", said from the run's own ratio; below 1 with a 3x margin at the default shape."""
+    ratios = []
+    for seed in SEEDS:
+        s = exp.ExplodingSettings(fix="Xavier init", activation="sigmoid", seed=seed)
+        data = make_dataset(s.data())
+        probe = exp.probe_at_init([s.model("fix")], [seed], data, n_points=exp.PROBE_POINTS)[0]
+        ratios.append(probe.signal_ratio)
+    _mostly((r < 1 / 3 for r in ratios), "Xavier sigmoid ratio < 1 (3x margin)", ratios)
+
+
 # --- the gain x depth map -----------------------------------------------------------------------
 def _map_at(activation: str, depth: int):
     rows = []
@@ -226,7 +238,7 @@ def test_relu_crossing_sits_a_little_above_root_2_and_gain_only_rescales(depth):
                   # "doubling g multiplied the ratio by about 2^(L-1)": within a factor of 3
                   and abs(change - (depth - 1) * math.log10(2)) < math.log10(3))
     _mostly(ok, f"ReLU depth {depth}: crossing, rescaling", seen)
-    # "at finite width the typical network needs a slightly larger g"
+    # "at finite width one network's crossing scatters around √2, typically a little above it"
     assert np.median([cross for cross, _ in seen]) > math.sqrt(2)
 
 

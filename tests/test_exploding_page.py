@@ -88,6 +88,16 @@ def test_xavier_says_it_swaps_explosion_for_vanishing():
     assert "30-layer ReLU network with Xavier init" in field_spec(exp.ExplodingSettings, "fix").help
 
 
+def test_xavier_on_tanh_and_sigmoid_says_what_the_scale_was_derived_for():
+    for activation, still in (("tanh", False), ("sigmoid", True)):
+        result = _run(exp.ExplodingSettings(fix="Xavier init", activation=activation))
+        summary = text.summary(result)
+        assert "derived for activations with slope 1 at 0, such as tanh" in summary
+        assert ("the sigmoid's slope there is only 1/4" in summary) is still
+        assert ("so its signal still shrinks" in summary) is (still and result.fix.at_init.signal_ratio < 1)
+        assert "meant for tanh and sigmoid" not in summary
+
+
 def test_changing_a_control_reruns_the_experiment(page):
     page.button(key="preset.ExplodingSettings.He init").click().run()
     page.sidebar.selectbox(key="ExplodingSettings.activation").set_value("tanh").run()

@@ -329,3 +329,19 @@ def test_training_charts_survive_divergence_and_no_hits():
     fig = charts.degradation(result)
     assert len(fig.data) == 2 * 2 * 2 and fig.layout.yaxis.exponentformat == "power"
     assert all("%{customdata}" in t.hovertemplate for t in fig.data)
+
+
+def test_the_coin_flip_verdict_says_the_gradient_grew_only_where_this_run_shows_it(monkeypatch):
+    """'… barely learned at all': always said when most seeds end at ln 2; the gradient's growth
+    with depth only when this run's first/last ratio is above GRAD_GROWTH, and never as the cause."""
+    result = exp.run(exp.SpeedSettings(max_depth=8, steps=20, seeds=2))
+    stalled = {"plain_deep": np.full(2, exp.LN2)}
+    for ratio, said in ((30.0, True), (words.GRAD_GROWTH, False), (3.0, False), (0.5, False)):
+        monkeypatch.setattr(exp.Result, "bn_grad_ratio", property(lambda self, r=ratio: np.full(2, r)))
+        text = words._coin_flip_text(result, stalled)
+        assert "it barely learned at all" in text
+        assert ("grows with depth" in text) is said, (ratio, text)
+        assert "smaller than its last" not in text and "explode" not in text
+        if said:
+            assert "not that the growth is why it stalled" in text
+

@@ -11,6 +11,7 @@ from depthkit.budget import BudgetError
 from depthkit.charts import vanishing as charts
 from depthkit.charts.common import NEUTRAL, plain
 from depthkit.experiments import vanishing as exp
+from depthkit.spec import field_spec
 from depthkit.text import vanishing as page_text
 from tests.apptest_util import open_page, plotly_specs
 
@@ -353,3 +354,16 @@ def test_presenter_mode_restyles_a_copy_not_the_shared_figure():
     normal = plotly_specs(open_page("pages/vanishing.py"))
     assert len(big) == len(normal) == N_CHARTS
     assert big[0]["layout"]["height"] > normal[0]["layout"]["height"]
+
+
+def test_the_optimizer_help_states_when_an_adam_step_of_a_tiny_gradient_moves_a_weight():
+    """'for g = 10⁻¹⁵ that is lr × 10⁻⁷, too small to change a weight near 0.3 in float32 unless lr
+    is above about 0.15': float32 arithmetic, checked on either side of 0.15."""
+    help_text = field_spec(exp.VanishingSettings, "optimizer").help
+    assert "lr × 10⁻⁷, too small to change a weight near 0.3 in float32 unless lr is above about 0.15" \
+        in help_text
+    w = np.float32(0.3)
+    for lr in (0.05, 0.1, 0.14):
+        assert w - np.float32(lr * 1e-15 / 1e-8) == w  # Adam's step lr·g/ε rounds away
+    for lr in (0.16, 0.3, 1.0):
+        assert w - np.float32(lr * 1e-15 / 1e-8) != w

@@ -80,7 +80,8 @@ class ExplodingSettings(Settings):
     fix: str = param("clipping", choices=FIXES, label="Compare with",
                      help="clipping: rescale the gradient to the threshold below; smaller lr: "
                           "the learning rate / 10; He init: N(0, 2/fan_in), the scale for ReLU; "
-                          "Xavier init: N(0, 2/(fan_in+fan_out)), the scale for tanh and sigmoid: on "
+                          "Xavier init: N(0, 2/(fan_in+fan_out)), the scale derived for tanh (slope 1 at 0; "
+                          "the sigmoid's is 1/4, so its signal still shrinks): on "
                           "ReLU it is half of He's variance, so the backward signal shrinks by about "
                           "1/√2 per layer (vanishing instead of exploding; He et al. 2015 report a "
                           "30-layer ReLU network with Xavier init that fails to converge); "

@@ -247,7 +247,7 @@ class Result(BaseResult):
     @property
     def bn_grad_ratio(self) -> np.ndarray:
         """[S] the deepest plain batch-norm network at initialization: first / last hidden layer's
-        weight-gradient norm (Yang et al. 2019: batch norm without skips makes it explode)."""
+        weight-gradient norm (Yang et al. 2019: without skips, batch norm makes it grow with depth)."""
         return np.array([n.at_init.weight_grad_ratio for n in self.networks[LONG_VARIANTS[0]][-1]])
 
 

@@ -90,8 +90,9 @@ class VanishingSettings(Settings):
                            help="Plain SGD shows the effect as it is. Adam divides each step by "
                                 "sqrt(v) + ε with ε = 10⁻⁸: a gradient well above ε gets a step of "
                                 "about the learning rate whatever its size, which hides a vanishing "
-                                "gradient; one far below ε gets only about lr·g/ε, so a gradient of "
-                                "10⁻¹⁵ still does not move the weights.")
+                                "gradient; one far below ε gets only about lr·g/ε: for g = 10⁻¹⁵ that "
+                                "is lr × 10⁻⁷, too small to change a weight near 0.3 in float32 unless "
+                                "lr is above about 0.15.")
     lr: float = param(0.05, lo=1e-4, hi=1.0, log=True,
                       options=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0), label="Learning rate")
     steps: int = param(100, lo=10, hi=2000, options=(10, 50, 100, 200, 300, 500, 1000, 2000),

@@ -202,9 +202,14 @@ def _xavier_line(r: Result) -> str:
     s = r.settings
     ratio = r.fix.at_init.signal_ratio
     if s.activation not in ("relu", "leaky_relu"):
-        return (f"Xavier initialization is the scale meant for tanh and sigmoid (Glorot & Bengio 2010); "
-                f"with it this {s.activation} network's backward-signal ratio at initialization is "
-                f"{fmt.num(ratio)}.")
+        # Glorot & Bengio derive the scale for an activation with slope 1 at 0 (tanh); the
+        # sigmoid's slope there is 1/4, so with Xavier weights its signal still shrinks
+        sigmoid = s.activation == "sigmoid"
+        slope = "; the sigmoid's slope there is only 1/4" if sigmoid else ""
+        still = ", so its signal still shrinks" if sigmoid and ratio < 1 else ""
+        return (f"Xavier initialization is the scale Glorot & Bengio (2010) derived for activations with "
+                f"slope 1 at 0, such as tanh{slope}. With it this {s.activation} network's backward-signal "
+                f"ratio at initialization is {fmt.num(ratio)}{still}.")
     predicted = (1 / math.sqrt(2)) ** (s.depth - 1)
     direction = ("so it swaps explosion for vanishing" if ratio < 0.1 else
                  "and here the ratio stays within 10× of 1")
@@ -224,7 +229,8 @@ def _relu_crossing(r: Result) -> str:
     row = r.phase_log_ratio[list(r.phase_depths).index(s.depth)]
     change = 10 ** (row[gains.index(2.0)] - row[gains.index(1.0)])
     return (f", {side} √2 ≈ 1.41 (He initialization). He init balances the signal on average; "
-            "at finite width the typical network needs a slightly larger g. A ReLU network has "
+            "at finite width one network's crossing scatters around √2, typically a little above it. "
+            "A ReLU network has "
             "no chaotic phase: with zero biases the gain only rescales the backward signal, by "
             "about (g/√2)^(L−1) against He init. Here doubling g from 1 to 2 multiplied the "
             f"ratio by {fmt.num(change)}; the rule predicts {s.depth - 1} factors of 2: "

@@ -22,11 +22,11 @@ INTRO = ("A deeper network can learn more complex patterns, but it is also harde
 SENTENCES = {
     "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
                   "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
-    "exploding": ("The gradient grows layer by layer, one update throws the weights far away and the "
-                  "loss stops being a number. Fixes: He initialization, or batch norm (with residual "
-                  "connections at great depth); gradient clipping bounds each step, which usually keeps "
-                  "the run finite but does not remove the cause. A too-large learning rate is a "
-                  "separate cause."),
+    "exploding": ("The gradient grows layer by layer; a few updates can throw the weights far away, "
+                  "often until the loss is infinite or not a number. Fixes: He initialization, or "
+                  "batch norm (with residual connections at great depth); gradient clipping bounds "
+                  "each step, which usually keeps the run finite but does not remove the cause. A "
+                  "too-large learning rate is a separate cause."),
     "overfitting": ("A big network memorizes the noise of a small training set and does worse on new "
                     "data. Fixes: dropout, weight decay, early stopping, augmentation, more data, a "
                     "smaller network."),
@@ -40,10 +40,10 @@ NOT_YET = ":material/play_circle: Open the page to run it: its chart then appear
 
 MISSION_LINK = "Then take the Mission: scored questions on all four"
 FOOTNOTE = ("Every number on the four problem pages comes from the run you are looking at; "
-            "same settings and seed give the same result (the Training speed page's timings are "
-            "measured live and vary). The charts above are each page's default run. The Mission's "
-            "explanations quote numbers measured at each page's defaults or presets, over several "
-            "seeds where said.")
+            "same settings and seed give the same result on the same server (measured times, such "
+            "as the Training speed page's timings and wall times, vary). The charts above are each "
+            "page's default run. The Mission's explanations quote numbers measured at each page's "
+            "defaults or presets, over several seeds where said.")
 
 
 def vanishing_caption(r: vanishing.Result) -> str:

@@ -141,7 +141,7 @@ def _gaps(r: Result) -> str:
 def _label_noise(r: Result) -> str:
     mem = float(r.stack("problem", "memorized").mean())
     return (f"**Label noise.** {fmt.percent(r.settings.label_flip)} of the training labels were flipped to "
-            "the other class (validation and test labels were not; make_moons' own noise only moves the "
+            "the other class (validation and test labels were not; the dataset's point noise only moves the "
             f"points). Without a remedy the network predicts the flipped label for {fmt.percent(mem)} of "
             "those points on average over the seeds"
             + (": it has memorized most of them, as deep networks memorize even random labels "

@@ -74,8 +74,8 @@ def _slope_text(net: Network, depth: int) -> str:
     else:
         text += ": where that exceeds 1 a layer may pass back more than it receives"
     if np.isfinite(typical):
-        text += (f". Measured, it shrank by a factor of {fmt.num(typical)} per layer on average "
-                 "(typical, not a bound)")
+        text += (f". Measured, it was multiplied by about {fmt.num(typical)} per layer on average "
+                 f"({fmt.times(typical)}; typical, not a bound)")
     if float(np.mean(net.at_init.saturated)) < exp.FEW_SATURATED:
         text += "; almost no unit is saturated, so saturation is not the cause here"
     return text + "."
