@@ -132,7 +132,9 @@ def weight_change(result: Result) -> go.Figure:
                            + name + "</extra>"))
         zeros[name] = zero_count(change)
     fig.add_trace(dict(type="scatter", x=[layers[0], layers[-1]], y=[FLOAT32_ROUNDS_AWAY] * 2, mode="lines",
-                       name=f"float32: a step under {fmt.num(FLOAT32_ROUNDS_AWAY)} of |w| rounds away",
+                       # a per-weight rule drawn against the layer's ratios, for scale
+                       name=f"float32: one weight's step under {fmt.num(FLOAT32_ROUNDS_AWAY)} of its |w| "
+                            "rounds away",
                        line=dict(color=NEUTRAL, dash="dash"), hoverinfo="skip"))
     notes = []
     p = result.problem
