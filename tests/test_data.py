@@ -33,6 +33,25 @@ def test_noise_spreads_points():
     assert np.all(np.isclose(radius, 1.0, atol=1e-4) | np.isclose(radius, 0.5, atol=1e-4))
 
 
+@pytest.mark.parametrize("name", DATASETS)
+def test_noise_jitters_every_point_more_as_it_grows_and_flips_no_label(name):
+    """The Overfitting page's help: 'Gaussian jitter of each point that grows with this value (on
+    moons, its standard deviation); it flips no label'. Same seed: the same points and labels, each
+    point moved further from its noise-free place as the noise grows."""
+    def raw(noise):
+        ds = make_dataset(DataSettings(name=name, noise=noise, n_samples=2000, seed=4))
+        return ds.X_train * ds.std + ds.mean, ds.y_train
+    base, y0 = raw(0.0)
+    spreads = []
+    for noise in (0.1, 0.3, 0.6):
+        X, y = raw(noise)
+        np.testing.assert_array_equal(y, y0)  # no label flipped or reordered
+        spreads.append(float(np.std(X - base)))
+        if name == "moons":  # its standard deviation is the value itself
+            assert spreads[-1] == pytest.approx(noise, rel=0.05)
+    assert spreads[0] < spreads[1] < spreads[2], spreads
+
+
 def test_wrong_argument_type():
     with pytest.raises(ValueError, match="DataSettings"):
         make_dataset({"name": "moons"})

@@ -407,8 +407,8 @@ def test_test_set_text_owns_up_to_the_tuning_seeds():
 
 def test_noise_setting_says_it_moves_points_and_flips_no_label():
     noise_help = exp.OverfittingSettings.__dataclass_fields__["noise"].metadata["depthkit_spec"].help
-    assert noise_help == ("Gaussian noise moves each point (standard deviation: this value on moons, half of "
-                          "it on circles, a quarter on spirals, 0.2 + it on xor); it flips no label.")
+    assert noise_help == ("Gaussian jitter of each point that grows with this value (on moons, its standard "
+                          "deviation); it flips no label.")
 
 
 def test_weight_decay_text_says_coupled_l2_and_the_decoupled_shrink():

@@ -72,9 +72,8 @@ REMEDY_FIELDS = ("remedy", "dropout", "l2", "patience", "jitter", "data_factor",
 class OverfittingSettings(Settings):
     dataset: str = param("moons", choices=DATASETS, label="Dataset")
     noise: float = param(0.2, lo=0.0, hi=1.0, label="Noise",
-                         help="Gaussian noise moves each point (standard deviation: this value on "
-                              "moons, half of it on circles, a quarter on spirals, 0.2 + it on xor); "
-                              "it flips no label.")
+                         help="Gaussian jitter of each point that grows with this value (on moons, "
+                              "its standard deviation); it flips no label.")
     label_flip: float = param(0.2, lo=0.0, hi=0.4, options=(0.0, 0.05, 0.1, 0.2, 0.3, 0.4),
                               label="Flipped training labels (share)",
                               help="Label noise: this share of the training labels is flipped to the other "
