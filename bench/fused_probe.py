@@ -44,7 +44,8 @@ import time
 import torch
 
 import depthkit  # noqa: F401  (flush denormals, heap settings: as the trainer runs)
-from depthkit import DataSettings, ModelSettings, TrainSettings, fused, make_dataset
+from bench.train_speed import workload
+from depthkit import fused
 from depthkit.stacked import StackedRun
 
 KERNELS = r"""
@@ -104,17 +105,13 @@ def build_kernels():
         return None
     from torch.utils.cpp_extension import load_inline
     try:
-        return _load(load_inline)
+        return load_inline("depthkit_fused_probe", cpp_sources=[KERNELS],
+                           functions=["bias_tanh_", "tanh_backward_bias_sum"],
+                           extra_cflags=["-O3", "-march=native", "-ffast-math", "-fopenmp"],
+                           extra_ldflags=["-fopenmp", "-lmvec"], build_directory=tempfile.mkdtemp())
     except (RuntimeError, OSError) as err:  # a compiler or linker error: say so, no traceback
         print(f"fused_probe: building the C++ kernels failed: {str(err).splitlines()[0]}", file=sys.stderr)
         return None
-
-
-def _load(load_inline):
-    return load_inline("depthkit_fused_probe", cpp_sources=[KERNELS],
-                       functions=["bias_tanh_", "tanh_backward_bias_sum"],
-                       extra_cflags=["-O3", "-march=native", "-ffast-math", "-fopenmp"],
-                       extra_ldflags=["-fopenmp", "-lmvec"], build_directory=tempfile.mkdtemp())
 
 
 def _chain(p: dict, x: torch.Tensor, n: int, grad: torch.Tensor, kernels=None) -> None:
@@ -157,16 +154,14 @@ def main() -> None:
     args = ap.parse_args()
     if args.rounds < 1 or args.steps < 1:
         ap.error("--rounds and --steps must be at least 1")
-    t = time.perf_counter()
+    start = time.perf_counter()
     kernels = build_kernels()
     if kernels is None:
         sys.exit(2)
-    print(f"build_seconds={time.perf_counter() - t:.1f}")
+    print(f"build_seconds={time.perf_counter() - start:.1f}")
 
-    data = make_dataset(DataSettings(name="moons", n_samples=2000, val_fraction=0.5, seed=0))
-    model = ModelSettings(depth=20, width=32, activation="tanh")
-    run = StackedRun([(model, TrainSettings(optimizer="adam", lr=1e-3, seed=s), data) for s in range(8)])
-    p = {name: t.detach() for name, t in run.params.items() if t is not None}
+    run = StackedRun(workload())
+    p = {name: param.detach() for name, param in run.params.items() if param is not None}
     x = torch.cat([run.X_train, run.X_val], 1)
     n = run.X_train.shape[1]
     grad = torch.randn(8, n, generator=torch.Generator().manual_seed(0)) * 1e-3

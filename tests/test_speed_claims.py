@@ -152,7 +152,8 @@ def test_deep_batchnorm_net_at_ln2_learned_nothing_and_its_gradient_grew_with_de
         # said when most seeds end near ln 2 (8 to 10 of 10 measured): a clear majority, with a margin
         near_margin = np.abs(g["plain_deep"] - math.log(2)) < exp.COIN_FLIP_BAND - MARGIN
         assert near_margin.sum() >= 0.7 * SEEDS, ("deep BN near ln 2", g["plain_deep"])
-        _mostly(result.bn_grad_ratio > 10, "first/last gradient ratio at init", result.bn_grad_ratio)
+        _mostly(result.bn_grad_ratio > words.GRAD_GROWTH, "first/last gradient ratio at init",
+                result.bn_grad_ratio)
         assert f"on {int(near.sum())} of {SEEDS} seeds: it barely learned at all" in text
         assert fmt.times(float(np.median(result.bn_grad_ratio)), "larger") in text
         assert "not that the growth is why it stalled" in text
