@@ -4,9 +4,14 @@ import os
 import tempfile
 
 import pytest
-import torch
 
-import depthkit  # noqa: F401
+from tests import kernels
+
+kernels.select()  # before torch loads its kernels (tests/kernels.py)
+
+import torch  # noqa: E402
+
+import depthkit  # noqa: E402, F401
 
 torch.set_num_threads(1)
 # Pages run by AppTest keep their results on disk (depthkit.store): in a throwaway folder,
@@ -18,6 +23,10 @@ os.environ.setdefault("DEPTHKIT_WARMUP", "off")
 # Pages compute what they show, not read the results shipped with the app (depthkit.ship);
 # tests of the shipped set point DEPTHKIT_SHIPPED at their own folder.
 os.environ.setdefault("DEPTHKIT_SHIPPED", "off")
+
+
+def pytest_report_header(config):
+    return kernels.describe()
 
 
 @pytest.fixture(scope="session")

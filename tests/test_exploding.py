@@ -104,7 +104,7 @@ def test_clipping_marks_and_threshold(both_diverge):
     slower = exp.ExplodingSettings(**SMALL, fix="smaller lr")
     assert not slower.changes_init and slower.model("fix") == slower.model("problem")
     assert text.same_start(slower) == ("a smaller learning rate changes only training: at step 0 the "
-                                       "network with lr 0.005 is this same network, so one line is drawn")
+                                       "network with lr 0.0025 is this same network, so one line is drawn")
 
 
 def test_summary_numbers_come_from_the_result(both_diverge, calm):
@@ -211,7 +211,8 @@ def test_url_values_are_parsed_leniently():
 
 
 @pytest.mark.parametrize("fix, changed", [
-    ("clipping", {"clip_norm": 0.3}), ("smaller lr", {"lr": 0.005}), ("He init", {"init": "he"}),
+    ("clipping", {"clip_norm": 0.3}), ("smaller lr", {"lr": 0.05 / exp.LR_FACTOR}),
+    ("He init", {"init": "he"}),
     ("Xavier init", {"init": "xavier"}), ("batch norm", {"norm": "batch"})])
 def test_each_fix_changes_exactly_one_thing(fix, changed):
     s = exp.ExplodingSettings(fix=fix, clip_norm=0.3)

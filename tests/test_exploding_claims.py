@@ -178,7 +178,7 @@ def test_step_too_large_is_not_the_layers(step_too_large):
 
 def test_step_too_large_a_smaller_step_learns(step_too_large):
     _, _, fixed = step_too_large
-    _mostly((_learned(r) for r in fixed), "lr / 10 learns", _ends(fixed))
+    _mostly((_learned(r) for r in fixed), f"lr / {exp.LR_FACTOR:g} learns", _ends(fixed))
 
 
 # --- "He init" ---------------------------------------------------------------------------------

@@ -98,16 +98,24 @@ def test_shallow_batchnorm_net_had_steps_to_spare(preset):
 
 
 def test_deeper_batchnorm_net_ends_with_higher_training_loss(preset):
-    """Degradation: given the same steps, the deepest plain batch-norm network ends with a higher
-    training loss than the one at depth ~4, and even its lowest loss along the way was above
-    the shallow one's final loss."""
+    """Degradation, said as counts: "the deeper network ends with the higher training loss on k of n
+    seeds: the start of what He et al. called degradation", and "even its lowest loss along the way
+    … was above depth 4's final loss on m of n seeds". The counts are this run's own (exactly); the
+    sentence's word "degradation" needs the deeper network higher on most seeds, which must hold by
+    two seeds more than a majority, each higher by MARGIN (a per-seed "9 of 10" would be a claim the
+    page does not make: with tanh, which seeds end higher changes with the kernels' rounding,
+    measured 8-10 of 10 on seeds 0-9 and 100-109 here and under tests/kernels.py's other kernels,
+    8 of 10 on an Intel Xeon)."""
     settings, result = preset
     g = exp.degradation(result)
-    _mostly(g["plain_deep"] > g["plain_shallow"] + MARGIN, "deep ends higher",
-            (g["plain_shallow"], g["plain_deep"]))
-    _mostly(g["plain_lowest"] > g["plain_shallow"] + MARGIN, "deep's lowest above shallow's final",
-            (g["plain_shallow"], g["plain_lowest"]))
+    majority = SEEDS // 2 + 1
+    higher = g["plain_deep"] > g["plain_shallow"] + MARGIN
+    assert higher.sum() >= majority + 2, ("deep ends higher", g["plain_shallow"], g["plain_deep"])
+    lowest = g["plain_lowest"] > g["plain_shallow"] + MARGIN
+    assert lowest.sum() >= majority + 2, ("deep's lowest above shallow's final", g["plain_lowest"])
     text = words.degradation_summary(result)
+    assert (f"was above depth {int(result.long_depths[0])}'s final loss on "
+            f"{int(np.sum(g['plain_lowest'] > g['plain_shallow']))} of {SEEDS} seeds") in text
     if "barely learned at all" not in text:  # else the ln 2 test below checks the text
         assert f"Within these {result.long_steps} steps the deeper network ends with the higher *training* " \
                f"loss on {int(np.sum(g['plain_deep'] > g['plain_shallow']))} of {SEEDS} seeds: the start " \

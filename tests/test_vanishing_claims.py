@@ -64,10 +64,13 @@ def test_sigmoid_first_layer_moves_at_least_10x_less_than_the_last(runs):
     assert _misses(r <= 1e-2 for r in ratios) <= MAX_MISSES, ratios
 
 
-def test_relu_he_gradient_ratio_within_10x(runs):
+def test_relu_he_gradient_ratio_within_100x(runs):
+    """The fix network's first/last weight-gradient ratio is "within a factor of 100" (the Mission's
+    key; the page prints the run's own ratio), against the sigmoid's 10^14-10^17. Finite width
+    scatters it (Hanin 2018): measured 0.055-5.9 over seeds 0-19, 100-109 and 1000-1009, so the
+    earlier "within 8x" missed on 2 of 10 seeds from 1000. Margin: within 30x, 3x inside 100x."""
     ratios = [exp.grad_ratio(r.fix) for r in runs[DEFAULTS]]
-    # margin: within 8x, inside the claim's 10x
-    assert _misses(1 / 8 <= r <= 8 for r in ratios) <= MAX_MISSES, ratios
+    assert _misses(1 / 30 <= r <= 30 for r in ratios) <= MAX_MISSES, ratios
 
 
 @pytest.mark.parametrize("preset", list(exp.PRESETS))

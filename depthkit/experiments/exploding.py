@@ -46,7 +46,9 @@ from depthkit.spec import Settings, param
 from depthkit.train import TrainSettings, run_flops, train
 
 FIXES = ("clipping", "smaller lr", "He init", "Xavier init", "batch norm")
-LR_FACTOR = 10.0  # the "smaller lr" fix divides the learning rate by this
+LR_FACTOR = 20.0  # the "smaller lr" fix divides the learning rate by this
+# (20, not 10: lr 1 / 10 = 0.1 is itself at the edge of stability for the "Step too large" preset's
+# He-scaled network and diverged on 2 of 10 seeds under other kernels; lr 0.05 learns on every seed)
 N_POINTS = 1000  # moons points (70% train), as in the reference setting
 PHASE_GAINS = tuple(round(0.5 + 0.1 * i, 2) for i in range(26))  # 0.5 .. 3.0
 PHASE_DEPTHS = (2, 5, 10, 20, 30, 40, 50)
@@ -79,7 +81,7 @@ class ExplodingSettings(Settings):
                       label="Learning rate (SGD)")
     fix: str = param("clipping", choices=FIXES, label="Compare with",
                      help="clipping: rescale the gradient to the threshold below; smaller lr: "
-                          "the learning rate / 10; He init: N(0, 2/fan_in), the scale for ReLU; "
+                          f"the learning rate / {LR_FACTOR:g}; He init: N(0, 2/fan_in), the scale for ReLU; "
                           "Xavier init: N(0, 2/(fan_in+fan_out)), the scale derived for tanh (slope 1 at 0; "
                           "the sigmoid's is 1/4, so its signal still shrinks): on "
                           "ReLU it is half of He's variance, so the backward signal shrinks by about "

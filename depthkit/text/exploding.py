@@ -69,7 +69,8 @@ def tanh_map_note(r: Result) -> str:
 def _fix_phrase(s: ExplodingSettings) -> str:
     """The compared change inside a sentence: "clipping at 1", "He initialization"."""
     return {"clipping": f"clipping at {fmt.num(s.clip_norm)}",
-            "smaller lr": f"a learning rate ten times smaller ({fmt.num(s.lr / exp.LR_FACTOR)})",
+            "smaller lr": (f"a learning rate {fmt.num(exp.LR_FACTOR)} times smaller "
+                           f"({fmt.num(s.lr / exp.LR_FACTOR)})"),
             "He init": "He initialization", "Xavier init": "Xavier initialization",
             "batch norm": "batch norm"}[s.fix]
 
