@@ -66,6 +66,9 @@ def test_learner_all_right_scores_full_with_feedback_and_links():
     _ok(at)
     assert at.subheader[0].value == f"Score: {len(qs)} / {len(qs)}"
     assert len(at.success) == len(qs) and not at.error
+    # each says why in its first sentence; the rest of the explanation is folded behind "More"
+    assert [s.value for s in at.success] == [f"✓ Right. {q.short}" for q in qs]
+    assert [m.value for e in at.expander if e.label == "More" for m in e.markdown] == [q.more for q in qs]
     links = [el.proto.page for el in at.get("page_link")]
     assert sorted(links) == sorted(q.page.removeprefix("pages/").removesuffix(".py") for q in qs)
 

@@ -47,6 +47,11 @@ def visible_text(at) -> str:
     return "\n".join(parts)
 
 
+def _more(at) -> list[str]:
+    """The text inside each "More" expander (the explanation beyond its first sentence), in order."""
+    return [m.value for e in at.expander if e.label == text.MORE for m in e.markdown]
+
+
 def open_room_as_presenter(problem="all"):
     at = open_page(PAGE, query={"mode": "present"})
     if problem != "all":
@@ -159,7 +164,9 @@ def test_presenter_paces_the_room_and_the_attendee_follows(db):
     phone.run()
     right = qs[0].correct
     verdict = (phone.success if "a" in right else phone.error)[0].value
-    assert ("Right" if "a" in right else "Wrong") in verdict and qs[0].explanation in verdict
+    assert ("Right" if "a" in right else "Wrong") in verdict and qs[0].short in verdict
+    # the first sentence answers why; the rest waits behind "More", not in the verdict
+    assert qs[0].more not in verdict and _more(phone) == [qs[0].more]
     marked = [m.value for m in phone.markdown if "✓" in m.value]
     assert marked and all(qs[0].option_text(o) in marked[0] for o in right)
     assert phone.get("page_link")[0].proto.page == "vanishing"
@@ -167,7 +174,8 @@ def test_presenter_paces_the_room_and_the_attendee_follows(db):
     assert [y.startswith("✓") for y in spec["data"][0]["y"]] == [o in right for o in order]
     # the projector gives the answer and why, and judges nobody: no one answered on that screen
     answer = "; ".join(qs[0].option_text(o).rstrip(".") for o in qs[0].option_ids if o in right) + "."
-    assert f"The answer: {answer} {qs[0].explanation}" in [i.value for i in presenter.info]
+    assert f"The answer: {answer} {qs[0].short}" in [i.value for i in presenter.info]
+    assert not any(qs[0].more in i.value for i in presenter.info) and _more(presenter) == [qs[0].more]
     assert not presenter.success and not presenter.error
     assert presenter.get("page_link")[0].proto.page == "vanishing"
 

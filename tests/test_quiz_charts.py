@@ -13,9 +13,12 @@ module fixtures, to keep this file cheap.
 
 A few questions that are not about a chart quote measured numbers in their
 explanation (the sigmoid's per-layer factor, batch norm's growth with depth,
-float32's spacing, make_moons' noise); those numbers are checked at the end.
+float32's spacing, make_moons' noise, Adam's step below its ε, tanh and the
+sigmoid under Xavier weights, raw unstandardized inputs); those numbers are
+checked at the end.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -45,7 +48,7 @@ def _answer(qid):
 
 def test_every_chart_question_is_checked_here():
     checked = {"vanishing-sigmoid-ratio", "vanishing-relu-he", "vanishing-float32-rounding",
-               "exploding-reference-loss", "exploding-clipped-multi", "exploding-phase-gain",
+               "exploding-reference-loss", "exploding-clipped-multi", "exploding-gain-ratio",
                "exploding-crossing", "overfitting-memorize", "speed-flops-depth", "speed-plain-deep"}
     assert {q.id for q in quiz.BANK if q.reads_chart} == checked
 
@@ -109,7 +112,7 @@ def exploding_pages():
 
 def test_unclipped_default_loss_becomes_non_finite_within_a_few_steps(exploding_pages):
     assert _answer("exploding-reference-loss") == {
-        "It becomes infinite or not a number (NaN) within the first few steps."}
+        "It becomes infinite or NaN within the first few steps."}
     pages, data = exploding_pages
     assert pages[0].activation == "relu" and pages[0].init_gain == 2.0
     # the page's own problem run, cut short: a run that has diverged by step 10 stops there anyway
@@ -156,28 +159,46 @@ def test_clipped_preset_stays_finite_and_clips_nearly_every_step(clipped_at_1):
     _mostly((c.clipped.sum() >= 0.9 * steps for c in clipped), "clipped on at least 90% of the steps")
 
 
+GAINS = (1.0, 1.25, math.sqrt(2), 1.7, 2.0)
+
+
 @pytest.fixture(scope="module")
 def gain_map(exploding_pages):
-    """Backward-signal ratios at init on the page's map: gains at the default depth, and g = 2 at 30."""
+    """Backward-signal ratios at init on the page's map (its probe size), gains at the default depth."""
     pages, data = exploding_pages
-    gains = (1.0, 1.25, math.sqrt(2), 1.7, 2.0)
     out = []
     for p, d in zip(pages, data):
-        model = p.model("problem")
-        models = [model.replace(init_gain=g) for g in gains] + [model.replace(depth=30, init_gain=2.0)]
+        models = [p.model("problem").replace(init_gain=g) for g in GAINS]
         probes = probe_at_init(models, [p.seed] * len(models), d, n_points=exploding.PHASE_POINTS)
-        ratios = {g: pr.signal_ratio for g, pr in zip(gains, probes)}
-        out.append({**ratios, "depth 30": probes[-1].signal_ratio})
+        out.append({g: pr.signal_ratio for g, pr in zip(GAINS, probes)})
     return out
 
 
-def test_gain_2_at_30_layers_grows_toward_the_input(gain_map, exploding_pages):
-    assert _answer("exploding-phase-gain") == {
-        "More than 100 times larger: it grows on its way back to the input."}
-    assert 30 in exploding.PHASE_DEPTHS and 2.0 in exploding.PHASE_GAINS
-    _mostly((m["depth 30"] > 100 * 10 for m in gain_map), "ratio > 1,000 (10x margin on 100)")
-    assert all(m["depth 30"] > 1 for m in gain_map)  # never the vanishing side
-    assert quiz.RELU_GAIN2_30 == 23_000 and round(math.sqrt(2) ** 29, -3) == 23_000
+def test_the_gain_moves_the_signal_ratio_but_not_the_weight_gradient_ratio(exploding_pages):
+    """"raising the gain from √2 to 2 makes the backward signal's first/last ratio about 700 times
+    larger"; the weight-gradient ratio "moves by under twenty times". The page's own probe (its
+    weight-gradient chart at initialization, PROBE_POINTS points). Measured, signal's ratio / weight
+    gradients': seeds 0-9 630-740 / 0.31-0.82 times He's; 100-109 510-780 / 0.15-0.97; 200-209
+    665-780 / 0.24-0.99."""
+    assert _answer("exploding-gain-ratio") == {
+        "It changes far less: the gain scales every layer's weight gradient by about the same factor."}
+    explanation = quiz.BY_ID["exploding-gain-ratio"].explanation
+    assert "by under twenty times" in explanation and "about 700 times" in explanation
+    pages, data = exploding_pages
+    assert pages[0].init_gain == 2.0 and pages[0].depth == 20 and quiz.RELU_GAIN2_20 == 700
+    signal, weight = [], []
+    for p, d in zip(pages, data):
+        he, g2 = probe_at_init([p.model("problem").replace(init_gain=g) for g in (math.sqrt(2), 2.0)],
+                               [p.seed] * 2, d, n_points=exploding.PROBE_POINTS)
+        signal.append(g2.signal_ratio / he.signal_ratio)
+        weight.append(g2.weight_grad_ratio / he.weight_grad_ratio)
+    # "about 700": within 2x either way (the exact factor is (√2)^19 ≈ 724 where the points weigh alike)
+    _mostly((quiz.RELU_GAIN2_20 / 2 < r < 2 * quiz.RELU_GAIN2_20 for r in signal), "signal ratio × 350-1,400")
+    # "under twenty times": within 10x either way (2x margin), and far less than the signal's move
+    _mostly((1 / 10 < w < 10 for w in weight), "weight-gradient ratio within 10x")
+    assert all(s > 35 * max(w, 1 / w) for s, w in zip(signal, weight))
+    # the wrong options: it neither follows the signal (×700), nor inverts it, nor squares it
+    assert all(1 / 100 < w < 100 for w in weight)
 
 
 def test_relu_crossing_sits_near_root_2(gain_map):
@@ -264,6 +285,9 @@ def test_plain_deep_network_stays_at_ln2_because_its_signal_vanishes():
     deep, shallow = pages[0].depths[-1], 4
     assert shallow in pages[0].depths and deep >= 16 and pages[0].activation == "relu"
     assert speed.VARIANTS[0] == ("plain", {})
+    # "within the page's 30 Adam steps"
+    assert pages[0].steps == quiz.SPEED_STEPS and pages[0].training(0, deep, 0).optimizer == "adam"
+    assert f"page's {quiz.SPEED_STEPS} Adam steps" in quiz.BY_ID["speed-plain-deep"].explanation
     runs, probes = [], []
     for p in pages:
         d = make_dataset(p.data())
@@ -340,7 +364,12 @@ def test_float32_spacing_and_update_bound_as_quoted(vanishing_runs):
     rounds away", with |w| the sigmoid network's first-layer weights after training, as the page shows."""
     explanation = quiz.BY_ID["vanishing-float32-rounding"].explanation
     assert "|w| ≈ 0.3)" in explanation and "3 × 10⁻⁸ apart" in explanation and "1.5 × 10⁻⁸" in explanation
+    # float64 would round it away too, and exact arithmetic would need over 10¹⁵ steps for 1% (finding 3)
+    assert "spacing near 0.3 is about 6 × 10⁻¹⁷" in explanation and "over 10¹⁵ steps" in explanation
     w = quiz.WEIGHT_TYPICAL
+    assert quiz.FLOAT64_SPACING == float(np.spacing(np.float64(w)))
+    assert np.float64(w) + quiz.UPDATE_BOUND == np.float64(w)
+    assert 0.01 * w / quiz.UPDATE_BOUND > 1e15
     assert quiz.FLOAT32_SPACING == float(np.spacing(np.float32(w)))
     assert np.float32(w) + np.float32(quiz.UPDATE_BOUND) == np.float32(w)
     assert np.float32(w) + np.float32(0.4 * quiz.FLOAT32_SPACING) == np.float32(w)  # under half: gone
@@ -348,8 +377,9 @@ def test_float32_spacing_and_update_bound_as_quoted(vanishing_runs):
     _, _, trained = vanishing_runs
     typical = [float(np.median(np.abs(r.params["W_in"]))) for r in trained]  # the page's "typical |w|"
     assert abs(np.median(typical) - w) < 0.1  # "≈ 0.3"
-    _mostly((np.spacing(np.float32(t)) == np.float32(quiz.FLOAT32_SPACING) for t in typical),
-            "the first layer's typical |w| has float32 spacing 3 × 10⁻⁸ (|w| in [0.25, 0.5))")
+    # "≈ 0.3" per seed: between 0.1 and 0.6 (seeds 0-9 measured 0.23-0.46, 100-109 0.16-0.44), so
+    # each seed's float32 spacing there is within a factor of 4 of 3 × 10⁻⁸ (the quoted gap at 0.3)
+    _mostly((0.1 < t < 0.6 for t in typical), "the first layer's typical |w| between 0.1 and 0.6")
     # the updates are far below half that gap whatever the seed's |w| (its spacing is at least 2^-26)
     pages, _, _ = vanishing_runs
     assert all(p.lr * np.max(r.layer_grad_norms[:, 0]) < 1e-6 * np.spacing(np.float32(t)) / 2
@@ -357,14 +387,16 @@ def test_float32_spacing_and_update_bound_as_quoted(vanishing_runs):
 
 
 def test_clipping_share_as_quoted(clipped_at_1):
-    """"on the Exploding page's 'Clipped at 1' preset that is every step (300 of 300), at the default
-    threshold 3 on more than half of the steps but not on all of them"."""
+    """"on the Exploding page's 'Clipped at 1' preset that is nearly every step, at the default
+    threshold 3 many of the steps but not all of them". No exact counts: another CPU's kernels round
+    differently, and a chaotic run then clips a few steps more or fewer."""
     explanation = quiz.BY_ID["exploding-clipping-what"].explanation
-    assert "(300 of 300)" in explanation
-    assert "at the default threshold 3 on more than half of the steps but not on all of them" in explanation
+    assert "'Clipped at 1' preset that is nearly every step" in explanation
+    assert "at the default threshold 3 many of the steps but not all of them" in explanation
     pages, _, clipped = clipped_at_1
-    assert pages[0].steps == 300
-    _mostly((c.steps_run == 300 and c.clipped.sum() == 300 for c in clipped), "clipped on 300 of 300 steps")
+    # "nearly every step": at least 90% (measured: 300 of 300 on these seeds on the AMD machines)
+    _mostly((c.steps_run == pages[0].steps and c.clipped.sum() >= 0.9 * pages[0].steps for c in clipped),
+            "clipped on at least 90% of the steps")
     default = exploding.ExplodingSettings()
     assert default.fix == "clipping" and default.clip_norm == 3.0
     # one network at a time, as the page trains it (exploding._networks): a batched run rounds
@@ -373,9 +405,10 @@ def test_clipping_share_as_quoted(clipped_at_1):
     runs = [train(p.model("fix"), p.training("fix"), make_dataset(p.data())) for p in pages]
     assert all(p.model("fix") == p.model("problem") for p in pages)  # the page's fix network
     shares = [c.clipped.sum() / c.steps_run for c in runs]
-    # margin: over 55% and under 95% (measured: 57-86% on seeds 0-9, 59-90% on 10-19)
-    _mostly((c.steps_run == default.steps and 0.55 < s < 0.95 for c, s in zip(runs, shares)),
-            f"clipped on more than half and not all of the steps: {shares}")
+    # "many but not all": over 30% and under 97% (measured: 57-86% on seeds 0-9, 59-90% on 10-19)
+    _mostly((c.steps_run == default.steps and 0.3 < s < 0.97 for c, s in zip(runs, shares)),
+            f"clipped on many of the steps and not all of them: {shares}")
+    assert all(s < 1 for s in shares)  # "not all of them", on every seed
 
 
 def test_make_moons_noise_moves_points_and_never_flips_labels():
@@ -385,3 +418,114 @@ def test_make_moons_noise_moves_points_and_never_flips_labels():
         assert np.array_equal(clean_y, noisy_y)
         shift = noisy_x - clean_x
         assert abs(shift.std() - 0.35) < 0.05 and abs(shift.mean()) < 0.05
+
+
+def test_batch_norm_fix_for_the_sigmoid_takes_a_larger_learning_rate():
+    """"Batch norm does it with a larger learning rate, as the page's 'Sigmoid + batch norm' preset
+    shows (lr 1)"."""
+    assert "'Sigmoid + batch norm' preset shows (lr 1)" in quiz.BY_ID["vanishing-fixes-multi"].explanation
+    preset = vanishing.PRESETS["Sigmoid + batch norm"]
+    assert preset["batch_norm"] and preset["lr"] == 1.0 > vanishing.VanishingSettings().lr
+
+
+def test_adam_does_not_rescue_a_gradient_far_below_its_epsilon():
+    """"when |g| is far below ε = 10⁻⁸ … the step is about lr·g/ε, here 10⁻⁹", at every step of the
+    run, and under half float32's gap at |w| ≈ 0.3 it rounds away: PyTorch's own Adam as the
+    reference, and depthkit's Adam uses the same ε."""
+    import torch
+
+    from depthkit import optim
+    assert optim.ADAM_EPS == quiz.ADAM_EPS == torch.optim.Adam([torch.zeros(1)]).defaults["eps"]
+    assert quiz.ADAM_STEP == pytest.approx(1e-9)
+    explanation = quiz.BY_ID["vanishing-adam-epsilon"].explanation
+    assert "here 10⁻⁹" in explanation and "ε = 10⁻⁸" in explanation
+    for dtype in (torch.float64, torch.float32):
+        w = torch.tensor([quiz.WEIGHT_TYPICAL], dtype=dtype, requires_grad=True)
+        start = w.detach().clone()
+        opt = torch.optim.Adam([w], lr=quiz.ADAM_LR)
+        steps = []
+        for _ in range(200):  # long past any warm-up of the running averages
+            before = w.detach().clone()
+            w.grad = torch.full_like(w, quiz.TINY_GRAD)
+            opt.step()
+            steps.append(float((before - w.detach()).item()))
+        if dtype == torch.float64:  # the step is applied, at about lr·g/ε, on every step
+            assert all(0.9 * quiz.ADAM_STEP < st < 1.01 * quiz.ADAM_STEP for st in steps), steps[:3]
+        else:  # "so it even rounds away": the float32 weight never moves
+            assert torch.equal(w.detach(), start)
+            assert quiz.ADAM_STEP < quiz.FLOAT32_SPACING / 2 / 10  # a 10x margin under half the gap
+    # a gradient well above ε gets a step of about lr, whatever its size
+    w = torch.tensor([quiz.WEIGHT_TYPICAL], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=quiz.ADAM_LR)
+    w.grad = torch.full_like(w, 1e-5)
+    opt.step()
+    assert abs(quiz.WEIGHT_TYPICAL - w.item()) == pytest.approx(quiz.ADAM_LR, rel=0.01)
+
+
+def test_xavier_balances_tanh_but_not_the_sigmoid():
+    """"a tanh layer keeps about 0.9 of it, while the sigmoid's signal shrinks about 10¹² times over the
+    19 layers"; each sigmoid layer keeps "about a quarter" (also "near a quarter" in
+    vanishing-sigmoid-derivative). The Vanishing page's network (width 16, 20 layers) with Xavier
+    weights. Seeds 0-9 measured: tanh 0.86-0.99 per layer, sigmoid 0.21-0.25 and 10⁻¹³-10⁻¹² overall."""
+    explanation = quiz.BY_ID["vanishing-tanh-xavier"].explanation
+    assert "keeps about 0.9 of it" in explanation and "about 10¹² times over the 19 layers" in explanation
+    assert "only about a quarter" in explanation
+    assert "near a quarter" in quiz.BY_ID["vanishing-sigmoid-derivative"].explanation
+    pages = [vanishing.VanishingSettings().replace(seed=s) for s in SEEDS]
+    assert pages[0].width == quiz.SIGMOID_WIDTH and pages[0].depth == 20
+    factors = {"sigmoid": [], "tanh": []}
+    whole = {"sigmoid": [], "tanh": []}
+    for p in pages:
+        data = make_dataset(p.data())
+        models = [p.model("problem").replace(init="xavier", activation=a) for a in factors]
+        for a, pr in zip(factors, probe_at_init(models, [p.seed] * 2, data, n_points=len(data.y_train),
+                                                dtype="float64")):
+            sig = pr.signal_grad_norms
+            factors[a].append(float(np.median(sig[:-1] / sig[1:])))
+            whole[a].append(pr.signal_ratio)
+            assert np.mean(pr.saturated) < 0.05  # "almost none" saturate
+    _mostly((0.8 < f < 1.05 for f in factors["tanh"]), "tanh keeps about 0.9 (0.8-1.05)")
+    _mostly((0.18 < f < 0.32 for f in factors["sigmoid"]), "sigmoid keeps about a quarter (0.18-0.32)")
+    shrink = quiz.XAVIER_SIGMOID_SHRINK
+    _mostly((10.0 ** -(shrink + 2) < w < 10.0 ** -(shrink - 2) for w in whole["sigmoid"]),
+            "sigmoid signal within 100x of 10⁻¹²")
+    assert all(t > 1e6 * s for t, s in zip(whole["tanh"], whole["sigmoid"]))  # tanh's shrinks far less
+
+
+def test_raw_inputs_saturate_the_sigmoid_first_layer():
+    """"Weights sized for unit-scale inputs make the first layer's pre-activations about 100 times too
+    large, so most of its sigmoid units saturate": the Vanishing page's sigmoid network at
+    initialization, on its standardized moons and on the same points with one feature × 100.
+    Seeds 0-9 measured: 78-91% of the first layer saturated on raw inputs, 0% standardized."""
+    explanation = quiz.BY_ID["vanishing-standardize"].explanation
+    assert "most of its sigmoid units saturate" in explanation and "× 100" in quiz.BY_ID[
+        "vanishing-standardize"].prompt
+    raw, standard = [], []
+    for s in SEEDS:
+        page = vanishing.VanishingSettings().replace(seed=s)
+        data = make_dataset(page.data())
+        X = data.X_train.copy()
+        X[:, 0] *= 100
+        scaled = dataclasses.replace(data, X_train=X)
+        model = page.model("problem")
+        assert model.activation == "sigmoid"
+        standard.append(probe_at_init([model], [s], data, n_points=len(data.y_train))[0].saturated[0])
+        raw.append(probe_at_init([model], [s], scaled, n_points=len(data.y_train))[0].saturated[0])
+    _mostly((r > 0.6 for r in raw), "most (over 60%) of the first layer saturated on raw inputs")
+    assert all(st < 0.05 for st in standard)  # standardized: almost none
+
+
+def test_he_gain_removes_the_cause_clipping_only_the_symptom(exploding_pages):
+    """exploding-clipping-cause: the page's gain-2 network diverges (checked above); drawn with He's
+    gain √2 instead (the page's 'He init' fix), the same network trains at the same learning rate
+    without clipping and stays finite, and its backward signal is level where gain 2's grows."""
+    assert _answer("exploding-clipping-cause") == {
+        "Drawing the weights with He's gain √2, so layers neither grow nor shrink the signal."}
+    pages, data = exploding_pages
+    he = [p.replace(fix="He init") for p in pages]
+    assert all(p.model("fix").init == "he" and p.training("fix").clip_norm == 0 for p in he)
+    runs = train_many([(p.model("fix"), p.training("fix"), d) for p, d in zip(he, data)])
+    _mostly((r.diverged_step is None and np.all(np.isfinite(r.loss)) for r in runs), "He init stays finite")
+    probes = [probe_at_init([p.model("fix"), p.model("problem")], [p.seed] * 2, d,
+                            n_points=exploding.PROBE_POINTS) for p, d in zip(he, data)]
+    _mostly((0.1 < h.signal_ratio < 10 < g.signal_ratio for h, g in probes), "He level, gain 2 grows")

@@ -76,6 +76,10 @@ def outcome(right: bool, credit: float) -> str:
     return f"◐ partly right ({fmt.num(credit)} of a point)" if credit > 0 else "✗ wrong"
 
 
-def the_answer(right: str, explanation: str) -> str:
-    """What the presenter's screen says after Reveal (nobody's answer is judged there)."""
-    return f"The answer: {right} {explanation}"
+def the_answer(right: str, why: str) -> str:
+    """What the presenter's screen says after Reveal (nobody's answer is judged there): the answer
+    and the explanation's first sentence (`Question.short`); the rest sits behind `MORE`."""
+    return f"The answer: {right} {why}"
+
+
+MORE = "More"  # the expander that holds the rest of an explanation (`Question.more`)

@@ -68,16 +68,24 @@ def _right(q: quiz.Question) -> str:
     return "; ".join(q.option_text(o).rstrip(".") for o in q.option_ids if o in q.correct) + "."
 
 
+def more(q: quiz.Question) -> None:
+    """The explanation beyond its first sentence, folded away behind "More" (nothing if there is none)."""
+    if q.more:
+        with st.expander(text.MORE):
+            st.markdown(q.more)
+
+
 def feedback(q: quiz.Question, chosen, link_label: str = "See it on the {} page") -> None:
-    """Right or wrong (words and icon, not colour alone), the explanation and the page about it."""
+    """Right or wrong (words and icon, not colour alone), why in one sentence, "More", and the page."""
     g = quiz.grade([q], {q.id: chosen}).graded[0]
     right = _right(q)
     if g.right:
-        st.success(f"✓ Right. {q.explanation}", icon=":material/check_circle:")
+        st.success(f"✓ Right. {q.short}", icon=":material/check_circle:")
     else:
         what = text.NOT_SENT.rstrip(".") if not g.answered else (
             f"Partly right ({fmt.num(g.credit)} of a point)" if g.credit > 0 else "✗ Wrong")
-        st.error(f"{what}. The answer: {right}\n\n{q.explanation}", icon=":material/cancel:")
+        st.error(f"{what}. The answer: {right}\n\n{q.short}", icon=":material/cancel:")
+    more(q)
     st.page_link(q.page, label=link_label.format(quiz.PROBLEMS[q.problem]), icon=":material/arrow_forward:")
 
 
@@ -214,8 +222,9 @@ def presenter_live(db: poll.PollStore, code: str, key: str) -> None:
               help="Of the attendees who joined the room.")
     show(charts.answer_counts(q, order, counts.per_option, counts.answered, revealed),
          key=f"{S}counts.{q.id}")
-    if revealed:  # the answer and why, with no verdict: nobody answered on this screen
-        st.info(text.the_answer(_right(q), q.explanation), icon=":material/visibility:")
+    if revealed:  # the answer and why in one sentence, no verdict: nobody answered on this screen
+        st.info(text.the_answer(_right(q), q.short), icon=":material/visibility:")
+        more(q)
         st.page_link(q.page, label=f"Show it on the {quiz.PROBLEMS[q.problem]} page",
                      icon=":material/arrow_forward:")
     presenter_buttons(db, state, key)
