@@ -28,7 +28,10 @@ says the set is stale.
 Regenerating skips the results and figures already shipped for this code,
 removes other code versions' folders and files that are no longer a job or
 one of its figures, and computes the rest in `--workers` processes of one
-torch thread each. The Training speed
+torch thread each. The folder's `machine.txt` names the CPU and torch build
+that computed its results (a line per machine, should a later run on another
+one add results): another CPU rounds differently, and a server on any CPU
+serves the set as it is, with the words beside each result computed from it. The Training speed
 page's trained results hold wall times that the page shows, so they are
 computed alone, after the others, never beside another job.
 """
@@ -51,6 +54,7 @@ from depthkit.warmup import Job, job_name, jobs_of
 
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data" / "shipped"
 TIMED = ("depthkit.experiments.speed.run",)  # results holding wall times a page shows: computed alone
+MACHINE_FILE = "machine.txt"  # in the code version's folder: which machine computed the results
 NO_LIMIT = 1 << 40  # the shipped folder is bounded by its job list, not by the store's LRU
 
 
@@ -75,6 +79,7 @@ class Status:
     stale_versions: list[str]  # other code versions' folders still there
     figures: int = 0  # the charts of the shipped views, in both modes
     missing_figures: int = 0  # of those, not shipped for this chart code
+    machines: tuple[str, ...] = ()  # the lines of machine.txt: what computed the results
 
     @property
     def current(self) -> bool:
@@ -84,6 +89,7 @@ class Status:
         return (f"shipped_current={'yes' if self.current else 'no'} code_hash={self.version} "
                 f"jobs={self.jobs} missing={len(self.missing)} figures={self.figures} "
                 f"missing_figures={self.missing_figures} size_mb={self.bytes / 1e6:.1f}"
+                f" computed_on={' + '.join(self.machines) or 'unknown'!r}"
                 + ("" if self.current else "  (regenerate: python -m depthkit.ship)"))
 
 
@@ -98,7 +104,30 @@ def status(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None) -> S
     readable = Figures(None, shipped=store)
     missing_figures = sum(readable.kept(key) is None for key in keys)
     return Status(store.version, len(jobs), missing, sum(p.stat().st_size for p in files), stale,
-                  len(keys), missing_figures)
+                  len(keys), missing_figures, machines_of(store))
+
+
+def machine() -> str:
+    """This machine as machine.txt names it: CPU model, torch version and kernel set, threads."""
+    import torch
+
+    from depthkit.experiments.timing import cpu_name
+    return (f"{cpu_name()}; torch {torch.__version__}, ATen {torch.backends.cpu.get_cpu_capability()} "
+            "kernels, 1 thread per result")
+
+
+def machines_of(store: ResultStore) -> tuple[str, ...]:
+    """The machines that computed `store`'s current results (machine.txt), oldest first."""
+    path = store.folder / store.version / MACHINE_FILE
+    return tuple(line for line in path.read_text().splitlines() if line) if path.is_file() else ()
+
+
+def _record_machine(store: ResultStore, fresh: bool) -> None:
+    """Add this machine to machine.txt, once; `fresh`: it computed every result, so it alone."""
+    before = () if fresh else machines_of(store)
+    path = store.folder / store.version / MACHINE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{line}\n" for line in dict.fromkeys((*before, machine()))))
 
 
 def _charts(store: ResultStore, jobs: list[Job]) -> list:
@@ -158,6 +187,8 @@ def regenerate(folder: str | Path = SHIPPED_DIR, jobs: list[Job] | None = None, 
     for name, fn, settings in alone:
         out.put(name, settings, _compute(fn, settings))
         say(f"  done {name} (alone)")
+    if todo:
+        _record_machine(out, fresh=len(todo) == len(jobs))
     wanted = {out.path(name, settings) for name, _, settings in jobs} | _ship_figures(out, jobs, say)
     for path in out.entries():
         if path not in wanted:

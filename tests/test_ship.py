@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from depthkit import ship, ui
+from depthkit.experiments.timing import cpu_name
 from depthkit.store import ResultStore, code_hash
 from depthkit.ui import run as ui_run
 from depthkit.warmup import InFlight, Warmup, job_name, jobs_of
@@ -133,6 +134,11 @@ def test_regenerate_ships_exactly_the_jobs_and_drops_stale_files(tmp_path):
     assert sorted(p.parent.name for p in ResultStore(folder).entries()) == [code_hash()] * 2
     assert ship.shipped(folder).get(NAME, gone) is None
     assert ship.shipped(folder).get(NAME, keep[1]).final_std == ui_demo.run(keep[1]).final_std
+    # the machine that computed them is named beside them, once however often it regenerates
+    assert now.machines == (ship.machine(),) and cpu_name() in now.machines[0]
+    assert f"computed_on={ship.machine()!r}" in now.line()
+    more = jobs_of([(ui_demo.run, s) for s in (*keep, ui_demo.DemoSettings(depth=7))])
+    assert ship.regenerate(folder, more, workers=1, say=lambda line: None).machines == (ship.machine(),)
     before = len(ui_demo.CALLS)
     ship.regenerate(folder, jobs, workers=1, say=lambda line: None)
     assert len(ui_demo.CALLS) == before, "already shipped: nothing recomputed"

@@ -204,7 +204,8 @@ class _StepTimer:
         return (time.perf_counter() - t0) / n, (time.thread_time() - c0) / n
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
+    """This CPU's model name, as /proc/cpuinfo gives it (what a figure measured here names)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -304,6 +305,6 @@ def measure(settings: TimingSettings, progress: Progress | None = None) -> Timin
             len(thread_jobs), min(R, THREAD_REPEATS) if thread_jobs else 0),
         cuda_name=torch.cuda.get_device_name(0) if cuda else "",
         cuda_seconds=np.array([j["wall"] for j in cuda_jobs]).reshape(len(cuda_jobs), R),
-        cpu_name=_cpu_name(),
+        cpu_name=cpu_name(),
         measured_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         measure_seconds=time.perf_counter() - t_start, load_average=load)
