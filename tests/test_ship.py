@@ -178,3 +178,42 @@ def test_the_shipped_set_is_current():
     if not now.current:
         pytest.skip(f"the shipped set is stale: {now.line()}")
     assert now.jobs == len(ship.default_jobs()) and not now.stale_versions
+
+
+# the Exploding page's default result computed as a server with another CPU would (tests/kernels.py)
+OTHER_CPU_RUN = """
+import pickle, sys
+from tests import kernels
+kernels.select()
+import torch
+torch.set_num_threads(1)
+from depthkit.experiments import exploding as exp
+sys.stdout.buffer.write(pickle.dumps(exp.run(exp.ExplodingSettings())))
+"""
+
+
+def test_a_result_shipped_from_another_cpu_is_shown_with_its_own_words(shipped_folder):
+    """The shipped set comes from one CPU and is served on any: the page's words beside a shipped
+    result are computed from that result, not from what this machine would have computed."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    from depthkit.experiments import exploding as exp
+    from depthkit.text import exploding as words
+    from tests import kernels
+    from tests.apptest_util import ROOT, open_page
+    env = {**os.environ, kernels.ENV_VAR: "other"}
+    out = subprocess.run([sys.executable, "-c", OTHER_CPU_RUN], cwd=ROOT, env=env, capture_output=True,
+                         check=True, timeout=300)
+    other = pickle.loads(out.stdout)
+    own = exp.run(exp.ExplodingSettings())
+    assert words.summary(other) != words.summary(own), "the other kernels gave the same run: no test"
+    ResultStore(shipped_folder).put(job_name(exp.run), exp.ExplodingSettings(), other)
+    _fresh_server()
+    page = open_page("pages/exploding.py")
+    assert not page.exception
+    shown = "\n".join(m.value for m in page.markdown) + "\n".join(i.value for i in page.info)
+    assert words.summary(other) in shown and words.headline(other) in shown
+    assert words.summary(own) not in shown
