@@ -6,14 +6,16 @@ layer's weight matrix ||dL/dW_l||, and the norm of the backpropagated signal
 ||dL/dh_l||. Batch norm uses batch statistics (as in training); dropout is
 off. Norms are computed in float64.
 
-Saturation: sigmoid outputs below 0.05 or above 0.95 and tanh outputs beyond
-+-0.95 (where the derivative is under a tenth of its peak), counted over units
-and points; for ReLU-like activations, the share of units that are inactive
+Saturation, one rule for both: the derivative is under a tenth of its peak.
+For the sigmoid, s(1 - s) < 0.025 means outputs within (1 - sqrt(0.9)) / 2
+~ 0.026 of 0 or 1; for tanh, 1 - t^2 < 0.1 means |t| > sqrt(0.9) ~ 0.949.
+Counted over units and points; for ReLU-like activations, the share of units that are inactive
 (<= 0) on every point of the batch ("dead" units); none for linear.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +26,9 @@ from depthkit.data import Dataset
 from depthkit.models import ModelSettings, bce_per_model, forward, init_params, per_layer_norms
 from depthkit.train import DTYPES
 
-SIGMOID_BAND = 0.05
-TANH_BAND = 0.95
+SATURATED_SLOPE = 0.1  # saturated: the derivative is under this fraction of its peak
+SIGMOID_BAND = (1 - math.sqrt(1 - SATURATED_SLOPE)) / 2  # sigmoid' = s(1 - s) = 0.25 * SATURATED_SLOPE here
+TANH_BAND = math.sqrt(1 - SATURATED_SLOPE)  # tanh' = 1 - t^2 = SATURATED_SLOPE here
 
 
 @dataclass

@@ -11,7 +11,8 @@ PAPERS: dict[str, str] = {
               "degradation: deeper plain nets with batch norm reach a higher training error; "
               "residual connections.",
     "pascanu2013": "Pascanu, Mikolov & Bengio (2013). On the difficulty of training recurrent neural "
-                   "networks. ICML. — exploding gradients, gradient-norm clipping.",
+                   "networks. ICML. — exploding gradients, gradient-norm clipping; the sufficient "
+                   "condition for vanishing, λ₁ < 1/γ.",
     "ioffe2015": "Ioffe & Szegedy (2015). Batch normalization. ICML.",
     "yang2019": "Yang, Pennington, Rao, Sohl-Dickstein & Schoenholz (2019). A mean field theory of "
                 "batch normalization. ICLR. — without skips, gradients grow with depth at init.",
@@ -20,7 +21,8 @@ PAPERS: dict[str, str] = {
     "schoenholz2017": "Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (2017). Deep information "
                       "propagation. ICLR. — the edge of chaos and trainable depth.",
     "balduzzi2017": "Balduzzi, Frean, Leary, Lewis, Ma & McWilliams (2017). The shattered gradients "
-                    "problem. ICML.",
+                    "problem. ICML. — gradients at nearby inputs decorrelate with depth; "
+                    "residual connections slow that.",
     "srivastava2014": "Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov (2014). Dropout. JMLR.",
     "loshchilov2019": "Loshchilov & Hutter (2019). Decoupled weight decay regularization. ICLR. — "
                       "weight decay is not L2 under Adam.",
@@ -30,6 +32,26 @@ PAPERS: dict[str, str] = {
                     "Trade. — early stopping on a validation set.",
     "kingma2015": "Kingma & Ba (2015). Adam: a method for stochastic optimization. ICLR. — the ε in "
                   "Adam's update.",
+    "hochreiter1991": "Hochreiter (1991). Untersuchungen zu dynamischen neuronalen Netzen. Diploma "
+                      "thesis, TU München. — the vanishing gradient, first analysed (recurrent networks).",
+    "bengio1994": "Bengio, Simard & Frasconi (1994). Learning long-term dependencies with gradient "
+                  "descent is difficult. IEEE Transactions on Neural Networks. — vanishing and exploding "
+                  "gradients in recurrent networks.",
+    "santurkar2018": "Santurkar, Tsipras, Ilyas & Madry (2018). How does batch normalization help "
+                     "optimization? NeurIPS. — a smoother loss landscape, not reduced internal "
+                     "covariate shift.",
+    "cohen2021": "Cohen, Kaur, Li, Kolter & Talwalkar (2021). Gradient descent on neural networks "
+                 "typically occurs at the edge of stability. ICLR. — full-batch gradient descent trains "
+                 "on with the curvature near 2 / learning rate.",
+    "goyal2017": "Goyal, Dollár, Girshick, Noordhuis, Wesolowski, Kyrola, Tulloch, Jia & He (2017). "
+                 "Accurate, large minibatch SGD: training ImageNet in 1 hour. arXiv:1706.02677. — "
+                 "learning-rate warm-up.",
+    "hanin2018": "Hanin (2018). Which neural net architectures give rise to exploding and vanishing "
+                 "gradients? NeurIPS. — at finite width the gradients of a He-initialized ReLU network "
+                 "fluctuate, more with depth over width.",
+    "nakkiran2020": "Nakkiran, Kaplun, Bansal, Yang, Barak & Sutskever (2020). Deep double descent: "
+                    "where bigger models and more data hurt. ICLR. — test error can fall again past "
+                    "the interpolation threshold.",
     "goldberg1991": "Goldberg (1991). What every computer scientist should know about floating-point "
                     "arithmetic. ACM Computing Surveys. — rounding, float32 spacing.",
 }

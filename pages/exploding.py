@@ -27,7 +27,7 @@ if result is not None:
                 ui.chart(build, result, key=f"exploding.{key}")
     ui.explain(text.summary(result))
     ui.sources("pascanu2013", "glorot2010", "he2015", "ioffe2015", "yang2019", "poole2016",
-               "schoenholz2017")
+               "schoenholz2017", "he2016", "hanin2018", "cohen2021", "goyal2017")
     ui.download_tables(tables.exploding_tables(result), "exploding")
     ui.pytorch_code(settings.model("problem"), label="PyTorch code for the problem network")
     st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -31,5 +31,5 @@ if result is not None:
     ui.explain(text.summary(result, sweep))
     ui.download_tables(tables.overfitting_tables(result, sweep), "overfitting")
     ui.pytorch_code(settings.model("problem"), label=text.CODE_LABEL)
-    ui.sources("srivastava2014", "loshchilov2019", "zhang2017", "prechelt1998")
+    ui.sources("srivastava2014", "loshchilov2019", "zhang2017", "prechelt1998", "nakkiran2020")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

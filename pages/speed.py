@@ -50,5 +50,5 @@ if settings and timing_settings:
                 csv.update(tables.timing_tables(timing))
             ui.download_tables(csv, "speed")
             ui.pytorch_code(settings.model(0, settings.max_depth), label=text.CODE_LABEL)
-ui.sources("he2016", "he2015", "ioffe2015", "yang2019")
+ui.sources("he2016", "he2015", "ioffe2015", "yang2019", "balduzzi2017")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -31,5 +31,5 @@ if result is not None:
     ui.download_tables(tables.vanishing_tables(result), "vanishing")
     ui.pytorch_code(settings.model("problem"), "PyTorch code for the problem network")
     ui.pytorch_code(settings.model("fix"), "PyTorch code for the fix network")
-ui.sources("glorot2010", "he2015", "ioffe2015", "he2016", "kingma2015", "goldberg1991")
+ui.sources("glorot2010", "he2015", "ioffe2015", "he2016", "kingma2015", "goldberg1991", "pascanu2013")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -229,7 +229,8 @@ def test_each_fix_changes_exactly_one_thing(fix, changed):
 def test_step_size_paragraph_only_where_it_applies(calm, both_diverge):
     """The step-size paragraph needs a diverged (or rising) problem run whose layers do not amplify
     (ratio at most 10); a ratio below 0.1 is called vanishing, and a calm run gets no step-size story."""
-    step, vanish = "A different cause: the step is too large", "this network is vanishing, not exploding"
+    step = "Another source of the same blow-up: the step is too large"
+    vanish = "this network is vanishing, not exploding"
 
     def with_ratio(r, ratio, **training):
         p = r.problem

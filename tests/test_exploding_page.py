@@ -77,7 +77,11 @@ def test_the_step_size_preset_names_its_own_mechanism():
     assert "another cause" in exp.STEP_TOO_LARGE
     result = _run(exp.ExplodingSettings(**exp.PRESETS[exp.STEP_TOO_LARGE]))
     summary = text.summary(result)
-    assert "A different cause: the step is too large" in summary and "step-size instability" in summary
+    assert "Another source of the same blow-up: the step is too large" in summary
+    assert "step-size instability" in summary and "(the curvature is not measured here)" in summary
+    assert "Cohen et al. 2021" in summary and "Goyal et al. 2017" in summary
+    # batch norm's growth at depth is said of initialization, beside He et al.'s healthy norms in training
+    assert "Yang et al. find the range shrinks sharply after the first step" in summary
     assert "vanishing, not exploding" not in summary
 
 
@@ -89,13 +93,26 @@ def test_xavier_says_it_swaps_explosion_for_vanishing():
 
 
 def test_xavier_on_tanh_and_sigmoid_says_what_the_scale_was_derived_for():
-    for activation, still in (("tanh", False), ("sigmoid", True)):
+    slopes = {"sigmoid": "the sigmoid's slope there is only 1/4", "gelu": "GELU's slope there is only 1/2"}
+    for activation in ("tanh", "sigmoid", "gelu"):
         result = _run(exp.ExplodingSettings(fix="Xavier init", activation=activation))
         summary = text.summary(result)
+        still = activation in slopes
         assert "derived for activations with slope 1 at 0, such as tanh" in summary
-        assert ("the sigmoid's slope there is only 1/4" in summary) is still
+        assert all((slope in summary) is (act == activation) for act, slope in slopes.items())
         assert ("so its signal still shrinks" in summary) is (still and result.fix.at_init.signal_ratio < 1)
         assert "meant for tanh and sigmoid" not in summary
+        assert f"this {activation} network" in summary and "on ReLU" not in summary
+
+
+def test_xavier_on_leaky_relu_names_it():
+    """leaky_relu takes the ReLU reasoning (its negative slope 0.01 keeps (1 + 0.01²)/2 of the mean
+    square), but the sentence names the activation the network has."""
+    summary = text.summary(_run(exp.ExplodingSettings(fix="Xavier init", activation="leaky_relu")))
+    assert "Xavier initialization on this leaky ReLU (negative slope 0.01, so nearly a ReLU)" in summary
+    assert "each leaky ReLU layer scales the backward signal by about 1/√2" in summary
+    default = text.summary(_run(exp.ExplodingSettings(fix="Xavier init")))
+    assert "Xavier initialization on this ReLU network" in default and "leaky" not in default
 
 
 def test_changing_a_control_reruns_the_experiment(page):

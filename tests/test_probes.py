@@ -6,7 +6,7 @@ import torch
 
 from depthkit import ModelSettings, probe_at_init
 from depthkit.models import forward, init_params
-from depthkit.probes import probe
+from depthkit.probes import probe, saturated_fraction
 
 
 def test_sigmoid_vanishes_relu_he_does_not(moons):
@@ -36,6 +36,18 @@ def test_saturation_counts_dead_relus_and_saturated_sigmoids(moons):
     a, b = probe_at_init([dead, sat], [0, 0], moons)
     assert b.saturated.mean() > 0.3
     assert np.all((a.saturated >= 0) & (a.saturated <= 1))
+
+
+def test_saturated_means_a_derivative_under_a_tenth_of_its_peak():
+    """The one rule for sigmoid and tanh: sigmoid' = s(1 - s) under 0.025, tanh' = 1 - t² under 0.1."""
+    s = torch.tensor([0.02, 0.03, 0.5, 0.97, 0.98], dtype=torch.float64)
+    sig = (s * (1 - s) < 0.25 / 10).to(torch.float64)
+    assert sig.tolist() == [1, 0, 0, 0, 1]  # 0.05 (the old band) has slope 0.0475: 19% of the peak
+    assert float(saturated_fraction(s.reshape(1, 1, -1), "sigmoid")) == pytest.approx(float(sig.mean()))
+    t = torch.tensor([-0.96, -0.94, 0.0, 0.94, 0.96], dtype=torch.float64)
+    tan = (1 - t ** 2 < 1 / 10).to(torch.float64)
+    assert tan.tolist() == [1, 0, 0, 0, 1]
+    assert float(saturated_fraction(t.reshape(1, 1, -1), "tanh")) == pytest.approx(float(tan.mean()))
 
 
 def test_one_seed_per_model_required(moons):

@@ -248,8 +248,12 @@ def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
 def test_saturation_title_names_the_bands_the_probe_counts(short):
     from depthkit.probes import SIGMOID_BAND, TANH_BAND
     title = plain(charts.saturation(short).layout.title.text)  # the notes under the title
-    assert (SIGMOID_BAND, TANH_BAND) == (0.05, 0.95)
-    assert "sigmoid outside 0.05–0.95, tanh beyond ±0.95" in title, title
+    # one rule for both activations: the derivative is under a tenth of its peak at the band's edge
+    assert SIGMOID_BAND * (1 - SIGMOID_BAND) == pytest.approx(0.25 / 10)
+    assert 1 - TANH_BAND ** 2 == pytest.approx(1 / 10)
+    assert ("derivative under 10% of its peak (sigmoid within 0.026 of 0 or 1, tanh beyond ±0.95)"
+            in title), title
+    assert "saturation as in Glorot & Bengio 2010" in title
 
 
 def test_weight_change_chart_shows_the_step_next_to_float32s(short):
@@ -367,3 +371,16 @@ def test_the_optimizer_help_states_when_an_adam_step_of_a_tiny_gradient_moves_a_
         assert w - np.float32(lr * 1e-15 / 1e-8) == w  # Adam's step lr·g/ε rounds away
     for lr in (0.16, 0.3, 1.0):
         assert w - np.float32(lr * 1e-15 / 1e-8) != w
+
+
+def test_a_batch_norm_fix_says_evaluation_uses_running_statistics(short):
+    """Accuracy is measured in eval mode (train.py): with batch norm, on running statistics that lag in
+    a short run; the sentence names the trainer's momentum, and appears only when batch norm is on."""
+    import dataclasses
+
+    from depthkit.models import BN_MOMENTUM
+    caveat = "**Batch norm in evaluation:**"
+    assert not short.settings.batch_norm and caveat not in page_text.summary(short)
+    with_bn = dataclasses.replace(short, settings=short.settings.replace(batch_norm=True))
+    summary = page_text.summary(with_bn)
+    assert caveat in summary and f"moves them {fmt.percent(BN_MOMENTUM)} of the way" in summary

@@ -115,6 +115,23 @@ def test_the_problem_first_layer_step_rounds_away_in_float32(runs, preset):
     texts = [page_text.summary(r) for r in results]
     assert _misses("rounds away" in t and "Indeed not one first-layer weight changed" in t
                    for t in texts) <= MAX_MISSES
+    # "Float64 would round it away too ... even exact arithmetic would need at least N steps this size
+    # to move a typical weight by 1%" (sigmoid problems: the step is at least 3x under half a float64
+    # spacing; measured 4-100x on seeds 0-9 and 100-109), or "Float64 ... would register it, but would
+    # need at least N steps" (ReLU, default init: measured 10^7 times over it). Either way N is far
+    # beyond the page's few hundred steps (over 10^5 here; measured 7 x 10^6 and up).
+    w = [float(exp.weight_typical(n)[0]) for n in nets]
+    under64 = [np.spacing(x) / 2 / exp.update_max(n)[0] for x, n in zip(w, nets)]
+    sigmoid = exp.PRESETS[preset].get("activation", "sigmoid") == "sigmoid"
+    if sigmoid:
+        assert _misses(m >= 3 for m in under64) <= MAX_MISSES, under64
+    else:
+        assert _misses(m <= 1 / 3 for m in under64) <= MAX_MISSES, under64
+    needed = [0.01 * x / exp.update_max(n)[0] for x, n in zip(w, nets)]
+    assert _misses(k > 1e5 for k in needed) <= MAX_MISSES, needed
+    said = "Float64 would round it away too" if sigmoid else "would register it, but would need at least"
+    assert _misses(said in t and "the tiny gradient is why the layer cannot learn" in t
+                   for t in texts) <= MAX_MISSES
     # the weight-change chart's note says the same
     notes = [plain(charts.weight_change(r).layout.title.text) for r in results]
     assert _misses("a weight of typical size rounds back, w + Δw = w" in t for t in notes) <= MAX_MISSES

@@ -157,7 +157,9 @@ def repeated_product(r: Result) -> go.Figure:
             **_hover(norms, "||x||", "matrices")))
     common.mark_step(fig, r.settings.depth, NEUTRAL, f"this page's depth: {r.settings.depth}", dash="dot")
     return _finish(fig, f"Repeated multiplication: a {r.settings.width}-d vector, random matrices",
-                   "matrices multiplied (entries ~ N(0, g<sup>2</sup>/width))", "||x|| (log scale)")
+                   "matrices multiplied (entries ~ N(0, g<sup>2</sup>/width))", "||x|| (log scale)",
+                   notes=["a new matrix at each step, as in a deep feedforward network; a recurrent network "
+                          "multiplies by the same matrix at every time step (Pascanu et al. 2013)"])
 
 
 def gain_depth_map(r: Result) -> go.Figure:

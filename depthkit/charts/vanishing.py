@@ -23,7 +23,7 @@ from depthkit.charts.common import (
 )
 from depthkit.experiments import vanishing as exp
 from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, Result, per_layer
-from depthkit.probes import SIGMOID_BAND, TANH_BAND
+from depthkit.probes import SATURATED_SLOPE, SIGMOID_BAND, TANH_BAND
 from depthkit.record import Network
 from depthkit.text.vanishing import BOUND_NAME, moved
 
@@ -163,10 +163,10 @@ def saturation(result: Result) -> go.Figure:
                                marker=dict(symbol=SYMBOL[name]), customdata=[fmt.percent(v) for v in values],
                                hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
                                + "</extra>"))
-    bands = (f"sigmoid outside {fmt.num(SIGMOID_BAND)}–{fmt.num(1 - SIGMOID_BAND)}, "
-             f"tanh beyond ±{fmt.num(TANH_BAND)}")
+    bands = (f"sigmoid within {fmt.num(SIGMOID_BAND)} of 0 or 1, tanh beyond ±{fmt.num(TANH_BAND)}")
     layout(fig, "Saturated units or dead ReLUs", "hidden layer (1 = next to the input)", "share of units",
-           notes=[f"saturated: {bands} (Glorot & Bengio 2010)"])
+           notes=[f"saturated: derivative under {fmt.percent(SATURATED_SLOPE)} of its peak ({bands}); "
+                  "saturation as in Glorot & Bengio 2010"])
     return update_axis(fig, "yaxis", range=[-0.02, 1.02], tickformat=".0%")
 
 

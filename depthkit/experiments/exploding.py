@@ -78,12 +78,14 @@ class ExplodingSettings(Settings):
     # plain SGD, full batch
     lr: float = param(0.05, lo=1e-4, hi=3.0, log=True,
                       options=(0.0005, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0, 3.0),
-                      label="Learning rate (SGD)")
+                      label="Learning rate (SGD)",
+                      help="Every step uses the whole training set: full-batch gradient descent (plain "
+                           "SGD on the whole training set), with no gradient noise.")
     fix: str = param("clipping", choices=FIXES, label="Compare with",
                      help="clipping: rescale the gradient to the threshold below; smaller lr: "
                           f"the learning rate / {LR_FACTOR:g}; He init: N(0, 2/fan_in), the scale for ReLU; "
                           "Xavier init: N(0, 2/(fan_in+fan_out)), the scale derived for tanh (slope 1 at 0; "
-                          "the sigmoid's is 1/4, so its signal still shrinks): on "
+                          "the sigmoid's is 1/4 and GELU's 1/2, so their signal still shrinks): on "
                           "ReLU it is half of He's variance, so the backward signal shrinks by about "
                           "1/√2 per layer (vanishing instead of exploding; He et al. 2015 report a "
                           "30-layer ReLU network with Xavier init that fails to converge); "

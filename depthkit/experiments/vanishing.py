@@ -74,7 +74,8 @@ class VanishingSettings(Settings):
     activation: str = param("sigmoid", choices=ACTIVATIONS, label="Activation",
                             help="Activation of the problem network (left).")
     init: str = param("default", choices=INITS, label="Initialization",
-                      help="default = PyTorch's nn.Linear default; he = N(0, 2/fan_in); "
+                      help="default = PyTorch's nn.Linear default, U(±1/√fan_in) for weights and biases "
+                           "(variance 1/(3·fan_in), a sixth of He's); he = N(0, 2/fan_in); "
                            "xavier = N(0, 2/(fan_in+fan_out)); normal = N(0, 1/fan_in).")
     # the fix network (right)
     fix_activation: str = param("relu", choices=ACTIVATIONS, label="Fix: activation")

@@ -15,6 +15,7 @@ import numpy as np
 from depthkit import fmt
 from depthkit.experiments import exploding as exp
 from depthkit.experiments.exploding import COIN_FLIP_LOSS, ExplodingSettings, Result
+from depthkit.models import LEAKY_SLOPE
 from depthkit.record import Network
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -191,12 +192,23 @@ def _step_size_line(r: Result) -> str:
     ratio = exp.signal_ratio(r)
     layers = ("neither amplify nor shrink the backward signal much" if ratio >= 0.1 else
               "do not amplify the backward signal (they shrink it)")
-    return (f"**A different cause: the step is too large.** These layers {layers} (its first/last "
-            f"ratio above is {fmt.num(ratio)}), yet with lr {fmt.num(s.lr)} {grew}. This is "
-            "step-size instability: each step is longer than the curvature of the loss allows (on a "
-            "quadratic, a step beyond 2 / curvature overshoots the minimum and lands higher), so the "
-            "loss and the gradient feed each other. The fix is a smaller step, not a different scale "
-            "of weights.")
+    return (f"**Another source of the same blow-up: the step is too large.** These layers {layers} (its "
+            f"first/last ratio above is {fmt.num(ratio)}), yet with lr {fmt.num(s.lr)} {grew}. This is "
+            "step-size instability, consistent with a step too large for the curvature of the loss (the "
+            "curvature is not measured here): on a quadratic, a learning rate beyond 2 / curvature makes "
+            "every step overshoot the minimum and land higher, so the loss and the gradient feed each "
+            "other. A network's curvature changes as it trains, and full-batch gradient descent often "
+            "keeps training, its loss falling unevenly, with the curvature hovering near 2 / lr (the "
+            "\"edge of stability\", Cohen et al. 2021), so 2 / curvature is not a sharp line for a network. "
+            "Here the layers do not "
+            "amplify the signal: the learning rate alone makes each step too long. The fix is a smaller "
+            "learning rate, or a warm-up that starts it small and raises it over the first steps, standard "
+            "practice for this instability (Goyal et al. 2017), not another weight scale.")
+
+
+# the activation's slope at 0 where it is not 1: Xavier's scale, derived for slope 1 (tanh), leaves
+# these networks' signal shrinking by about that slope per layer
+_SLOPE_AT_0 = {"sigmoid": "the sigmoid's slope there is only 1/4", "gelu": "GELU's slope there is only 1/2"}
 
 
 def _xavier_line(r: Result) -> str:
@@ -204,20 +216,24 @@ def _xavier_line(r: Result) -> str:
     ratio = r.fix.at_init.signal_ratio
     if s.activation not in ("relu", "leaky_relu"):
         # Glorot & Bengio derive the scale for an activation with slope 1 at 0 (tanh); the
-        # sigmoid's slope there is 1/4, so with Xavier weights its signal still shrinks
-        sigmoid = s.activation == "sigmoid"
-        slope = "; the sigmoid's slope there is only 1/4" if sigmoid else ""
-        still = ", so its signal still shrinks" if sigmoid and ratio < 1 else ""
+        # sigmoid's slope there is 1/4 and GELU's 1/2, so with Xavier weights their signal still shrinks
+        smaller = s.activation in _SLOPE_AT_0
+        slope = f"; {_SLOPE_AT_0[s.activation]}" if smaller else ""
+        still = ", so its signal still shrinks" if smaller and ratio < 1 else ""
         return (f"Xavier initialization is the scale Glorot & Bengio (2010) derived for activations with "
                 f"slope 1 at 0, such as tanh{slope}. With it this {s.activation} network's backward-signal "
                 f"ratio at initialization is {fmt.num(ratio)}{still}.")
+    # a leaky ReLU with negative slope a keeps (1 + a²)/2 of the mean square: with a = 0.01, ReLU's 1/2
+    name = ("ReLU" if s.activation == "relu" else
+            f"leaky ReLU (negative slope {fmt.num(LEAKY_SLOPE)}, so nearly a ReLU)")
+    unit = "ReLU" if s.activation == "relu" else "leaky ReLU"
     predicted = (1 / math.sqrt(2)) ** (s.depth - 1)
     direction = ("so it swaps explosion for vanishing" if ratio < 0.1 else
                  "and here the ratio stays within 10× of 1")
-    return (f"Xavier initialization on ReLU: its variance 2/(fan_in + fan_out) is half of He's 2/fan_in "
-            f"(fan-in equals fan-out here), so each ReLU layer scales the backward signal by about "
-            f"1/√2: {s.depth - 1} layers, {s.depth - 1} factors of 1/√2, give {fmt.num(predicted)}, and "
-            f"the measured ratio at initialization is {fmt.num(ratio)}, {direction}. He et al. (2015) "
+    return (f"Xavier initialization on this {name} network: its variance 2/(fan_in + fan_out) is half of "
+            f"He's 2/fan_in (fan-in equals fan-out here), so each {unit} layer scales the backward signal "
+            f"by about 1/√2: {s.depth - 1} layers, {s.depth - 1} factors of 1/√2, give {fmt.num(predicted)}, "
+            f"and the measured ratio at initialization is {fmt.num(ratio)}, {direction}. He et al. (2015) "
             "report a 30-layer ReLU network with Xavier init that fails to converge.")
 
 
@@ -230,7 +246,8 @@ def _relu_crossing(r: Result) -> str:
     row = r.phase_log_ratio[list(r.phase_depths).index(s.depth)]
     change = 10 ** (row[gains.index(2.0)] - row[gains.index(1.0)])
     return (f", {side} √2 ≈ 1.41 (He initialization). He init balances the signal on average; "
-            "at finite width one network's crossing scatters around √2, typically a little above it. "
+            "at finite width one network's crossing scatters around √2, typically a little above it "
+            "(the fluctuation grows with depth over width: Hanin 2018). "
             "A ReLU network has "
             "no chaotic phase: with zero biases the gain only rescales the backward signal, by "
             "about (g/√2)^(L−1) against He init. Here doubling g from 1 to 2 multiplied the "
@@ -299,8 +316,17 @@ def _batch_norm_line(r: Result) -> str:
     return (f"Batch norm removes the gain's scale (at initialization a batch-norm layer's output does "
             f"not depend on g), but not depth's effect. Without skip connections the first/last "
             f"weight-gradient ratio at initialization is {at(plain)} (median of {r.bn_ratio.shape[1]} "
-            f"initializations): {verdict}. With residual connections it {res_verdict} "
-            f"({at(res)}).")
+            f"initializations): {verdict}.{_after_first_step(grows)} With residual connections it "
+            f"{res_verdict} ({at(res)}).")
+
+
+def _after_first_step(grows: bool) -> str:
+    """Yang et al.'s growth is an initialization fact; He et al. looked during training: both hold."""
+    if not grows:
+        return ""
+    return (" That is at initialization: Yang et al. find the range shrinks sharply after the first step "
+            "of training, which is consistent with He et al. (2016) seeing healthy gradient norms in "
+            "such networks during training.")
 
 
 def _contrast_line(r: Result) -> str:
@@ -320,14 +346,16 @@ def _product_line(r: Result) -> str:
     ends = ", ".join(f"g = {fmt.num(g)}: {fmt.num(r.product_norms[i, -1])}"
                      for i, g in enumerate(r.product_gains))
     return (f"Repeated multiplication: a vector of norm 1 after {k} random matrices has norm {ends}. "
-            "Only g ≈ 1 keeps it in range; a ReLU zeroes about half the signal, which moves that "
-            "balance point to g = √2.")
+            "Only g ≈ 1 keeps it in range. A ReLU zeroes about half the units, halving the signal's mean "
+            "square, so the gain that keeps its size is √2 (variance 2/fan_in).")
 
 
 def summary(r: Result) -> str:
     """The "What you are seeing" text; every number comes from `r`."""
     s = r.settings
-    shape = f"{s.activation}, {s.depth} layers, gain {fmt.num(s.init_gain)}, SGD lr {fmt.num(s.lr)}"
+    # every run is full batch: deterministic gradient descent, no gradient noise (said once a page)
+    shape = (f"{s.activation}, {s.depth} layers, gain {fmt.num(s.init_gain)}, full-batch gradient descent "
+             f"(plain SGD on the whole training set), lr {fmt.num(s.lr)}")
     lines = [_story(r.problem, f"problem network ({shape})", s),
              _story(r.fix, f"same network {s.label('fix')}", s), _signal_line(r)]
     if exp.signal_ratio(r) < 0.1:

@@ -22,11 +22,12 @@ INTRO = ("A deeper network can learn more complex patterns, but it is also harde
 SENTENCES = {
     "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
                   "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
-    "exploding": ("The gradient grows layer by layer; a few updates can throw the weights far away, "
-                  "often until the loss is infinite or not a number. Fixes: He initialization, or "
-                  "batch norm (with residual connections at great depth); gradient clipping bounds "
-                  "each step, which usually keeps the run finite but does not remove the cause. A "
-                  "too-large learning rate is a separate cause."),
+    "exploding": ("The backward signal grows layer by layer, and with it every layer's gradient; a few "
+                  "updates can throw the weights far away, often until the loss is infinite or not a "
+                  "number. Fixes: He initialization, or batch norm (with residual connections at great "
+                  "depth); gradient clipping bounds each step, which usually keeps the run finite but "
+                  "does not remove the cause. A too-large learning rate is another source of the same "
+                  "blow-up: the layers need not amplify anything when each step alone is too long."),
     "overfitting": ("A big network memorizes the noise of a small training set and does worse on new "
                     "data. Fixes: dropout, weight decay, early stopping, augmentation, more data, a "
                     "smaller network."),

@@ -153,10 +153,11 @@ def _weight_decay(r: Result) -> str:
     s = r.settings
     return ("**Weight decay here is an L2 penalty** added to the loss, so Adam divides it by √v̂ "
             "like the rest of the gradient: it pulls hardest on weights whose loss gradient is small "
-            "(Loshchilov & Hutter 2019). Decoupled weight decay (AdamW) with the same λ would instead "
-            f"shrink every weight by the same fraction, learning rate × λ = {fmt.num(s.lr * s.l2)}, per "
-            f"step whatever its size: {fmt.percent(1 - (1 - s.lr * s.l2) ** s.steps)} over these "
-            f"{s.steps} steps.")
+            "(Loshchilov & Hutter 2019). Decoupled weight decay with the same λ would instead shrink "
+            f"every weight by the same fraction per step whatever its size (PyTorch's AdamW: "
+            f"learning rate × λ = {fmt.num(s.lr * s.l2)} per step; Loshchilov & Hutter scale λ by the "
+            f"learning-rate schedule's multiplier instead): "
+            f"{fmt.percent(1 - (1 - s.lr * s.l2) ** s.steps)} over these {s.steps} steps.")
 
 
 def _early_stopping(r: Result) -> str:
@@ -180,7 +181,10 @@ def capacity_text(sweep: SweepResult) -> str:
     return (f"**Capacity** (no remedy): the mean train−test gap {trend} from depth {d[0]} "
             f"({fmt.integer(p[0])} parameters) to depth {d[-1]} ({fmt.integer(p[-1])} parameters): "
             f"{gap(g[0])}, then {gap(g[-1])}; mean test accuracy "
-            f"{fmt.percent(t[0])}, then {fmt.percent(t[-1])}.")
+            f"{fmt.percent(t[0])}, then {fmt.percent(t[-1])}. Past the size at which a network can fit "
+            "every training label, test error can fall again as the network grows or trains longer "
+            "(double descent, Nakkiran et al. 2020), most visibly when labels are noisy; this sweep shows "
+            "only the depths above.")
 
 
 def _divergence(r: Result) -> str:

@@ -78,7 +78,8 @@ def _reach_text(result: Result) -> str:
     if reach < NO_REACH:
         return text + ("The input no longer reaches the output: at the start every point gets about "
                        "the same prediction. That is the vanishing-signal problem of PyTorch's default "
-                       "weights in a deep network without normalization (see the Vanishing gradients "
+                       "weights (U(±1/√fan_in): variance 1/(3·fan_in), a sixth of He's 2/fan_in) in a "
+                       "deep network without normalization (see the Vanishing gradients "
                        "page), not He et al.'s degradation, which is about networks that do carry the "
                        "signal (below). ")
     return text
@@ -125,7 +126,9 @@ def _coin_flip_text(result: Result, g: dict[str, np.ndarray]) -> str:
         text += ("At initialization its first hidden layer's gradient was "
                  f"{fmt.times(ratio, 'larger')} than its last layer's (median over seeds), as Yang et al. "
                  "(2019) predict for batch norm without skip connections: the gradient grows with depth "
-                 "(see the Exploding gradients page). The run shows the two together, not that the "
+                 "(see the Exploding gradients page). That is at initialization: Yang et al. find the "
+                 "range shrinks sharply after the first step, which is consistent with He et al.'s "
+                 "healthy gradient norms during training. The run shows the two together, not that the "
                  "growth is why it stalled. ")
     return text
 
@@ -173,7 +176,9 @@ def degradation_summary(result: Result) -> str:
         f"kept training, to {fmt.integer(T)} steps in all. Batch norm rescales every layer's "
         "pre-activations to mean 0 and variance 1 over the batch, so the signal cannot fade as in the "
         "plain network above "
-        "(and the weights' scale, PyTorch's default or He's, is divided out). He et al. (2016) found "
+        "(in the forward pass the weights' scale, PyTorch's default or He's, is divided out; it still "
+        "sets the effective step size: an Adam step is about the learning rate whatever that scale, so "
+        "smaller weights change by a larger fraction of themselves each step). He et al. (2016) found "
         "that a deeper plain network *with* batch norm and He initialization still reaches a higher "
         "training error than a shallower one: degradation. Here, at depth "
         f"{ds} the plain batch-norm network {need}; it ended at a training loss of "
@@ -183,7 +188,10 @@ def degradation_summary(result: Result) -> str:
         f"{ds}'s final loss on {lowest_above} of {n} seeds. " + verdict +
         f"With **residual connections** and batch norm, depth {dd} ended at "
         f"{_loss(_median(g['residual_deep']))} (median; depth {ds}: "
-        f"{_loss(_median(g['residual_shallow']))}), at or below the target on {below} of {n} seeds.")
+        f"{_loss(_median(g['residual_shallow']))}), at or below the target on {below} of {n} seeds. "
+        "Healthy gradient norms are not the whole story: Balduzzi et al. (2017) find that the gradients "
+        "at nearby inputs lose their correlation exponentially with depth in a plain network "
+        "(\"shattered gradients\"), and far more slowly with residual connections.")
 
 
 # ---------------------------------------------------------------- cost per step (live)

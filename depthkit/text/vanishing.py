@@ -11,6 +11,7 @@ import numpy as np
 
 from depthkit import fmt
 from depthkit.experiments import vanishing as exp
+from depthkit.models import BN_MOMENTUM
 from depthkit.optim import ADAM_EPS
 from depthkit.record import Network
 
@@ -27,7 +28,9 @@ SWEEP_NOTE = ("Each point is a freshly initialized network (no training), probed
               "layers between layer 1 and layer L multiplies the backward signal by Wᵀ·diag(σ′), at most "
               "0.25·‖W_l‖₂, computed here from the swept networks' own weights. It is not 0.25 per layer, "
               "and it is no bound on the weight-gradient ratio (the other chart), which also carries "
-              "each layer's input.")
+              "each layer's input. Where every ‖W_l‖₂ is under 4 the signal must shrink at every layer: "
+              "Pascanu et al.'s (2013) sufficient condition for vanishing gradients in recurrent "
+              "networks, λ₁ < 1/γ (λ₁ the largest singular value, γ = 1/4 the sigmoid's largest slope).")
 
 
 def ratio_words(r: float) -> str:
@@ -96,10 +99,28 @@ def _rounding_text(net: Network) -> str:
         tail = (f"an update under half that step ({fmt.num(half)}, here {fmt.times(step / half)}) rounds "
                 "away: w + Δw gives back w.")
         if change == 0:
-            tail += " Indeed not one first-layer weight changed."
+            tail += " Indeed not one first-layer weight changed." + _precision_text(net, step)
         return head + tail
     return head + (f"its steps were {fmt.times(step / half)} than half that spacing, so they did register "
                    f"(the layer moved {moved(change)}).")
+
+
+def _precision_text(net: Network, step: float) -> str:
+    """Why more precision would not rescue the layer: float64's spacing, and the steps 1% would take."""
+    w = float(exp.weight_typical(net)[0])
+    spacing64 = float(np.spacing(np.float64(w)))
+    # every weight's step is at most ‖ΔW_1‖, so 1% of a typical |w| takes at least this many steps
+    steps = 0.01 * w / step if step > 0 else float("inf")
+    if not np.isfinite(steps):
+        return ""
+    if step < spacing64 / 2:
+        first = (f" Float64 would round it away too (its numbers near {fmt.num(w)} are "
+                 f"{fmt.num(spacing64)} apart), and even exact arithmetic")
+    else:
+        first = f" Float64 (numbers {fmt.num(spacing64)} apart there) would register it, but"
+    return (f"{first} would need at least {fmt.num(steps)} steps this size to move a typical weight by 1%: "
+            "rounding explains why the change is exactly 0; the tiny gradient is why the layer cannot "
+            "learn.")
 
 
 def _adam_text(net: Network, lr: float) -> str:
@@ -152,7 +173,8 @@ def _sweep_text(result: exp.Result) -> str:
     grad, signal, act = (float(a[exp.SUBTLE, i]) for a in (sw.grad_ratio, sw.signal_ratio, sw.act_ratio))
     text = (f"- **Two ratios (depth sweep, depth {d}):** for {sw.labels[exp.SUBTLE]} the "
             f"weight-gradient ratio is {fmt.num(grad)} while the backpropagated signal ratio "
-            f"‖dL/dh_1‖ / ‖dL/dh_L‖ is {fmt.num(signal)}. A weight gradient is (layer input) × (signal)")
+            f"‖dL/dh_1‖ / ‖dL/dh_L‖ is {fmt.num(signal)}. A weight gradient is (layer input) × "
+            "(σ′ × signal), σ′ the activation's slope")
     if signal < grad / 30 and act < 1 / 30 and 1 / 30 <= grad <= 30:
         text += (f": here the layer outputs shrink toward the output (last over first: {fmt.num(act)}) "
                  "as the signal shrinks toward the input, so every layer's weight gradient shrinks together "
@@ -169,16 +191,28 @@ def _sweep_text(result: exp.Result) -> str:
     return text
 
 
+def _running_stats_text() -> str:
+    """Why a batch-norm fix can score below its training loss: evaluation uses running statistics."""
+    return (f"- **Batch norm in evaluation:** accuracy, validation and training alike, is measured in "
+            f"evaluation mode, where batch norm uses running averages of the batch statistics (each step "
+            f"moves them {fmt.percent(BN_MOMENTUM)} of the way to the current batch's). In a short run "
+            "they lag behind the changing weights, so a batch-norm network can score worse than its "
+            "training loss suggests; that is not batch norm failing to carry the gradient.")
+
+
 def summary(result: exp.Result) -> str:
     """'What you are seeing', every number from `result`."""
     s, p, f = result.settings, result.problem, result.fix
     depth = s.depth
-    opt = "plain SGD" if s.optimizer == "sgd" else "Adam"
+    # every run is full batch: deterministic gradient descent, no gradient noise (said once a page)
+    rate = f"learning rate {fmt.num(s.lr)}"
+    opt = (f"full-batch gradient descent (plain SGD on the whole training set, {rate})"
+           if s.optimizer == "sgd" else f"full-batch Adam ({rate})")
     lines = [
         "**What you are seeing**",
         "",
         f"- **Problem ({p.label}, {depth} layers):** at initialization {_network_text(p, depth)}."
-        f"{_slope_text(p, depth)} In {s.steps} steps of {opt} (learning rate {fmt.num(s.lr)}) "
+        f"{_slope_text(p, depth)} In {s.steps} steps of {opt} "
         f"{_moved_text(p, depth)}. Saturated or dead units: {share(p.at_init.saturated)} at initialization, "
         f"{share(p.at_end.saturated)} after training. "
         f"Validation accuracy: **{fmt.percent(p.training.final_val_acc)}**.",
@@ -190,6 +224,8 @@ def summary(result: exp.Result) -> str:
     ]
     if s.optimizer == "adam":
         lines.append(_adam_text(p, s.lr))
+    if s.batch_norm:
+        lines.append(_running_stats_text())
     for name, net in (("problem", p), ("fix", f)):
         if net.diverged:
             lines.append(f"- The {name} network **diverged at step {net.diverged_step}** "
