@@ -173,20 +173,21 @@ def test_sigmoid_signal_ratio_lies_under_its_bound_at_every_depth(runs):
 
 
 def test_the_weight_gradient_ratio_hides_a_vanishing_signal(runs):
-    # "the weight-gradient ratio is X while the signal ratio is Y ... the layer outputs shrink toward the
-    # output as the signal shrinks toward the input, so every layer's weight gradient shrinks together"
+    """"… as the signal shrinks toward the input, so the two largely cancel in each layer's weight
+    gradient, whose first/last ratio is N times the signal's". Said when the signal ratio is 30x
+    under the weight-gradient ratio and the outputs shrink 30x; margins 3x beyond both. The
+    weight-gradient ratio itself is no claim: measured 0.06-19 over seeds 0-19, 100-109 and
+    1000-1009 (it was once held within 1/30-30, which missed on 2 of 10 seeds from 1000)."""
     flags, values = [], []
     for r in runs[DEFAULTS]:
         i = list(r.sweep.depths).index(r.settings.depth)
         grad, signal = r.sweep.grad_ratio[exp.SUBTLE, i], r.sweep.signal_ratio[exp.SUBTLE, i]
         act = r.sweep.act_ratio[exp.SUBTLE, i]
         values.append((grad, signal, act))
-        # margins: 3x inside the text's conditions (1/30..30, signal < grad/30, outputs < 1/30)
-        flags.append(0.1 <= grad <= 10 and signal < grad / 100 and act < 0.01)
+        flags.append(signal < grad / 100 and act < 0.01)
     assert _misses(flags) <= MAX_MISSES, values
     texts = [page_text.summary(r) for r in runs[DEFAULTS]]
-    assert _misses("every layer's weight gradient shrinks together" in t for t in texts) <= MAX_MISSES
-
+    assert _misses("the two largely cancel in each layer's weight gradient" in t for t in texts) <= MAX_MISSES
 
 def test_adam_cannot_rescue_gradients_far_below_epsilon(adam):
     nets = [r.problem for r in adam]
