@@ -32,6 +32,23 @@ PAPERS: dict[str, str] = {
                   "Adam's update.",
     "goldberg1991": "Goldberg (1991). What every computer scientist should know about floating-point "
                     "arithmetic. ACM Computing Surveys. — rounding, float32 spacing.",
+    # the lecture's remedies on the Vanishing page (input scale, residual Jacobian, normalization, history)
+    "hochreiter1991": "Hochreiter (1991). Untersuchungen zu dynamischen neuronalen Netzen. Diploma "
+                      "thesis, TU München. — the vanishing and exploding error signal in recurrent nets.",
+    "bengio1994": "Bengio, Simard & Frasconi (1994). Learning long-term dependencies with gradient "
+                  "descent is difficult. IEEE Transactions on Neural Networks.",
+    "santurkar2018": "Santurkar, Tsipras, Ilyas & Madry (2018). How does batch normalization help "
+                     "optimization? NeurIPS. — a smoother loss landscape, not internal covariate shift.",
+    "lecun1998": "LeCun, Bottou, Orr & Müller (1998). Efficient BackProp. In Neural Networks: Tricks of "
+                 "the Trade. — standardize the inputs: zero mean, similar variances.",
+    "veit2016": "Veit, Wilber & Belongie (2016). Residual networks behave like ensembles of relatively "
+                "shallow networks. NeurIPS. — the product of (I + ∂F/∂h) as a sum over paths.",
+    "hanin2018": "Hanin & Rolnick (2018). How to start training: the effect of initialization and "
+                 "architecture. NeurIPS. — residual branches must be scaled down with depth.",
+    "zhang2019": "Zhang, Dauphin & Ma (2019). Fixup initialization: residual learning without "
+                 "normalization. ICLR. — small initial residual branches instead of normalization.",
+    "ba2016": "Ba, Kiros & Hinton (2016). Layer normalization. arXiv:1607.06450. — normalization over "
+              "a layer's units: no batch dependence, the same in training and evaluation.",
 }
 
 
