@@ -5,6 +5,13 @@
 seed drives sampling, noise and the train/validation split. Features are
 standardized with the training set's mean and standard deviation.
 
+`inputs` turns standardization off, to show what it is for (LeCun et al.
+1998): "raw" keeps the generator's own coordinates (moons: x1 in [-1, 2], x2
+in [-0.5, 1]); "x1 ×100" multiplies the raw x1 by 100 (one feature in other
+units: hundreds against ones); "offset +10" adds 10 to both raw features (far
+from zero mean). In every case `X = (X_generated - mean) / std` with the
+Dataset's own `mean` and `std`.
+
 `noise` moves the inputs (Gaussian jitter of the points); it never changes a
 label. Label noise is a separate, opt-in step: `flip_labels`.
 """
@@ -20,6 +27,10 @@ from sklearn.model_selection import train_test_split
 from depthkit.spec import Settings, param
 
 DATASETS = ("moons", "circles", "spirals", "xor")
+STANDARDIZED = "standardized"
+# input scale -> (per-feature factor, offset) applied to the generator's raw coordinates
+RAW_INPUTS = {"raw": ((1.0, 1.0), 0.0), "x1 ×100": ((100.0, 1.0), 0.0), "offset +10": ((1.0, 1.0), 10.0)}
+INPUTS = (STANDARDIZED, *RAW_INPUTS)
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,8 @@ class DataSettings(Settings):
     # share of points held out for validation
     val_fraction: float = param(0.3, lo=0.05, hi=0.98, label="Validation share")
     seed: int = param(0, lo=0, hi=2**31 - 1, label="Data seed")
+    # standardized (zero mean, unit variance on the training set) or a raw scale
+    inputs: str = param(STANDARDIZED, choices=INPUTS, label="Input scale")
 
     def check(self) -> None:
         n_train = self.n_train
@@ -48,7 +61,7 @@ class DataSettings(Settings):
 
 @dataclass(frozen=True)
 class Dataset:
-    """Standardized arrays; `mean`/`std` map raw coordinates to these."""
+    """Standardized (or raw-scale) arrays; `mean`/`std` map the generator's coordinates to these."""
 
     X_train: np.ndarray  # [n_train, 2] float32
     y_train: np.ndarray  # [n_train] float32, 0 or 1
@@ -83,7 +96,7 @@ def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np
 
 
 def make_dataset(settings: DataSettings) -> Dataset:
-    """Sample, split and standardize the dataset `settings` describes."""
+    """Sample, split and standardize (or scale, as `inputs` says) the dataset `settings` describes."""
     if not isinstance(settings, DataSettings):
         raise ValueError(f"make_dataset expects DataSettings, got {type(settings).__name__}")
     rng = np.random.default_rng(settings.seed)
@@ -99,9 +112,15 @@ def make_dataset(settings: DataSettings) -> Dataset:
     n_val = n - settings.n_train
     X_train, X_val, y_train, y_val = train_test_split(
         X, y, test_size=n_val, random_state=settings.seed, stratify=y)
+    f32 = np.float32
+    if settings.inputs != STANDARDIZED:  # X * factor + offset, which is (X - mean) / std below
+        factor, offset = np.asarray(RAW_INPUTS[settings.inputs][0]), RAW_INPUTS[settings.inputs][1]
+        std, mean = 1.0 / factor, -offset / factor
+        return Dataset((X_train * factor + offset).astype(f32), y_train.astype(f32),
+                       (X_val * factor + offset).astype(f32), y_val.astype(f32),
+                       mean.astype(f32), std.astype(f32))
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0) + 1e-8
-    f32 = np.float32
     return Dataset(((X_train - mean) / std).astype(f32), y_train.astype(f32),
                    ((X_val - mean) / std).astype(f32), y_val.astype(f32),
                    mean.astype(f32), std.astype(f32))

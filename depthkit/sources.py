@@ -54,6 +54,17 @@ PAPERS: dict[str, str] = {
                     "the interpolation threshold.",
     "goldberg1991": "Goldberg (1991). What every computer scientist should know about floating-point "
                     "arithmetic. ACM Computing Surveys. — rounding, float32 spacing.",
+    # the lecture's remedies on the Vanishing page (input scale, residual Jacobian, normalization, history)
+    "lecun1998": "LeCun, Bottou, Orr & Müller (1998). Efficient BackProp. In Neural Networks: Tricks of "
+                 "the Trade. — standardize the inputs: zero mean, similar variances.",
+    "veit2016": "Veit, Wilber & Belongie (2016). Residual networks behave like ensembles of relatively "
+                "shallow networks. NeurIPS. — the product of (I + ∂F/∂h) as a sum over paths.",
+    "hanin_rolnick2018": "Hanin & Rolnick (2018). How to start training: the effect of initialization and "
+                 "architecture. NeurIPS. — residual branches must be scaled down with depth.",
+    "zhang2019": "Zhang, Dauphin & Ma (2019). Fixup initialization: residual learning without "
+                 "normalization. ICLR. — small initial residual branches instead of normalization.",
+    "ba2016": "Ba, Kiros & Hinton (2016). Layer normalization. arXiv:1607.06450. — normalization over "
+              "a layer's units: no batch dependence, the same in training and evaluation.",
 }
 
 

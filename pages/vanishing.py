@@ -3,6 +3,7 @@
 import streamlit as st
 
 from depthkit import tables, ui
+from depthkit.charts import activations
 from depthkit.charts import vanishing as charts
 from depthkit.experiments import vanishing as exp
 from depthkit.text import vanishing as text
@@ -10,10 +11,10 @@ from depthkit.text import vanishing as text
 ui.page_header(text.TITLE, text.INTRO)
 settings = ui.controls(exp.VanishingSettings, presets=exp.PRESETS, groups={
     "Problem network (left)": ["activation", "init"],
-    "Fix network (right)": ["fix_activation", "fix_init", "batch_norm", "residual"],
+    "Fix network (right)": ["fix_activation", "fix_init", "norm", "residual"],
     "Both networks": ["depth", "width"],
     "Training": ["optimizer", "lr", "steps"],
-    "Data": ["dataset", "n_samples", "seed"],
+    "Data": ["dataset", "n_samples", "inputs", "seed"],
 })
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
@@ -23,6 +24,10 @@ if result is not None:
             with column:
                 ui.chart(build, result, *args, key=f"vanishing.{key}")
     ui.explain(text.summary(result))
+    ui.explain(text.HISTORY)
+    with st.expander(text.ACTIVATIONS_HEADING):
+        ui.show(activations.figure(), key="vanishing.activations")
+        ui.explain(text.ACTIVATIONS_NOTE)
     st.subheader(text.SWEEP_HEADING)
     for column, kind in zip(ui.columns(2), charts.SWEEP_KINDS):
         with column:
@@ -31,5 +36,7 @@ if result is not None:
     ui.download_tables(tables.vanishing_tables(result), "vanishing")
     ui.pytorch_code(settings.model("problem"), "PyTorch code for the problem network")
     ui.pytorch_code(settings.model("fix"), "PyTorch code for the fix network")
-ui.sources("glorot2010", "he2015", "ioffe2015", "he2016", "kingma2015", "goldberg1991", "pascanu2013")
+ui.sources("glorot2010", "he2015", "ioffe2015", "he2016", "kingma2015", "goldberg1991", "pascanu2013",
+           "hochreiter1991", "bengio1994", "santurkar2018", "lecun1998", "veit2016", "hanin_rolnick2018",
+           "zhang2019", "ba2016")
 st.page_link("pages/mission.py", label="Mission: questions about this page", icon=":material/quiz:")

@@ -26,6 +26,7 @@ import pytest
 
 import depthkit.charts
 from depthkit import poll, quiz
+from depthkit.charts import activations as act_charts
 from depthkit.charts import common
 from depthkit.charts import exploding as ex_charts
 from depthkit.charts import home as home_charts
@@ -70,6 +71,7 @@ def _poll_figures(folder) -> dict[str, go.Figure]:
 def figures(tmp_path_factory) -> dict[str, go.Figure]:
     """name -> figure, for every builder the pages call (both roles, every kind)."""
     v = vanishing.run(vanishing.VanishingSettings())
+    v_raw = vanishing.run(vanishing.VanishingSettings(inputs="offset +10", steps=20))
     e = exploding.run(exploding.ExplodingSettings())
     o_settings = overfitting.OverfittingSettings()
     o, sweep = overfitting.run(o_settings), overfitting.run_sweep(overfitting.sweep_settings(o_settings))
@@ -97,6 +99,9 @@ def figures(tmp_path_factory) -> dict[str, go.Figure]:
                                                                   home_charts.exploding_thumb(e))
     figs["home.overfitting_thumb"], figs["home.speed_thumb"] = (home_charts.overfitting_thumb(o),
                                                                 home_charts.speed_thumb(s))
+    figs["activations.figure"] = act_charts.figure()
+    figs["vanishing.loss_curves.raw"] = van_charts.loss_curves(v_raw)
+    figs["vanishing.saturation.raw"] = van_charts.saturation(v_raw)
     figs.update(_poll_figures(tmp_path_factory.mktemp("poll")))
     return figs
 

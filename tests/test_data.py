@@ -55,3 +55,56 @@ def test_noise_jitters_every_point_more_as_it_grows_and_flips_no_label(name):
 def test_wrong_argument_type():
     with pytest.raises(ValueError, match="DataSettings"):
         make_dataset({"name": "moons"})
+
+
+# ---- input scale: standardized (default) or raw, to show what standardization is for
+
+def _generated(name: str, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """The generator's own training and validation points, before any scaling (the 'raw' option)."""
+    raw = make_dataset(DataSettings(name=name, seed=seed, inputs="raw"))
+    return raw.X_train.astype(np.float64), raw.X_val.astype(np.float64)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_standardized_is_the_default_and_maps_the_raw_points(name):
+    from depthkit.data import INPUTS, STANDARDIZED
+    assert DataSettings().inputs == STANDARDIZED == INPUTS[0]
+    std = make_dataset(DataSettings(name=name, seed=5))
+    same = make_dataset(DataSettings(name=name, seed=5, inputs=STANDARDIZED))
+    for field in ("X_train", "X_val", "y_train", "y_val", "mean", "std"):
+        np.testing.assert_array_equal(getattr(std, field), getattr(same, field))
+    # the default arrays are the raw points standardized with the training set's mean and std
+    X_train, X_val = _generated(name)
+    np.testing.assert_allclose(std.X_train, (X_train - std.mean) / std.std, atol=1e-5)
+    np.testing.assert_allclose(std.X_val, (X_val - std.mean) / std.std, atol=1e-5)
+    np.testing.assert_allclose(std.mean, X_train.mean(0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_raw_scales_are_what_they_say(name):
+    X_train, X_val = _generated(name)
+    std = make_dataset(DataSettings(name=name, seed=5))
+    assert not np.allclose(X_train, std.X_train, atol=1e-2), "raw is not standardized"
+    big = make_dataset(DataSettings(name=name, seed=5, inputs="x1 ×100"))
+    np.testing.assert_allclose(big.X_train[:, 0], 100 * X_train[:, 0], rtol=1e-6)
+    np.testing.assert_array_equal(big.X_train[:, 1], X_train[:, 1].astype(np.float32))
+    np.testing.assert_allclose(big.X_val[:, 0], 100 * X_val[:, 0], rtol=1e-6)
+    far = make_dataset(DataSettings(name=name, seed=5, inputs="offset +10"))
+    np.testing.assert_allclose(far.X_train, X_train + 10, rtol=1e-6)
+    np.testing.assert_allclose(far.X_val, X_val + 10, rtol=1e-6)
+    for ds in (big, far):  # labels and split untouched; (X_generated - mean) / std holds for every scale
+        np.testing.assert_array_equal(ds.y_train, std.y_train)
+        np.testing.assert_allclose(ds.X_train, (X_train - ds.mean) / ds.std, rtol=1e-5, atol=1e-5)
+
+
+def test_bad_input_scales_get_a_clear_message():
+    with pytest.raises(ValueError,
+                       match=r"DataSettings.inputs='x100': expected one of 'standardized', 'raw'"):
+        DataSettings(inputs="x100")
+    with pytest.raises(ValueError, match="inputs"):
+        DataSettings(inputs=True)
+    settings, notices = DataSettings.from_strings({"inputs": "x1 *100"})
+    assert settings.inputs == "standardized"
+    assert notices == ["`inputs=x1 *100`: unknown choice; using the default."]
+    settings, notices = DataSettings.from_strings({"inputs": "offset +10"})
+    assert settings.inputs == "offset +10" and notices == []

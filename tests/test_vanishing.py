@@ -15,7 +15,8 @@ from depthkit.spec import field_spec
 from depthkit.text import vanishing as page_text
 from tests.apptest_util import open_page, plotly_specs
 
-N_CHARTS = 11
+N_CHARTS = 11  # built from a Result
+PAGE_CHARTS = N_CHARTS + 1  # and the static activations figure
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b", re.IGNORECASE)
 SHORT = exp.VanishingSettings(steps=20, n_samples=200, depth=8)
 
@@ -316,9 +317,12 @@ def test_gradients_below_float32_range_are_named_not_plotted():
 def _assert_page_shows(at, settings):
     assert not at.exception, [e.message for e in at.exception]
     specs = plotly_specs(at)
-    assert len(specs) == N_CHARTS
+    assert len(specs) == PAGE_CHARTS
     text = page_text.summary(exp.run(settings))
     assert text in [m.value for m in at.markdown]
+    assert page_text.HISTORY in [m.value for m in at.markdown]
+    assert any(s["layout"]["title"]["text"].startswith("Activations f(z)") for s in specs)
+    return specs
 
 
 def test_page_defaults():
@@ -347,6 +351,43 @@ def test_page_changing_depth_and_activation_reruns():
     assert at.query_params["depth"] == ["8"] or at.query_params["depth"] == "8"
 
 
+def test_page_raw_scale_inputs_from_a_link():
+    at = open_page("pages/vanishing.py", query={"inputs": "offset +10", "steps": "50"})
+    settings = exp.VanishingSettings(inputs="offset +10", steps=50)
+    specs = _assert_page_shows(at, settings)
+    assert at.selectbox(key="VanishingSettings.inputs").value == "offset +10"
+    boundaries = [s for s in specs if "decision boundary" in s["layout"]["title"]["text"]]
+    assert len(boundaries) == 2
+    assert all(s["layout"]["xaxis"]["title"]["text"] == "x1 (raw + 10)" for s in boundaries)
+    names = [t.get("name") for s in specs for t in s["data"]]
+    assert "Fix, standardized inputs" in names and "Problem at init, standardized inputs" in names
+
+
+def test_page_input_scale_control_reruns_and_writes_the_link():
+    at = open_page("pages/vanishing.py", query={"steps": "50"})
+    at.selectbox(key="VanishingSettings.inputs").set_value("x1 ×100")
+    at.run()
+    _assert_page_shows(at, exp.VanishingSettings(inputs="x1 ×100", steps=50))
+    assert at.query_params["inputs"] in ("x1 ×100", ["x1 ×100"])
+
+
+def test_page_layer_norm_runs():
+    at = open_page("pages/vanishing.py", query={"steps": "50"})
+    at.selectbox(key="VanishingSettings.norm").set_value("layer")
+    at.run()
+    settings = exp.VanishingSettings(norm="layer", steps=50)
+    _assert_page_shows(at, settings)
+    assert "Layer norm" in page_text.summary(exp.run(settings))
+    assert any("ReLU, He init + layer norm" in s["layout"]["title"]["text"] for s in plotly_specs(at))
+
+
+def test_page_link_with_a_bad_input_scale_shows_a_notice():
+    at = open_page("pages/vanishing.py", query={"inputs": "x1*100", "steps": "50"})
+    assert not at.exception
+    assert any("`inputs=x1*100`: unknown choice" in w.value for w in at.warning)
+    assert at.selectbox(key="VanishingSettings.inputs").value == "standardized"
+
+
 def test_page_link_with_bad_values_shows_a_notice():
     at = open_page("pages/vanishing.py", query={"depth": "999", "steps": "50"})
     assert not at.exception
@@ -356,7 +397,7 @@ def test_page_link_with_bad_values_shows_a_notice():
 def test_presenter_mode_restyles_a_copy_not_the_shared_figure():
     big = plotly_specs(open_page("pages/vanishing.py", query={"presenter": "1"}))
     normal = plotly_specs(open_page("pages/vanishing.py"))
-    assert len(big) == len(normal) == N_CHARTS
+    assert len(big) == len(normal) == PAGE_CHARTS
     assert big[0]["layout"]["height"] > normal[0]["layout"]["height"]
 
 
@@ -380,7 +421,26 @@ def test_a_batch_norm_fix_says_evaluation_uses_running_statistics(short):
 
     from depthkit.models import BN_MOMENTUM
     caveat = "**Batch norm in evaluation:**"
-    assert not short.settings.batch_norm and caveat not in page_text.summary(short)
-    with_bn = dataclasses.replace(short, settings=short.settings.replace(batch_norm=True))
+    assert short.settings.norm == "none" and caveat not in page_text.summary(short)
+    with_bn = dataclasses.replace(short, settings=short.settings.replace(norm="batch"))
     summary = page_text.summary(with_bn)
     assert caveat in summary and f"moves them {fmt.percent(BN_MOMENTUM)} of the way" in summary
+
+
+def test_normalization_choice_offers_layer_norm_with_help():
+    spec = field_spec(exp.VanishingSettings, "norm")
+    assert spec.options == ("none", "batch", "layer")
+    for words in ("no dependence on the other examples", "no running statistics", "Transformers"):
+        assert words in spec.help
+    fix = exp.VanishingSettings(norm="layer").model("fix")
+    assert fix.norm == "layer" and exp.label(fix) == "ReLU, He init + layer norm"
+    assert exp.VanishingSettings(norm="layer").model("problem").norm == "none"
+    with pytest.raises(ValueError, match="norm"):
+        exp.VanishingSettings(norm="group")
+
+
+def test_standardized_runs_carry_no_comparison_and_raw_runs_say_so(short):
+    assert short.standardized is None and page_text.inputs_text(short) == ""
+    names = [t.name for t in charts.loss_curves(short).data]
+    assert not any("standardized" in (n or "") for n in names)
+    assert charts.boundary(short, "fix").layout.xaxis.title.text == "x1 (standardized)"

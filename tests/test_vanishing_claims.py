@@ -20,6 +20,8 @@ from tests.seeds import SEEDS
 MAX_MISSES = 1
 DEFAULTS = "Sigmoid, 20 layers"
 SIGMOID_PROBLEM = ("Sigmoid, 20 layers", "Sigmoid + batch norm", "Residual")
+# the presets on standardized inputs; "Raw-scale inputs" has its own claims (tests/test_vanishing_inputs.py)
+STANDARDIZED = [p for p in exp.PRESETS if exp.PRESETS[p].get("inputs", "standardized") == "standardized"]
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b", re.IGNORECASE)
 
 
@@ -47,7 +49,8 @@ def test_defaults_are_the_networks_the_claims_name():
     s = exp.VanishingSettings()
     assert exp.PRESETS[DEFAULTS] == {}
     assert (s.activation, s.init, s.depth, s.optimizer) == ("sigmoid", "default", 20, "sgd")
-    assert (s.fix_activation, s.fix_init, s.batch_norm, s.residual) == ("relu", "he", False, False)
+    assert (s.fix_activation, s.fix_init, s.norm, s.residual) == ("relu", "he", "none", False)
+    assert s.inputs == "standardized"
 
 
 def test_sigmoid_first_layer_gradient_at_least_100x_smaller_at_init(runs):
@@ -73,7 +76,7 @@ def test_relu_he_gradient_ratio_within_100x(runs):
     assert _misses(1 / 30 <= r <= 30 for r in ratios) <= MAX_MISSES, ratios
 
 
-@pytest.mark.parametrize("preset", list(exp.PRESETS))
+@pytest.mark.parametrize("preset", STANDARDIZED)
 def test_the_fix_reaches_higher_validation_accuracy(runs, preset):
     # "Result: the fix network reaches the higher validation accuracy"
     results = runs[preset]
@@ -159,9 +162,28 @@ def test_sigmoid_factor_is_bounded_by_a_quarter_of_the_spectral_norm(runs, prese
 
 
 def test_the_presets_share_the_defaults_depth_sweep():
-    # the sweep depends on width, depth, data and seed only: the presets keep all four
-    keys = {"width", "depth", "dataset", "n_samples", "seed"}
-    assert all(not keys & set(overrides) for overrides in exp.PRESETS.values())
+    # the sweep depends on width, depth, data and seed only: the presets on standardized inputs keep all
+    # of them; the raw-scale preset changes only the inputs' scale
+    keys = {"width", "depth", "dataset", "n_samples", "seed", "inputs"}
+    assert all(not keys & set(exp.PRESETS[p]) for p in STANDARDIZED)
+    assert [set(o) & keys for o in exp.PRESETS.values() if set(o) & keys] == [{"inputs"}]
+
+
+def test_the_sigmoid_bound_holds_on_raw_scale_inputs_too(runs):
+    for r in runs["Raw-scale inputs"]:  # a theorem: no miss, a little float room
+        assert np.all(r.sweep.signal_ratio[0] <= r.sweep.sigmoid_bound * (1 + 1e-9)), r.sweep.signal_ratio[0]
+
+
+@pytest.mark.parametrize("preset", list(exp.PRESETS))
+def test_the_remedies_are_explained_exactly_when_they_are_on(runs, preset):
+    # residual: the block's Jacobian I + ∂F/∂h and the caveat; batch norm: Santurkar et al.
+    for r in runs[preset]:
+        text = page_text.summary(r)
+        assert ("Jacobian is ∂h_l/∂h_(l−1) = I + ∂F/∂h" in text) == r.settings.residual
+        assert ("can explode with depth" in text) == r.settings.residual
+        assert ("Santurkar et al. 2018" in text) == (r.settings.norm == "batch")
+        raw = r.settings.inputs != "standardized"
+        assert ("Inputs not standardized" in text and "standardized points instead" in text) == raw
 
 
 def test_sigmoid_signal_ratio_lies_under_its_bound_at_every_depth(runs):

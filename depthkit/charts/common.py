@@ -404,16 +404,18 @@ CLASS_SYMBOLS = ("circle", "diamond")
 
 def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | None, title: str,
                     color: str, points: list[tuple[str, np.ndarray, np.ndarray, int]],
-                    flipped: tuple[np.ndarray, np.ndarray] | None = None) -> go.Figure:
+                    flipped: tuple[np.ndarray, np.ndarray] | None = None,
+                    axes: tuple[str, str] = ("x1 (standardized)", "x2 (standardized)")) -> go.Figure:
     """A trained network's P(class 1) over the plane, its P = 0.5 line, and labelled points.
 
     `points`: (name, X [n, 2], y [n], marker size) per group, e.g. training
     points large and validation points small; `flipped`: (X, mask) to mark the
-    training points whose label was flipped with a cross. Classes differ by colour
+    training points whose label was flipped with a cross; `axes`: the two axis titles (the
+    inputs' units). Classes differ by colour
     and symbol (circle, diamond), small groups are drawn open.
     """
     if proba is None or not np.isfinite(proba).any():
-        return empty_note(layout(go.Figure(), title, "x1 (standardized)", "x2 (standardized)"),
+        return empty_note(layout(go.Figure(), title, *axes),
                           "The model's output is not finite: nothing to draw.")
     traces = [dict(type="contour", x=grid_x, y=grid_y, z=proba, zmin=0, zmax=1, opacity=0.3,
                    colorscale=[[0, CLASS_COLORS[0]], [0.5, WHITE], [1, CLASS_COLORS[1]]],
@@ -442,7 +444,7 @@ def boundary_figure(grid_x: np.ndarray, grid_y: np.ndarray, proba: np.ndarray | 
                                        line=dict(color=BLACK, width=2))))
     fig = go.Figure(traces, layout=dict(xaxis=dict(range=[grid_x[0], grid_x[-1]]),
                                         yaxis=dict(range=[grid_y[0], grid_y[-1]])))
-    return layout(fig, title, "x1 (standardized)", "x2 (standardized)", plot=320)
+    return layout(fig, title, *axes, plot=320)
 
 
 def empty_note(fig: go.Figure, text: str) -> go.Figure:

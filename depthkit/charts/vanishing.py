@@ -25,6 +25,7 @@ from depthkit.experiments import vanishing as exp
 from depthkit.experiments.vanishing import FLOAT32_ROUNDS_AWAY, Result, per_layer
 from depthkit.probes import SATURATED_SLOPE, SIGMOID_BAND, TANH_BAND
 from depthkit.record import Network
+from depthkit.text.inputs import axes
 from depthkit.text.vanishing import BOUND_NAME, moved
 
 SYMBOL = {"Problem": "circle", "Fix": "square"}  # each network's marker: told apart without colour
@@ -164,6 +165,7 @@ def saturation(result: Result) -> go.Figure:
                                hovertemplate="layer %{x}: %{customdata}<extra>" + f"{name} {when}"
                                + "</extra>"))
     bands = (f"sigmoid within {fmt.num(SIGMOID_BAND)} of 0 or 1, tanh beyond ±{fmt.num(TANH_BAND)}")
+    _standardized_traces(result, fig, "saturated", _layers(result))  # at init
     layout(fig, "Saturated units or dead ReLUs", "hidden layer (1 = next to the input)", "share of units",
            notes=[f"saturated: derivative under {fmt.percent(SATURATED_SLOPE)} of its peak ({bands}); "
                   "saturation as in Glorot & Bengio 2010"])
@@ -184,8 +186,27 @@ def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) ->
     return layout(fig, title, "training step", y_title, log_y=log_y)
 
 
+def _standardized_traces(result: Result, fig: go.Figure, attr: str, x: list[int] | None = None) -> None:
+    """With raw-scale inputs: each network's `attr` trained or probed on standardized inputs (dash-dot)."""
+    if result.standardized is None:
+        return
+    for (name, _, color), symbol in zip(_nets(result), ("circle-open", "square-open")):
+        values = getattr(result.standardized[name.lower()], attr)
+        label = f"{name}{' at init' if attr == 'saturated' else ''}, standardized inputs"
+        xs = x if x is not None else list(range(len(values)))
+        where = "layer" if attr == "saturated" else "step"
+        words = [fmt.percent(v) for v in values] if attr == "saturated" else _hover(values)
+        fig.add_trace(dict(type="scatter", x=xs, y=plottable(values, log=attr == "loss"),
+                           mode="lines" if attr == "loss" else "lines+markers", name=label,
+                           line=dict(color=color, dash="dashdot", width=1), marker=dict(symbol=symbol),
+                           customdata=words,
+                           hovertemplate=where + " %{x}: %{customdata}<extra>" + label + "</extra>"))
+
+
 def loss_curves(result: Result) -> go.Figure:
-    return _curves(result, "loss", "Training loss", "binary cross-entropy (log scale)", log_y=True)
+    fig = _curves(result, "loss", "Training loss", "binary cross-entropy (log scale)", log_y=True)
+    _standardized_traces(result, fig, "loss")
+    return fig
 
 
 def accuracy_curves(result: Result) -> go.Figure:
@@ -198,7 +219,8 @@ def boundary(result: Result, which: str) -> go.Figure:
     name, net, color = _nets(result)[0 if which == "problem" else 1]
     title = f"{name}: decision boundary (validation accuracy {fmt.percent(net.training.final_val_acc)})"
     return boundary_figure(result.grid.x, result.grid.y, net.boundary, title, color,
-                           [("training", result.X_train, result.y_train, 6)])
+                           [("training", result.X_train, result.y_train, 6)],
+                           axes=axes(result.settings.inputs))
 
 
 def depth_sweep(result: Result, kind: str) -> go.Figure:

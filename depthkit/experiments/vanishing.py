@@ -22,6 +22,11 @@ it). Each is a `depthkit.record.Network`:
   sigmoid (f' <= 0.25) one layer scales it by at most 0.25 ||W_l||_2;
 - `boundary`: P(class 1) on the Result's grid.
 
+With raw-scale inputs (`inputs` other than "standardized") the same two
+networks also train, from the same initial weights, on the standardized
+version of the same points: `Result.standardized` holds what the page compares
+(first-layer saturation at init, loss curve, validation accuracy, divergence).
+
 A depth sweep at initialization (no training) adds the first/last-layer
 ratios of several activation/initialization pairs for depths 2..50, and for
 the sigmoid the true upper bound of its signal ratio, prod_l 0.25 ||W_l||_2
@@ -39,9 +44,9 @@ import numpy as np
 import torch
 
 from depthkit import budget
-from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
-from depthkit.models import ACTIVATIONS, INITS, ModelSettings, init_params, params_from_numpy
-from depthkit.probes import first_last_ratio, probe, probe_at_init
+from depthkit.data import DATASETS, INPUTS, STANDARDIZED, Dataset, DataSettings, make_dataset
+from depthkit.models import ACTIVATIONS, INITS, NORMS, ModelSettings, init_params, params_from_numpy
+from depthkit.probes import ProbeResult, first_last_ratio, probe, probe_at_init
 from depthkit.record import Grid, Network, boundary
 from depthkit.result import Result as BaseResult
 from depthkit.spec import Settings, param
@@ -80,8 +85,13 @@ class VanishingSettings(Settings):
     # the fix network (right)
     fix_activation: str = param("relu", choices=ACTIVATIONS, label="Fix: activation")
     fix_init: str = param("he", choices=INITS, label="Fix: initialization")
-    batch_norm: bool = param(False, label="Fix: batch norm",
-                             help="Normalize each hidden layer's pre-activations over the batch.")
+    norm: str = param("none", choices=NORMS, label="Fix: normalization",
+                      help="batch: normalize each hidden unit's pre-activation over the batch (mean 0, "
+                           "variance 1, then a learned scale and shift); in evaluation it uses running "
+                           "averages of those statistics. layer: normalize over the units of one "
+                           "example instead: no dependence on the other examples in the batch, no "
+                           "running statistics, the same computation in training and evaluation; it is "
+                           "what Transformers use (Ba, Kiros & Hinton 2016).")
     residual: bool = param(False, label="Fix: residual connections",
                            help="h_l = h_(l-1) + f(h_(l-1)) on hidden layers 2..depth.")
     # both networks
@@ -102,6 +112,13 @@ class VanishingSettings(Settings):
     n_samples: int = param(400, lo=100, hi=2000, options=(100, 200, 400, 1000, 2000),
                            label="Points (70% train, 30% validation)")
     seed: int = param(0, lo=0, hi=9999, label="Seed (data and initialization)")
+    inputs: str = param(STANDARDIZED, choices=INPUTS, label="Input scale",
+                        help="standardized: each feature shifted and scaled to mean 0, standard deviation "
+                             "1 on the training set. raw: the generator's own coordinates (moons: x1 from "
+                             "about −1 to 2, x2 from −0.5 to 1). x1 ×100: raw, with x1 multiplied by 100 "
+                             "(one feature in other units). offset +10: raw plus 10 on both features "
+                             "(far from zero mean). Both networks see the same inputs; with a raw scale "
+                             "they also train on the standardized points, for comparison.")
 
     def model(self, role: str) -> ModelSettings:
         """The problem network (left) or the same depth and width with the fix (right)."""
@@ -110,7 +127,7 @@ class VanishingSettings(Settings):
                                  init=self.init)
         if role == "fix":
             return ModelSettings(depth=self.depth, width=self.width, activation=self.fix_activation,
-                                 init=self.fix_init, norm="batch" if self.batch_norm else "none",
+                                 init=self.fix_init, norm=self.norm,
                                  residual=self.residual)
         raise ValueError(f"role must be one of {ROLES}, got {role!r}")
 
@@ -121,7 +138,7 @@ class VanishingSettings(Settings):
         return TrainSettings(optimizer=self.optimizer, lr=self.lr, steps=self.steps, seed=self.seed)
 
     def data(self) -> DataSettings:
-        return DataSettings(name=self.dataset, n_samples=self.n_samples, seed=self.seed)
+        return DataSettings(name=self.dataset, n_samples=self.n_samples, seed=self.seed, inputs=self.inputs)
 
     def sweep_depths(self) -> tuple[int, ...]:
         """The depth sweep's depths, including the page's own depth."""
@@ -135,9 +152,12 @@ PRESETS: dict[str, dict] = {
     # batch norm tolerates (and here needs) a larger step, and its running statistics need
     # more steps to settle (at 100 steps some seeds still validate poorly); the plain sigmoid
     # still cannot learn with either
-    "Sigmoid + batch norm": {"fix_activation": "sigmoid", "fix_init": "default", "batch_norm": True,
+    "Sigmoid + batch norm": {"fix_activation": "sigmoid", "fix_init": "default", "norm": "batch",
                              "lr": 1.0, "steps": 200},
     "Residual": {"fix_activation": "sigmoid", "fix_init": "default", "residual": True, "lr": 0.3},
+    # the defaults without standardization: one feature in the hundreds saturates the sigmoid's first
+    # layer and blows up the ReLU + He network's output (He init keeps each layer at its input's scale)
+    "Raw-scale inputs": {"inputs": "x1 ×100"},
 }
 
 _INIT_NAMES = {"default": "default init", "xavier": "Xavier init", "he": "He init",
@@ -146,7 +166,8 @@ _INIT_NAMES = {"default": "default init", "xavier": "Xavier init", "he": "He ini
 
 def label(model: ModelSettings) -> str:
     """How the page names a network: 'sigmoid, default init', 'ReLU, He init + batch norm'."""
-    extras = (["batch norm"] if model.norm == "batch" else []) + (["residual"] if model.residual else [])
+    norm = {"batch": ["batch norm"], "layer": ["layer norm"]}.get(model.norm, [])
+    extras = norm + (["residual"] if model.residual else [])
     name = "ReLU" if model.activation == "relu" else model.activation
     return " + ".join([f"{name}, {_INIT_NAMES[model.init]}"] + extras)
 
@@ -168,13 +189,26 @@ class DepthSweep:
 
 
 @dataclass
+class Standardized:
+    """One network trained, from the same initial weights, on the standardized version of the points."""
+
+    saturated: np.ndarray  # [depth] share of saturated (or dead) units at init
+    act_rms: np.ndarray  # [depth] RMS of each hidden layer's output at init
+    loss: np.ndarray  # [steps + 1] training loss
+    final_val_acc: float
+    diverged_step: int | None
+
+
+@dataclass
 class Result(BaseResult):
     problem: Network
     fix: Network
-    X_train: np.ndarray  # [n, 2] standardized
+    X_train: np.ndarray  # [n, 2] as the networks saw them (standardized unless `inputs` says otherwise)
     y_train: np.ndarray  # [n]
     grid: Grid  # where both boundaries are drawn
     sweep: DepthSweep
+    # with raw-scale inputs: role -> the same network trained on standardized inputs; else None
+    standardized: dict[str, Standardized] | None = None
 
 
 # ---------------------------------------------------------------- numbers from a network's record
@@ -271,10 +305,12 @@ def _spectral_scores(model: ModelSettings, seed: int, n_inputs: int) -> dict[str
 # ---------------------------------------------------------------- the computation
 
 def cost(s: VanishingSettings) -> float:
-    """FLOPs: training both networks, four probes, the boundary grid, the depth sweep."""
+    """FLOPs: training both networks, four probes, the boundary grid, the depth sweep
+    (with raw-scale inputs, the standardized comparison's training and probes too)."""
     data = s.data()
     n_train, n_val = data.n_train, s.n_samples - data.n_train
-    flops = sum(run_flops(s.model(role), s.training(role), n_train, n_val) for role in ROLES)
+    runs = 1 if s.inputs == STANDARDIZED else 2
+    flops = runs * sum(run_flops(s.model(role), s.training(role), n_train, n_val) for role in ROLES)
     flops += 2 * 2 * 3 * budget.forward_flops(n_train, 2, s.depth, s.width)  # probes
     flops += 2 * budget.forward_flops(GRID * GRID, 2, s.depth, s.width)  # boundaries
     # the sweep runs in float64, about twice the cost of float32
@@ -301,7 +337,7 @@ def depth_sweep(s: VanishingSettings, data: Dataset) -> DepthSweep:
     probes = probe_at_init(models, [s.seed] * len(models), data, n_points=len(data.y_train),
                            dtype="float64")
     shape = (len(SWEEP), len(depths))
-    rms = [np.sqrt(p.act_mean ** 2 + p.act_std ** 2) for p in probes]
+    rms = [act_rms(p) for p in probes]
     activation, init, _ = SWEEP[0]
     bound = np.array([sigmoid_bound(spectral_norms(
         ModelSettings(depth=d, width=s.width, activation=activation, init=init), s.seed, data.n_inputs))
@@ -314,6 +350,23 @@ def depth_sweep(s: VanishingSettings, data: Dataset) -> DepthSweep:
         sigmoid_bound=bound)
 
 
+def act_rms(p: ProbeResult) -> np.ndarray:
+    """[depth] root mean square of each hidden layer's output, from a probe's mean and std."""
+    return np.sqrt(p.act_mean ** 2 + p.act_std ** 2)
+
+
+def _standardized(s: VanishingSettings, role: str, training: TrainResult, data: Dataset) -> Standardized:
+    """The comparison record of one network trained on standardized inputs."""
+    at_init = probe_at_init([s.model(role)], [s.seed], data, n_points=len(data.y_train))[0]
+    return Standardized(saturated=at_init.saturated, act_rms=act_rms(at_init), loss=training.loss,
+                        final_val_acc=float(training.final_val_acc), diverged_step=training.diverged_step)
+
+
+def _margin(s: VanishingSettings, X: np.ndarray) -> float | np.ndarray:
+    """The grid's margin: GRID_MARGIN standardized units, scaled by each feature's spread if raw."""
+    return GRID_MARGIN if s.inputs == STANDARDIZED else GRID_MARGIN * X.std(axis=0)
+
+
 def run_many(settings: list[VanishingSettings]) -> list[Result]:
     """Run several settings; all their networks train in one batched call."""
     for s in settings:
@@ -321,14 +374,20 @@ def run_many(settings: list[VanishingSettings]) -> list[Result]:
             raise ValueError(f"expected VanishingSettings, got {type(s).__name__}")
     budget.check_budget(sum(cost(s) for s in settings), "This comparison")
     datasets = [make_dataset(s.data()) for s in settings]
+    raw = [s for s in settings if s.inputs != STANDARDIZED]
+    references = [make_dataset(s.data().replace(inputs=STANDARDIZED)) for s in raw]
     trained = iter(train_many([(s.model(role), s.training(role), data)
-                               for s, data in zip(settings, datasets) for role in ROLES]))
+                               for s, data in zip(settings + raw, datasets + references) for role in ROLES]))
+    pending = [(s, data, next(trained), next(trained)) for s, data in zip(settings, datasets)]
+    compared = iter([{role: _standardized(s, role, next(trained), data) for role in ROLES}
+                     for s, data in zip(raw, references)])
     results = []
-    for s, data in zip(settings, datasets):
-        grid = Grid.around(data.X_train, n=GRID, margin=GRID_MARGIN)
-        problem, fix = (_network(s, role, next(trained), data, grid) for role in ROLES)
+    for s, data, *runs in pending:
+        grid = Grid.around(data.X_train, n=GRID, margin=_margin(s, data.X_train))
+        problem, fix = (_network(s, role, t, data, grid) for role, t in zip(ROLES, runs))
         results.append(Result(settings=s, problem=problem, fix=fix, X_train=data.X_train,
-                              y_train=data.y_train, grid=grid, sweep=depth_sweep(s, data)))
+                              y_train=data.y_train, grid=grid, sweep=depth_sweep(s, data),
+                              standardized=next(compared) if s.inputs != STANDARDIZED else None))
     return results
 
 

@@ -13,6 +13,7 @@ from depthkit import fmt
 from depthkit.experiments import vanishing as exp
 from depthkit.models import BN_MOMENTUM
 from depthkit.optim import ADAM_EPS
+from depthkit.probes import SATURATED_SLOPE, SIGMOID_BAND, TANH_BAND
 from depthkit.record import Network
 
 TITLE = "Vanishing gradients"
@@ -203,6 +204,124 @@ def _running_stats_text() -> str:
             "training loss suggests; that is not batch norm failing to carry the gradient.")
 
 
+# ---------------------------------------------------------------- the lecture's remedies, said from the run
+
+HISTORY = ("The problem was first found in recurrent networks, which multiply the backward signal by the "
+           "same weight matrix at every time step: Hochreiter (1991) analysed the vanishing (and exploding) "
+           "error signal, and Bengio, Simard & Frasconi (1994) showed that gradient descent struggles to "
+           "learn long-term dependencies for that reason. A deep feedforward network repeats the same "
+           "product over its layers, with a different matrix at each.")
+ACTIVATIONS_HEADING = "The activations and their slopes"
+ACTIVATIONS_NOTE = ("Each activation the page offers (left) and its derivative (right), computed with "
+                    "PyTorch's own functions and autograd. The backward signal is multiplied by the "
+                    "derivative at every layer: the sigmoid's is at most 0.25 (at 0), tanh's at most 1 (at "
+                    "0), ReLU's is 0 or 1, leaky ReLU's 0.01 or 1, GELU's runs from about −0.13 to 1.13 and "
+                    "is 0.5 at 0. This is why switching the activation is one of the lecture's remedies: a "
+                    "slope of 1 passes the signal on unshrunk, a slope of at most 0.25 shrinks it at every "
+                    "layer.")
+RELU_LIKE = ("relu", "leaky_relu")
+INPUT_GAP = 0.10  # a saturated (or dead) share this much above the standardized one is called out
+GAIN_WORTH = 0.05  # validation points that standardization must add before the text says it helped
+SCALE_GROWN = 3.0  # last-layer RMS this many times the standardized one is called out
+
+
+def _range(x: np.ndarray) -> str:
+    return f"{fmt.num(float(x.min()))} to {fmt.num(float(x.max()))}"
+
+
+def _units_text(name: str, net: Network, ref: exp.Standardized) -> str:
+    """The first layer's saturated (or dead) share at init, raw against standardized."""
+    sat, base = float(net.at_init.saturated[0]), float(ref.saturated[0])
+    if sat < base + INPUT_GAP:
+        return ""
+    if net.model.activation in ("sigmoid", "tanh"):
+        what = (f"saturated units (slope under {fmt.percent(SATURATED_SLOPE)} of its peak: output within "
+                f"{fmt.num(SIGMOID_BAND)} of 0 or 1 for the sigmoid, beyond ±{fmt.num(TANH_BAND)} for tanh)")
+        why = ("a unit's pre-activation w·x + b grows with x, so more of them sit where the slope is "
+               "near 0 and pass back almost no gradient")
+    elif net.model.activation in RELU_LIKE:
+        what = "dead units (inactive on every point)"
+        why = ("with inputs far from 0, w·x + b has the same sign for nearly every point, so a unit is "
+               "either on for all of them or off for all of them")
+    else:
+        return ""
+    return (f" At initialization the {name} network's first layer has {fmt.percent(sat)} {what}, against "
+            f"{fmt.percent(base)} with standardized inputs: {why}.")
+
+
+def _scale_text(name: str, net: Network, ref: exp.Standardized) -> str:
+    """ReLU + He without normalization keeps each layer at its input's scale: the output grows with it."""
+    if net.model.activation not in RELU_LIKE or net.model.norm != "none":
+        return ""
+    rms, base = float(exp.act_rms(net.at_init)[-1]), float(ref.act_rms[-1])
+    if not (np.isfinite(rms) and base > 0 and rms > SCALE_GROWN * base):
+        return ""
+    return (f" A ReLU layer is positively homogeneous (scaling its input scales its output), so the {name} "
+            f"network's last hidden layer starts at {fmt.num(rms / base)} times the scale it has with "
+            f"standardized inputs (RMS {fmt.num(rms)} against {fmt.num(base)}), and so do its logits and "
+            "their gradients.")
+
+
+def _outcome_text(net: Network, ref: exp.Standardized) -> str:
+    """'89% (here 71%)': validation accuracy standardized, and with these inputs."""
+    acc, base = net.training.final_val_acc, ref.final_val_acc
+    text = f"{fmt.percent(base)} (here {fmt.percent(acc)}"
+    if net.diverged and ref.diverged_step is None:
+        text += f", where it diverged at step {net.diverged_step}"
+    return text + ")"
+
+
+def inputs_text(result: exp.Result) -> str:
+    """With raw-scale inputs: what they did to the first layer and to training, against standardized."""
+    ref = result.standardized
+    if ref is None:
+        return ""
+    s, X = result.settings, result.X_train
+    text = (f"- **Inputs not standardized ({s.inputs}):** here x1 runs from {_range(X[:, 0])} and x2 from "
+            f"{_range(X[:, 1])}; standardized, each has mean 0 and standard deviation 1 on the training "
+            "set (LeCun et al. 1998).")
+    for name, net in (("problem", result.problem), ("fix", result.fix)):
+        text += _units_text(name, net, ref[name]) + _scale_text(name, net, ref[name])
+    text += (" Trained alike from the same initial weights on the standardized points instead, "
+             f"the problem network reaches {_outcome_text(result.problem, ref['problem'])} validation "
+             f"accuracy and the fix network {_outcome_text(result.fix, ref['fix'])}.")
+    gain = ref["fix"].final_val_acc - result.fix.training.final_val_acc
+    if gain >= GAIN_WORTH:
+        text += (f" Standardizing the inputs is worth {fmt.points(gain).lstrip('+')} of validation accuracy "
+                 "to the fix network here.")
+    return text
+
+
+def residual_text(result: exp.Result) -> str:
+    """When the fix has residual connections: the block's Jacobian, and what the identity does not stop."""
+    if not result.settings.residual:
+        return ""
+    return ("- **Why residual connections help:** a block computes h_l = h_(l−1) + F(h_(l−1)), so its "
+            "Jacobian is ∂h_l/∂h_(l−1) = I + ∂F/∂h. The identity passes the backward signal on even where "
+            "∂F/∂h is small, so it cannot vanish the way a product of small factors does. It can still "
+            "grow: the product of the (I + ∂F/∂h) over the blocks expands into a sum over paths (Veit et "
+            "al. 2016) and can explode with depth, which is why deep residual networks also use "
+            "normalization or small initial branches (Hanin & Rolnick 2018; Zhang, Dauphin & Ma 2019, "
+            "Fixup).")
+
+
+def norm_text(result: exp.Result) -> str:
+    """When the fix normalizes: why batch norm helps, and what layer norm does differently."""
+    norm = result.settings.norm
+    if norm == "batch":
+        return ("- **Why batch norm helps:** it keeps every hidden layer's pre-activations at mean 0 and "
+                "variance 1 over the batch, so a layer's output no longer depends on the scale of the "
+                "weights before it (the loss is invariant to it), and it makes the loss and its gradient "
+                "change more smoothly, which lets larger steps work (Santurkar et al. 2018), rather than "
+                "reducing the 'internal covariate shift' that first motivated it (Ioffe & Szegedy 2015).")
+    if norm == "layer":
+        return ("- **Layer norm** normalizes each example's pre-activations over the layer's units instead "
+                "of over the batch: it does not depend on the other examples, keeps no running statistics, "
+                "and computes the same thing in training and evaluation. It is the normalization "
+                "Transformers use (Ba, Kiros & Hinton 2016).")
+    return ""
+
+
 def summary(result: exp.Result) -> str:
     """'What you are seeing', every number from `result`."""
     s, p, f = result.settings, result.problem, result.fix
@@ -224,10 +343,13 @@ def summary(result: exp.Result) -> str:
         f"Validation accuracy: **{fmt.percent(f.training.final_val_acc)}**.",
         _verdict(p, f),
         _sweep_text(result),
+        inputs_text(result),
+        residual_text(result),
+        norm_text(result),
     ]
     if s.optimizer == "adam":
         lines.append(_adam_text(p, s.lr))
-    if s.batch_norm:
+    if s.norm == "batch":
         lines.append(_running_stats_text())
     for name, net in (("problem", p), ("fix", f)):
         if net.diverged:
