@@ -187,10 +187,11 @@ def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) ->
 
 
 def _standardized_traces(result: Result, fig: go.Figure, attr: str, x: list[int] | None = None) -> None:
-    """With raw-scale inputs: each network's `attr` trained or probed on standardized inputs (dash-dot)."""
+    """With raw-scale inputs: each network's `attr` trained or probed on standardized inputs (thin)."""
     if result.standardized is None:
         return
-    for (name, _, color), symbol in zip(_nets(result), ("circle-open", "square-open")):
+    for (name, _, color), symbol, dash in zip(_nets(result), ("circle-open", "square-open"),
+                                              ("dashdot", "longdashdot")):
         values = getattr(result.standardized[name.lower()], attr)
         label = f"{name}{' at init' if attr == 'saturated' else ''}, standardized inputs"
         xs = x if x is not None else list(range(len(values)))
@@ -198,7 +199,7 @@ def _standardized_traces(result: Result, fig: go.Figure, attr: str, x: list[int]
         words = [fmt.percent(v) for v in values] if attr == "saturated" else _hover(values)
         fig.add_trace(dict(type="scatter", x=xs, y=plottable(values, log=attr == "loss"),
                            mode="lines" if attr == "loss" else "lines+markers", name=label,
-                           line=dict(color=color, dash="dashdot", width=1), marker=dict(symbol=symbol),
+                           line=dict(color=color, dash=dash, width=1), marker=dict(symbol=symbol),
                            customdata=words,
                            hovertemplate=where + " %{x}: %{customdata}<extra>" + label + "</extra>"))
 
