@@ -35,7 +35,7 @@ fi
 # run a second time with kernels that round like another CPU's (tests/kernels.py), so that no claim
 # holds on this machine's rounding alone. Arguments (a test selection) run the first pass only.
 CLAIMS=(tests/test_exploding_claims.py tests/test_overfitting.py tests/test_quiz_charts.py
-        tests/test_speed_claims.py tests/test_vanishing_claims.py)
+        tests/test_speed_claims.py tests/test_vanishing_claims.py tests/test_vanishing_inputs.py)
 run_pytest() {
   set +e
   "$PY" -m pytest -n 2 --dist loadgroup "$@"
