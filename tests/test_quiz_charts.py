@@ -425,7 +425,7 @@ def test_batch_norm_fix_for_the_sigmoid_takes_a_larger_learning_rate():
     shows (lr 1)"."""
     assert "'Sigmoid + batch norm' preset shows (lr 1)" in quiz.BY_ID["vanishing-fixes-multi"].explanation
     preset = vanishing.PRESETS["Sigmoid + batch norm"]
-    assert preset["batch_norm"] and preset["lr"] == 1.0 > vanishing.VanishingSettings().lr
+    assert preset["norm"] == "batch" and preset["lr"] == 1.0 > vanishing.VanishingSettings().lr
 
 
 def test_adam_does_not_rescue_a_gradient_far_below_its_epsilon():

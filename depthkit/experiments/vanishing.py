@@ -104,7 +104,10 @@ class VanishingSettings(Settings):
                                 "gradient; one far below ε gets only about lr·g/ε: for g = 10⁻¹⁵ that "
                                 "is lr × 10⁻⁷, too small to change a weight near 0.3 in float32 unless "
                                 "lr is above about 0.15.")
-    lr: float = param(0.05, lo=1e-4, hi=1.0, log=True,
+    # 0.03, not 0.05: at 0.05 the ReLU + He fix spiked near step 90 and ended at chance on 2 of
+    # seeds 100-109 under the other kernels (tests/kernels.py); at 0.03 it learned on 19 of 20 there
+    # and on all 20 with this machine's kernels (seeds 0-19, 100-119)
+    lr: float = param(0.03, lo=1e-4, hi=1.0, log=True,
                       options=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0), label="Learning rate")
     steps: int = param(100, lo=10, hi=2000, options=(10, 50, 100, 200, 300, 500, 1000, 2000),
                        label="Training steps (full batch)")
