@@ -143,6 +143,9 @@ def page_path(page_file: str, default: str = "pages/home.py") -> str:
 # it: the browser then sends the click to an ancestor and the toggle never flips. Open means: open, no
 # animation left in it, no height held for one, for a few frames in a row (a resize of its content
 # starts another animation some 10 ms later).
+# Clicks every closed expander open.
+OPEN_EXPANDERS_JS = "() => document.querySelectorAll('details:not([open]) > summary').forEach(s => s.click())"
+
 _EXPANDER_OPEN_JS = """d => {
     const still = d.open && d.style.height === '' && d.getAnimations({subtree: true}).length === 0;
     d.__stillFrames = still ? (d.__stillFrames || 0) + 1 : 0;

@@ -28,7 +28,14 @@ import pytest
 from depthkit import poll, quiz
 from tests.apptest_util import PAGES, ROOT
 from tests.browser_util import _BUSY_JS as BUSY_JS
-from tests.browser_util import LOAD_TIMEOUT_MS, chromium, page_path, streamlit_server, wait_until_done
+from tests.browser_util import (
+    LOAD_TIMEOUT_MS,
+    OPEN_EXPANDERS_JS,
+    chromium,
+    page_path,
+    streamlit_server,
+    wait_until_done,
+)
 from tests.links_util import CHALLENGES, stem
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -163,9 +170,13 @@ def check_page(browser, url: str, page_file: str) -> tuple[list[str], int]:
         page = ctx.new_page()
         page.goto(url + page_path(page_file))
         wait_for_charts(page, page_file)
+        # A chart in a closed expander keeps the width it was drawn at until it is shown (plotly
+        # redraws it then, at the right width): measure what a visitor who opens them sees.
+        page.evaluate(OPEN_EXPANDERS_JS)
         problems, n = measure(page, f"{stem(page_file)} normal", WIDTHS)
         presenter_on(page)
         wait_for_charts(page, page_file)
+        page.evaluate(OPEN_EXPANDERS_JS)
         more, m = measure(page, f"{stem(page_file)} presenter", WIDTHS[::-1])
         assert m == n, f"{page_file}: {n} charts, {m} in presenter mode"
         return problems + more, n
