@@ -27,7 +27,8 @@ PAGES = {
         st.Page("pages/overfitting.py", title="Overfitting", icon=":material/scatter_plot:"),
         st.Page("pages/speed.py", title="Training speed", icon=":material/speed:"),
     ],
-    "Mission": [st.Page("pages/mission.py", title="Mission", icon=":material/quiz:")],
+    "Mission": [st.Page("pages/mission.py", title="Mission", icon=":material/quiz:"),
+                st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:")],
 }
 
 # Streamlit has no start hook: the first run of this script starts the background warm-up

@@ -27,7 +27,9 @@ instead of snapping them, gives no notice, and the sidebar navigation drops
 parameters that no widget binds.
 
 Presenter mode (`presenter_toggle`, in the app's sidebar; ?presenter=1 in the
-URL) hides `explain` text, restyles `chart`s for a projector (larger type, taller) and
+URL) hides `explain` text (the plain layer: a page's point and a line per chart), the expert
+layer `numbers_behind` (the exact text, in an expander) and `words_on_this_page` (the page's
+glossary entries), restyles `chart`s for a projector (larger type, taller) and
 stacks the `columns` of a page one under the other. Export: `download_tables`
 (CSV per table, NaN/inf kept), plotly's own PNG button on every chart, and
 `pytorch_code` (a runnable plain-PyTorch snippet of the model).
@@ -67,9 +69,11 @@ from depthkit.ui.show import (  # noqa: F401
     columns,
     download_tables,
     explain,
+    numbers_behind,
     pytorch_code,
     show,
     sources,
+    words_on_this_page,
 )
 from depthkit.ui.url import (  # noqa: F401
     _WRITTEN,

@@ -16,6 +16,7 @@ from depthkit.charts.common import PRESENTER, for_presenter
 from depthkit.codegen import pytorch_snippet
 from depthkit.models import ModelSettings
 from depthkit.sources import cite
+from depthkit.text import glossary
 from depthkit.ui.run import figure_cache
 from depthkit.ui.shell import presenter_mode
 
@@ -27,6 +28,27 @@ def explain(markdown: str) -> None:
     """Explanatory text; hidden in presenter mode so the charts get the room."""
     if not presenter_mode():
         st.markdown(markdown)
+
+
+def numbers_behind(*markdown: str, label: str = glossary.EXPERT_LABEL) -> None:
+    """The expert layer: the exact text (norms, bounds, float32 spacing, sources) in an expander under
+    the plain sentences, one click away; hidden in presenter mode with the rest of the text."""
+    parts = [m for m in markdown if m]
+    if presenter_mode() or not parts:
+        return
+    with st.expander(label):
+        for part in parts:
+            st.markdown(part)
+
+
+def words_on_this_page(page: str) -> None:
+    """The page's glossary entries (`text.glossary.PAGE_TERMS[page]`) in an expander near the top, and
+    a link to the whole glossary. Hidden in presenter mode."""
+    if presenter_mode():
+        return
+    with st.expander(glossary.WORDS_LABEL, icon=":material/menu_book:"):
+        st.markdown(glossary.entries(glossary.PAGE_TERMS[page]))
+        st.page_link("pages/glossary.py", label=glossary.GLOSSARY_LINK, icon=":material/menu_book:")
 
 
 def sources(*keys: str) -> None:
