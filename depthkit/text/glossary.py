@@ -72,6 +72,8 @@ TERMS: dict[str, str] = {
                          "one label, points on the other side the other.",
     "overfitting": "When a network learns the training examples, noise included, so well that it does "
                    "worse on new examples.",
+    "flipped label": "A training point whose label was switched to the other class on purpose, as noise. "
+                     "A network that predicts that wrong label has learned the point by heart.",
     "dropout": "Switching off a random share of units at each training step, so the network cannot "
                "rely on any single one.",
     "weight decay": "A pull of every weight toward 0 at each step, which keeps the network's function "
@@ -99,9 +101,9 @@ PAGE_TERMS: dict[str, tuple[str, ...]] = {
     "exploding": ("gradient", "backward signal", "layer", "exploding gradient", "initialization", "ReLU",
                   "tanh", "weight", "loss", "diverged", "learning rate", "gradient clipping", "batch norm",
                   "He initialization", "training step"),
-    "overfitting": ("overfitting", "training set", "validation set", "test set", "accuracy",
-                    "decision boundary", "depth", "dropout", "weight decay", "early stopping",
-                    "data augmentation", "seed", "loss"),
+    "overfitting": ("overfitting", "depth", "training set", "flipped label", "test set", "seed", "accuracy",
+                    "decision boundary", "dropout", "layer", "validation set", "loss", "weight decay",
+                    "early stopping", "data augmentation"),
     "speed": ("depth", "training step", "time per step", "loss", "batch norm", "degradation",
               "residual connection", "vanishing gradient", "ReLU", "tanh", "learning rate", "seed"),
 }

@@ -1,6 +1,8 @@
 """The words of the Overfitting page: pure functions of its Result (and sweep); numbers through fmt.
 
-Every sentence that states a direction is conditional on the numbers it
+Two layers (issue 23): the plain layer (`POINT` and the `plain_*` lines, one under each row of
+charts, in everyday words) is shown by default; the expert layer (`INTRO` and `summary`) sits in
+"The numbers behind it". Every sentence that states a direction is conditional on the numbers it
 reports, so it stays true for any settings a visitor picks.
 """
 
@@ -21,6 +23,9 @@ INTRO = ("A deep network can memorize the noise of a small training set, flipped
          "and then does worse on new points. Dropout, weight decay, early stopping, augmentation, "
          "more data or a smaller network each try to prevent that; a test set that nothing was "
          "chosen on says whether they did.")
+# The page's point in plain words (the header's claim); INTRO, today's claim, is in the expert layer.
+POINT = ("A deep network can learn a small training set by heart, flipped labels included, and then do "
+         "worse on new points. Each remedy below is judged by its score on new points it never saw.")
 CODE_LABEL = "PyTorch code for the network without a remedy"
 SWEEP_SPINNER = "Training the capacity sweep…"
 HELPS_ON = 0.8  # "helped": higher mean test accuracy and at least as good on this share of seeds
@@ -208,3 +213,102 @@ def summary(r: Result, sweep: SweepResult | None = None) -> str:
              capacity_text(sweep) if sweep is not None and len(sweep.depths) > 1 else "",
              _divergence(r)]
     return "\n\n".join(p for p in parts if p)
+
+
+# ---- the plain layer: one line under each row of charts, every word chosen from the run ----
+
+CLEAR_GAP = 0.02  # train above test by more than this (2 points): "but only" (else "and")
+SAME = 0.01  # accuracies closer than this are "about as well" in the capacity line
+
+
+def plain_remedy(s: OverfittingSettings) -> str:
+    """The remedy in a beginner's words (no symbols, the strength only where it is a count)."""
+    return {
+        "dropout": "dropout",
+        "weight decay": "weight decay",
+        "early stopping": "early stopping",
+        "augmentation": "input jitter",
+        "more data": f"{s.data_factor} times as much data",
+        "smaller network": f"a smaller network ({s.small_depth} layers of {s.small_width} units)",
+    }[s.remedy]
+
+
+def _wrapped(r: Result, role: str) -> tuple[int, int]:
+    """(flipped training points whose wrong label the first seed's network of `role` predicts, all of
+    them): the flipped points its decision boundary wraps around."""
+    n = int(r.first_points(role)[2].sum())
+    return (round(float(r.stack(role, "memorized")[0]) * n) if n else 0), n
+
+
+def _of(k: int, n: int) -> str:
+    """'all 12', 'none of its 12', '9 of its 18'."""
+    return f"all {n}" if k == n else f"none of its {n}" if k == 0 else f"{k} of its {n}"
+
+
+def plain_first_seed(r: Result) -> str:
+    """Under the curves and boundaries (the first seed): right on training vs new points, and how many
+    flipped points each boundary wraps around."""
+    pct, seed = fmt.percent, r.seeds[0]
+    train, test = (float(r.stack("problem", name)[0]) for name in ("final_train_acc", "test_acc"))
+    link = " but only " if train - test > CLEAR_GAP else " and "
+    text = (f"In the charts above (seed {seed}), the network without a remedy gets {pct(train)} of its "
+            f"training points right{link}{pct(test)} of new points.")
+    k, n = _wrapped(r, "problem")
+    if n:
+        text += f" Its boundary wraps around {_of(k, n)} flipped points, giving them the wrong label."
+    text += (f" With {plain_remedy(r.settings)}: {pct(r.stack('remedy', 'final_train_acc')[0])} on training "
+             f"points, {pct(r.stack('remedy', 'test_acc')[0])} on new points")
+    k, n = _wrapped(r, "remedy")
+    return text + (f", and its boundary wraps around {_of(k, n)} flipped points." if n else ".")
+
+
+def plain_verdict(r: Result) -> str:
+    """`verdict` in a few plain words: the same thresholds, so the two layers never disagree."""
+    n, gain = len(r.seeds), r.test_gain
+    if round(100 * float(gain.mean()), 1) <= 0:
+        return "here it did not help"
+    return "here it helped" if np.sum(gain >= 0) >= HELPS_ON * n else "it helped on average, not reliably"
+
+
+def plain_seeds(r: Result) -> str:
+    """Under the spread: on how many seeds the remedy scored higher on new points, and the verdict."""
+    n, gain = len(r.seeds), r.test_gain
+    higher, equal = int(np.sum(gain > 0)), int(np.sum(gain == 0))
+    equal_on = f", equal on {equal}" if equal else ""
+    verdict_words = plain_verdict(r)
+    return (f"With {plain_remedy(r.settings)}, the score on new points is higher on {higher} of {n} "
+            f"seeds{equal_on}: {fmt.percent(r.stack('remedy', 'test_acc').mean())} vs "
+            f"{fmt.percent(r.stack('problem', 'test_acc').mean())} on average. "
+            f"{verdict_words[0].upper()}{verdict_words[1:]}.")
+
+
+def _how_well(change: float) -> str:
+    return "better" if change >= SAME else "worse" if change <= -SAME else "about as well"
+
+
+def plain_capacity(sweep: SweepResult) -> str:
+    """Under the capacity sweep: the deepest against the shallowest network, on training and new points."""
+    d, pct = sweep.depths, fmt.percent
+    train, test = sweep.acc("train").mean(axis=1), sweep.acc("test").mean(axis=1)
+    on_train, on_test = _how_well(train[-1] - train[0]), _how_well(test[-1] - test[0])
+    overfits = on_train == "better" and on_test == "worse"
+    return (f"Without a remedy, {d[-1]} layers instead of {d[0]} fit the training points {on_train} "
+            f"({pct(train[-1])} vs {pct(train[0])}){' but' if overfits else ' and'} new points {on_test} "
+            f"({pct(test[-1])} vs {pct(test[0])})"
+            + (": more layers, more overfitting." if overfits else "."))
+
+
+def plain_spread_row(r: Result, sweep: SweepResult | None) -> str:
+    """The line under the spread and capacity charts (the capacity sentence only with a sweep)."""
+    return plain_seeds(r) + (f" {plain_capacity(sweep)}" if sweep is not None and len(sweep.depths) > 1
+                             else "")
+
+
+def plain_divergence(r: Result) -> str:
+    """A warning a visitor must see, in plain words; empty when every run stayed finite."""
+    nets = r.problem + r.remedy
+    broke = sum(n.diverged for n in nets)
+    if not broke:
+        return ""
+    return (f"{broke} of the {len(nets)} networks broke down during training (their numbers became too "
+            "large) and stopped early. Their scores are those of their last good weights.")
