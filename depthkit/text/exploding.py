@@ -406,6 +406,12 @@ def _length(ratio: float) -> str:
     return "about the same length" if said == "about the same" else said
 
 
+def _against(ratio: float, other: str) -> str:
+    """A ratio against `other`: "about 9 thousand times larger than the last's", "about the same as …"."""
+    said = plain.times(ratio)
+    return f"about the same as {other}" if said == "about the same" else f"{said} than {other}"
+
+
 def _step_size(ratio: float) -> str:
     """How far one step moves a layer's weights against their size: "about 7.2 times their own size"."""
     if not math.isfinite(ratio):
@@ -538,13 +544,12 @@ def plain_depth(r: Result) -> str:
     plain_bn, res = exp.bn_medians(r)
     deep = int(r.bn_depths[-1])
     grows = plain_bn[-1] > 10 * plain_bn[0] and plain_bn[-1] > 10
-    said = f"at {deep} layers the first layer's gradient is {plain.times(plain_bn[-1])} than the last's"
+    last = "the last's"
+    said = f"at {deep} layers the first layer's gradient is {_against(plain_bn[-1], last)}"
     text += (f" Batch norm alone does not fix depth: {said}." if grows
              else f" Batch norm keeps the layers' gradients in balance here: {said}.")
-    within = bool(np.all((res > 0.1) & (res < 10)))
-    return text + (" With residual connections they stay within 10 times of each other at every depth."
-                   if within else f" With residual connections that ratio stays between {fmt.num(res.min())} "
-                                  f"and {fmt.num(res.max())}.")
+    only = "only " if res[-1] < plain_bn[-1] / 10 else ""
+    return f"{text} With residual connections it is {only}{_against(res[-1], last)}."
 
 
 # the plain line under each row of two charts (charts.CHARTS, two to a row)

@@ -33,8 +33,8 @@ TERMS: dict[str, str] = {
                       "size. Too small and the signal fades layer by layer; too large and it grows.",
     "init gain": "How large the random starting weights are, against a standard size. Too small a gain "
                  "makes the backward signal shrink at every layer; too large makes it grow.",
-    "He initialization": "Random starting weights sized for ReLU layers (He et al., 2015), so that the "
-                         "signal keeps about the same size from layer to layer.",
+    "He initialization": "Random starting weights sized for ReLU layers (He et al., 2015). They keep the "
+                         "signal about the same size from layer to layer.",
     "loss": "One number saying how wrong the network's answers are on the training examples. "
             "Training tries to make it small.",
     "gradient": "For each weight, how much the loss would change if that weight changed a little. "
@@ -44,7 +44,7 @@ TERMS: dict[str, str] = {
     "vanishing gradient": "When the backward signal shrinks at every layer, so the layers near the "
                           "input get almost no gradient and barely learn.",
     "exploding gradient": "When the backward signal grows at every layer, so the gradient becomes "
-                          "huge, the steps throw the weights far off, and training breaks down.",
+                          "huge. The steps then throw the weights far off, and training breaks down.",
     "saturation": "A sigmoid or tanh unit whose input is far from 0 sits on a flat part of the curve. "
                   "Its slope is almost 0, so it passes back almost no signal.",
     "dead unit": "A ReLU unit that outputs 0 for every example. It passes back no signal at all.",
