@@ -321,3 +321,88 @@ def test_gain_depth_map_names_its_colours_as_drawn(calm):
     assert scale[0][1] == BLUE and scale[-1][1] == VERMILLION
     assert ("red-orange: ratio above 1, the signal grows on its way back to the input (exploding); "
             "blue: below 1 (vanishing)") in _texts(fig)
+
+
+# --- the plain layer's words follow the run: both branches of each qualitative word ------------------
+def _plain(r) -> str:
+    return " ".join([text.plain_headline(r)] + [line(r) for line in text.PLAIN_ROWS])
+
+
+def test_plain_lines_are_plain_and_one_per_row_of_charts(both_diverge, calm):
+    from tests import plain_util as pu
+    assert len(text.PLAIN_ROWS) * 2 == len(charts.CHARTS)
+    for r in (both_diverge, calm):
+        said = [text.POINT, text.plain_headline(r)] + [line(r) for line in text.PLAIN_ROWS]
+        assert not [s for s in pu.SYMBOLS if s in " ".join(said)]
+        assert not COMPUTER_NOTATION.search(" ".join(said)) and "×" not in " ".join(said)
+        assert pu.mean_sentence_words(said) <= pu.MAX_SENTENCE_WORDS
+    assert len(pu.sentences([text.POINT])) <= 2 and pu.words([text.POINT]) <= 40
+
+
+def test_plain_amounts_are_everyday_numbers():
+    assert text.amount(4107.0) == "4,107" and text.amount(8.47e5) == "850 thousand"
+    assert text.amount(2.42e6) == "2.4 million" and text.amount(2.65e13) == "26 trillion"
+    assert text.amount(999_600) == "1 million" and text.amount(0.17) == "0.17"
+
+
+def test_plain_headline_and_training_follow_each_run(both_diverge):
+    """Broke down / trained / stayed finite but not rescued, and falls / rises, from the run."""
+    assert "broke down too, at step" in text.plain_headline(both_diverge)
+    assert "training breaks down too" in text.plain_training(both_diverge)
+    fix = both_diverge.fix
+    n = exp.steps(fix)
+    clipping = both_diverge.settings.replace(fix="clipping")
+    good = _net(fix, diverged_step=None, divergence="", loss=np.linspace(0.7, 0.2, n), final_train_loss=0.2,
+                final_val_acc=0.9, clipped=np.ones(n, bool))
+    r = dataclasses.replace(both_diverge, fix=good, settings=clipping)
+    assert "the same network trained: 90% of validation points right" in text.plain_headline(r)
+    said = text.plain_training(r)
+    assert f"(it acted on every one of the {n} steps) the loss falls from 0.7 to 0.2." in said
+    bad = _net(good, loss=np.linspace(3e6, 5e6, n), final_train_loss=5e6, clipped=np.zeros(n, bool))
+    r = dataclasses.replace(r, fix=bad)
+    assert "it stayed finite, but after" in text.plain_headline(r) and "trained" not in text.plain_headline(r)
+    said = text.plain_training(r)
+    assert "the loss rises from 3 million to 5 million, still far above a coin flip's" in said
+    flat = dataclasses.replace(r, fix=_net(bad, final_train_loss=0.6935))
+    assert "at a coin flip's 0.69: it learned nothing" in text.plain_headline(flat)
+
+
+def test_plain_layers_and_weights_follow_each_run(both_diverge, calm):
+    """Bigger / shrink / neither, the step against the weights' size, grow / stay / barely change."""
+    def with_ratio(r, ratio):
+        p = r.problem
+        probe = dataclasses.replace(p.at_init, signal_grad_norms=np.r_[ratio, np.ones(
+            len(p.at_init.signal_grad_norms) - 1)])
+        return dataclasses.replace(r, problem=_net(p, at_init=probe))
+    assert "the layers make it bigger" in text.plain_layers(with_ratio(both_diverge, 50.0))
+    assert "so this network's gradients vanish instead" in text.plain_layers(with_ratio(both_diverge, 0.01))
+    assert "these layers do not blow it up" in text.plain_layers(with_ratio(both_diverge, 1.0))
+    p = both_diverge.problem
+    big = np.ones_like(p.training.update_ratio) * 7.24
+    r = dataclasses.replace(both_diverge, problem=_net(p, update_ratio=big))
+    assert "weights by about 7.2 times their own size" in text.plain_layers(r)
+    small = dataclasses.replace(r, problem=_net(p, update_ratio=big / 1000))
+    assert "weights by 0.72% of their size" in text.plain_layers(small)
+    assert "grow from" in text.plain_weights(both_diverge)  # gain 2, diverged
+    steady = np.ones_like(calm.problem.training.weight_norms)
+    r = dataclasses.replace(calm, problem=_net(calm.problem, weight_norms=steady),
+                            fix=_net(calm.fix, weight_norms=steady))
+    assert "weights stay near their starting size" in text.plain_weights(r)
+    assert "they barely change" in text.plain_weights(r)
+    assert "they grow" in text.plain_weights(dataclasses.replace(r, fix=_net(
+        calm.fix, weight_norms=steady * np.linspace(1, 2, len(steady))[:, None])))
+
+
+def test_plain_depth_follows_the_map_and_batch_norm(calm):
+    assert "keeps its size only near a gain of" in text.plain_depth(calm)
+    none = dataclasses.replace(calm, phase_crossing=np.full_like(calm.phase_crossing, np.nan))
+    assert "no gain on the map keeps" in text.plain_depth(none)
+    flat = dataclasses.replace(calm, bn_ratio=np.ones_like(calm.bn_ratio))
+    assert "Batch norm keeps the layers' gradients in balance here" in text.plain_depth(flat)
+    said = text.plain_depth(flat)
+    assert "the first layer's gradient is about the same as the last's" in said
+    assert "With residual connections it is about the same as the last's" in said
+    grows = flat.bn_ratio.copy()
+    grows[0] = np.linspace(1, 1e4, grows.shape[2])
+    said = text.plain_depth(dataclasses.replace(calm, bn_ratio=grows))
+    assert "Batch norm alone does not fix depth" in said and "it is only about the same as" in said

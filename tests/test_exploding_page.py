@@ -11,7 +11,9 @@ from depthkit.charts.common import plain
 from depthkit.experiments import exploding as exp
 from depthkit.spec import field_spec
 from depthkit.text import exploding as text
+from depthkit.text import glossary
 from tests.apptest_util import open_page, plotly_specs
+from tests.plain_util import expander_texts, visible_texts
 
 N_CHARTS = 8
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
@@ -24,7 +26,9 @@ def _run(settings: exp.ExplodingSettings) -> exp.Result:
 
 
 def _summary(at) -> str:
-    texts = [m.value for m in at.markdown if m.value.startswith("**What you are seeing**")]
+    """The "What you are seeing" text, shown in the expert layer ("The numbers behind it")."""
+    texts = [m for m in expander_texts(at.main, glossary.EXPERT_LABEL)
+             if m.startswith("**What you are seeing**")]
     assert len(texts) == 1
     return texts[0]
 
@@ -34,7 +38,16 @@ def _check(at, settings: exp.ExplodingSettings) -> None:
     assert len(at.get("plotly_chart")) == N_CHARTS
     result = _run(settings)
     assert _summary(at) == text.summary(result)
-    assert [i.value for i in at.info][:1] == [text.headline(result)]
+    # the plain layer: the point, the plain alert and one line per row of charts, outside expanders
+    shown = visible_texts(at.main)
+    assert [i.value for i in at.info][:1] == [text.plain_headline(result)]
+    assert [line(result) for line in text.PLAIN_ROWS] == [t for t in shown if t in
+                                                          {line(result) for line in text.PLAIN_ROWS}]
+    assert any(text.POINT in t for t in shown) and text.CLAIM not in "\n".join(shown)
+    # the expert layer holds today's claim, headline and every line of the summary, unchanged
+    expert = "\n".join(expander_texts(at.main, glossary.EXPERT_LABEL))
+    lines = [text.CLAIM, text.headline(result)] + text.summary(result).splitlines()
+    assert [line for line in lines if line.strip() and line not in expert] == []
     assert not COMPUTER_NOTATION.search(text.summary(result) + text.headline(result))
     assert "phase diagram" not in text.summary(result).lower()
     assert any(e.label.startswith("Sources") for e in at.expander)

@@ -17,6 +17,7 @@ from depthkit.experiments import exploding as exp
 from depthkit.experiments.exploding import COIN_FLIP_LOSS, ExplodingSettings, Result
 from depthkit.models import LEAKY_SLOPE
 from depthkit.record import Network
+from depthkit.text import plain
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -366,3 +367,190 @@ def summary(r: Result) -> str:
         lines.append(_xavier_line(r))
     lines += [map_line(r), _batch_norm_line(r), _contrast_line(r), _product_line(r)]
     return "\n".join(["**What you are seeing**", ""] + [f"- {line}" for line in lines])
+
+
+# --- the plain layer: what a beginner reads before opening "The numbers behind it" ----------------
+# Each sentence below is a function of the run and picks its words from the numbers; the claim tests
+# (tests/test_exploding_claims.py) check what the words say over seeds.
+
+# the page's claim as it stood before the plain layer; now the first part of the expert layer
+CLAIM = ("When each layer amplifies the backward signal, the gradient of a deep network grows so large "
+         "that a few updates can throw the weights to huge values, often until the loss is infinite or "
+         "not a number.")
+POINT = ("When every layer makes the backward signal bigger, a deep network's gradient becomes huge. "
+         "A few giant steps then throw the weights so far that training breaks down.")
+
+_NAMES = ((18, "quintillion"), (15, "quadrillion"), (12, "trillion"), (9, "billion"), (6, "million"),
+          (3, "thousand"))
+
+
+def amount(x: float) -> str:
+    """A size in everyday words: "4,107", "850 thousand", "2.4 million", "26 trillion" (two figures
+    from 100 thousand up; fmt.num below that and beyond a quintillion's thousandfold)."""
+    x = float(x)
+    if not math.isfinite(x) or abs(x) < 1e5 or abs(x) >= 1e21:
+        return fmt.num(x)
+    for i, (power, name) in enumerate(_NAMES):
+        if abs(x) >= 10 ** power:
+            lead = float(f"{x / 10 ** power:.2g}")
+            if abs(lead) >= 1000 and i:  # rounding crossed into the next name
+                power, name = _NAMES[i - 1]
+                lead = float(f"{x / 10 ** power:.2g}")
+            return f"{fmt.num(lead)} {name}"
+    raise AssertionError("unreachable")
+
+
+def _length(ratio: float) -> str:
+    """A vector's length after the product against its start: "about 850 thousand times longer"."""
+    said = plain.times(ratio, "longer", "shorter")
+    return "about the same length" if said == "about the same" else said
+
+
+def _against(ratio: float, other: str) -> str:
+    """A ratio against `other`: "about 9 thousand times larger than the last's", "about the same as …"."""
+    said = plain.times(ratio)
+    return f"about the same as {other}" if said == "about the same" else f"{said} than {other}"
+
+
+def _step_size(ratio: float) -> str:
+    """How far one step moves a layer's weights against their size: "about 7.2 times their own size"."""
+    if not math.isfinite(ratio):
+        return "an amount too large to store"
+    if ratio >= 1:
+        return f"about {amount(float(f'{ratio:.2g}'))} times their own size"
+    return f"{fmt.percent(ratio)} of their size"
+
+
+def _plain_fix(s: ExplodingSettings) -> str:
+    """The compared change for a beginner: "clipping at 3", "a learning rate 20 times smaller"."""
+    return (f"a learning rate {fmt.num(exp.LR_FACTOR)} times smaller" if s.fix == "smaller lr"
+            else _fix_phrase(s))
+
+
+def _plain_where(loss: float) -> str:
+    """A final loss against a coin flip's, in plain words (the expert `where`'s thresholds)."""
+    coin = fmt.num(COIN_FLIP_LOSS)
+    if np.isfinite(loss) and abs(loss - COIN_FLIP_LOSS) <= exp.COIN_FLIP_MARGIN:
+        return f"at a coin flip's {coin}: it learned nothing"
+    if not np.isfinite(loss) or loss >= 10 * COIN_FLIP_LOSS:
+        return f"far above a coin flip's {coin}"
+    if loss >= COIN_FLIP_LOSS:
+        return f"above a coin flip's {coin}"
+    return f"only a little below a coin flip's {coin}"
+
+
+def plain_headline(r: Result) -> str:
+    """The alert above the charts: what became of each network, in two short sentences."""
+    p, f = r.problem, r.fix
+    phrase = _plain_fix(r.settings)
+    acc = f"{fmt.percent(f.training.final_val_acc)} of validation points right, where a coin flip gets 50%"
+    if p.diverged:
+        first = f"Left alone, this network broke down at step {p.diverged_step}."
+    elif exp.learned(p):
+        first = (f"Left alone, this network stayed finite and learned anyway: "
+                 f"{fmt.percent(p.training.final_val_acc)} of validation points right.")
+    else:
+        first = ("Left alone, this network stayed finite but its loss ended "
+                 f"{_plain_where(p.training.final_train_loss)}.")
+    if f.diverged:
+        return f"{first} With {phrase} it broke down too, at step {f.diverged_step}."
+    if exp.learned(f):
+        return f"{first} With {phrase} the same network trained: {acc}."
+    return (f"{first} With {phrase} it stayed finite, but after {exp.steps(f)} steps its loss is still "
+            f"{_plain_where(f.training.final_train_loss)}.")
+
+
+def plain_training(r: Result) -> str:
+    """Under the gradient-norm and loss charts: how big the gradient was, and where each loss went."""
+    p, f, s = r.problem.training, r.fix.training, r.settings
+    text = f"The problem network's gradient starts at {amount(p.grad_norm[0])}"
+    before = p.grad_norm[:r.problem.diverged_step] if r.problem.diverged else p.grad_norm
+    finite = before[np.isfinite(before)]
+    growth = float(finite.max() / p.grad_norm[0]) if finite.size and p.grad_norm[0] > 0 else float("nan")
+    if growth >= 1.5:
+        text += f" and grows {plain.times(growth)}"
+    if r.problem.diverged:
+        text += f"; at step {r.problem.diverged_step} training breaks down."
+    else:
+        text += f"; its loss ends at {amount(p.final_train_loss)}."
+    phrase = _plain_fix(s)
+    if s.fix == "clipping":
+        clipped, n = int(f.clipped.astype(bool).sum()), exp.steps(r.fix)
+        phrase += f" (it acted on {'every one of the' if clipped == n else f'{clipped} of'} {n} steps)"
+    if r.fix.diverged:
+        return f"{text} With {phrase} training breaks down too, at step {r.fix.diverged_step}."
+    start, end = f.loss[0], f.final_train_loss
+    text += (f" With {phrase} the loss {'falls' if end < start else 'rises'} from {amount(start)} "
+             f"to {amount(end)}")
+    return f"{text}." if exp.learned(r.fix) else f"{text}, still {_plain_where(end)}."
+
+
+def plain_layers(r: Result) -> str:
+    """Under the per-layer charts: which way the backward signal goes, and how far one step moves."""
+    s, ratio = r.settings, exp.signal_ratio(r)
+    said = f"At the start, the backward signal is {plain.times(ratio)} at the first layer than at the last"
+    if ratio > 10:
+        text = f"{said}: the layers make it bigger on its way back."
+    elif ratio < 0.1:
+        text = f"{said}: these layers shrink it, so this network's gradients vanish instead."
+    else:
+        text = ("At the start, the backward signal changes less than 10 times between the last layer and "
+                "the first: these layers do not blow it up.")
+    phrase = _plain_fix(s)
+    if s.changes_init:
+        fixed = plain.times(r.fix.at_init.signal_ratio)
+        text += (f" With {phrase} it is about the same size at both ends." if fixed == "about the same"
+                 else f" With {phrase} it is {fixed} at the first layer.")
+    step = [float(net.training.update_ratio[0, -1]) for net in (r.problem, r.fix)]
+    return (f"{text} The first training step moves layer {s.depth}'s weights by {_step_size(step[0])}; "
+            f"with {phrase}, by {_step_size(step[1])}.")
+
+
+def plain_weights(r: Result) -> str:
+    """Under the weight-norm and repeated-product charts: how far the weights went, and why."""
+    s = r.settings
+    sizes = exp.total_weight_norm(r.problem)
+    finite = np.flatnonzero(np.isfinite(sizes))
+    top = int(finite[np.argmax(sizes[finite])])
+    if sizes[top] >= 1.5 * sizes[0]:
+        text = (f"The problem network's weights, all layers together, grow from {amount(sizes[0])} to "
+                f"{amount(sizes[top])} in {top} step{'s' if top > 1 else ''}.")
+    else:
+        text = f"The problem network's weights stay near their starting size of {amount(sizes[0])}."
+    fixed = exp.total_weight_norm(r.fix)
+    start, end = fixed[0], fixed[exp.last_finite_step(r.fix)]
+    verb = ("barely change" if abs(end / start - 1) < 0.05 else "grow" if end > start else "shrink")
+    text += f" With {_plain_fix(s)} they {verb}: {amount(start)} to {amount(end)}."
+    gains = list(r.product_gains)
+    mine = r.product_norms[int(np.argmin(np.abs(np.array(gains) - s.init_gain))), s.depth]
+    text += (f" A vector multiplied by {s.depth} random matrices of gain {fmt.num(s.init_gain)}, one per "
+             f"layer, ends {_length(mine)}")
+    if not np.isclose(s.init_gain, 1.0):
+        text += f"; with gain 1, {_length(r.product_norms[gains.index(1.0), s.depth])}"
+    return f"{text}."
+
+
+def plain_depth(r: Result) -> str:
+    """Under the gain × depth map and the batch-norm chart: the safe gains, and depth's own effect."""
+    s = r.settings
+    if np.isfinite(r.crossing_gain):
+        text = (f"At {s.depth} layers the backward signal keeps its size only near a gain of "
+                f"{fmt.num(r.crossing_gain)}.")
+    else:
+        text = f"At {s.depth} layers no gain on the map keeps the backward signal's size."
+    wide, narrow = exp.band_width(r.phase_log_ratio[0]), exp.band_width(r.phase_log_ratio[-1])
+    text += (" The deeper the network, the narrower this safe range of gains." if narrow < wide
+             else " Here the safe range of gains does not narrow with depth.")
+    plain_bn, res = exp.bn_medians(r)
+    deep = int(r.bn_depths[-1])
+    grows = plain_bn[-1] > 10 * plain_bn[0] and plain_bn[-1] > 10
+    last = "the last's"
+    said = f"at {deep} layers the first layer's gradient is {_against(plain_bn[-1], last)}"
+    text += (f" Batch norm alone does not fix depth: {said}." if grows
+             else f" Batch norm keeps the layers' gradients in balance here: {said}.")
+    only = "only " if res[-1] < plain_bn[-1] / 10 else ""
+    return f"{text} With residual connections it is {only}{_against(res[-1], last)}."
+
+
+# the plain line under each row of two charts (charts.CHARTS, two to a row)
+PLAIN_ROWS = (plain_training, plain_layers, plain_weights, plain_depth)

@@ -31,6 +31,8 @@ TERMS: dict[str, str] = {
             "1 or 0, so it passes the learning signal on without shrinking it.",
     "initialization": "How the weights are set before training starts: random numbers of a chosen "
                       "size. Too small and the signal fades layer by layer; too large and it grows.",
+    "init gain": "How large the random starting weights are, against a standard size. Too small a gain "
+                 "makes the backward signal shrink at every layer; too large makes it grow.",
     "He initialization": "Random starting weights sized for ReLU layers (He et al., 2015). They keep "
                          "the signal at about the same size from layer to layer.",
     "loss": "One number saying how wrong the network's answers are on the training examples. "
@@ -98,9 +100,10 @@ PAGE_TERMS: dict[str, tuple[str, ...]] = {
                   "He initialization", "initialization", "activation", "weight", "saturation",
                   "dead unit", "loss", "accuracy", "validation set", "decision boundary", "learning rate",
                   "training step", "Adam", "batch norm", "layer norm", "residual connection"),
-    "exploding": ("gradient", "backward signal", "layer", "exploding gradient", "initialization", "ReLU",
-                  "tanh", "weight", "loss", "diverged", "learning rate", "gradient clipping", "batch norm",
-                  "He initialization", "training step"),
+    "exploding": ("exploding gradient", "layer", "backward signal", "gradient", "weight", "training step",
+                  "gradient clipping", "validation set", "diverged", "loss", "learning rate",
+                  "initialization", "He initialization", "init gain", "batch norm", "residual connection",
+                  "ReLU", "tanh"),
     "overfitting": ("overfitting", "depth", "training set", "flipped label", "test set", "seed", "accuracy",
                     "decision boundary", "dropout", "layer", "validation set", "loss", "weight decay",
                     "early stopping", "data augmentation"),
