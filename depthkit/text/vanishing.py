@@ -368,7 +368,7 @@ def summary(result: exp.Result) -> str:
 POINT = ("In a deep network the learning signal can shrink at every layer on its way back, so the layers "
          "near the input barely learn. Below, a problem network and a fix train side by side.")
 NO_SIGNAL = 1e-3  # a first/last gradient ratio under this is "almost no signal"
-BARELY = 0.1  # a first layer that moved under this share of its last layer's change "barely changed"
+BARELY = 0.1  # a first layer that moved under this share of its last layer's change "changed by only" …
 COIN_FLIP = 0.55  # a validation accuracy up to this is "no better than a coin flip" (two classes)
 UNSURE = 0.1  # a boundary whose P(class 1) stays within this of 50% everywhere has learned no boundary
 COIN_LOSS = float(np.log(2))  # the cross-entropy of answering 50/50 for every point
@@ -391,6 +391,11 @@ def _than(ratio: float, whose: str = "") -> str:
     return f"about the same as {whose}" if words == "about the same" else f"{words} than {whose}"
 
 
+def _than_last(ratio: float) -> str:
+    """`_than(ratio)`, naming the last layer only where the words need it ('about the same as …')."""
+    return _than(ratio, LAST) if plain.times(ratio) == "about the same" else _than(ratio)
+
+
 def _reaches(ratio: float) -> str:
     """What a first/last gradient ratio means for the first layer."""
     if ratio == 0:
@@ -406,7 +411,7 @@ def plain_flow(result: exp.Result) -> str:
     rp, rf = exp.grad_ratio(p), exp.grad_ratio(f)
     return (f"Look at the left end of each line. At the start, the first layer of the problem network "
             f"({p.label}) gets a gradient {_than(rp, LAST)}: {_reaches(rp)}. In the fix ({f.label}) it "
-            f"gets one {_than(rf, LAST)}: {_reaches(rf)}.")
+            f"gets one {_than_last(rf)}: {_reaches(rf)}.")
 
 
 def step_ratios(net: Network) -> np.ndarray:
@@ -422,10 +427,12 @@ def _over_training(net: Network, who: str) -> str:
     r = step_ratios(net)
     if not r.size:
         return f"{who} first layer has no finite gradient to show"
+    if r.max() == 0:  # underflowed to 0 in float32 at every step
+        return f"{who} first layer got no gradient at all, in any step"
     if r.max() < NO_SIGNAL:
         return (f"{who} first layer got a gradient at least "
                 f"{_than(float(r.max()), LAST).removeprefix('about ')}")
-    return f"{who} first layer typically got one {_than(float(np.median(r)), LAST)}"
+    return f"{who} first layer typically got one {_than_last(float(np.median(r)))}"
 
 
 def plain_heatmaps(result: exp.Result) -> str:
@@ -441,14 +448,15 @@ def _percent(x: float) -> str:
 
 
 def _changed(net: Network) -> str:
-    """'did not change at all', 'barely changed (0.01%, its last layer 1%)', 'changed by 0.6% (…)'."""
+    """'weights did not change at all; its last layer's changed by 1%', 'weights changed by only 0.01%, its
+    last layer's by 1%', 'weights changed by 0.64%, …'."""
     first, last = (float(net.training.weight_change[i]) for i in (0, -1))
     if first == 0 and last == 0:
         return "weights did not change at all, nor did its last layer's"
     if first == 0:
         return f"weights did not change at all; its last layer's changed by {_percent(last)}"
-    word = "barely changed" if first < BARELY * last else "changed"
-    return f"weights {word} by {_percent(first)}, its last layer's by {_percent(last)}"
+    word = "changed by only" if first < BARELY * last else "changed by"
+    return f"weights {word} {_percent(first)}, its last layer's by {_percent(last)}"
 
 
 def _saturation(net: Network, grad_ratio: float) -> str:
@@ -473,12 +481,12 @@ def _saturation(net: Network, grad_ratio: float) -> str:
 def plain_change(result: exp.Result) -> str:
     """Under the weight-change and saturation charts."""
     p, f = result.problem, result.fix
-    return (f"Over training, the problem network's first-layer {_changed(p)}. The fix's first-layer "
+    return (f"The problem network's first-layer {_changed(p)}. The fix's first-layer "
             f"{_changed(f)}.{_saturation(p, exp.grad_ratio(p))}")
 
 
 def _loss_moved(net: Network) -> str:
-    """'stalled at 0.69, the loss of answering 50/50 for every point', 'fell from 0.7 to 0.57'."""
+    """'stalled at 0.69, the loss of a 50/50 guess', 'fell to 0.57', 'broke down (diverged) at step 4 …'."""
     if net.diverged:  # a warning the visitor must see, in plain words
         return f"broke down (diverged) at step {net.diverged_step}, so its curves stop there"
     loss = net.training.loss[np.isfinite(net.training.loss)]
@@ -491,6 +499,7 @@ def _loss_moved(net: Network) -> str:
 
 
 def _accuracy(acc: float) -> str:
+    """'84%', '50%, a coin flip' (two classes)."""
     return fmt.percent(acc) + (", a coin flip" if acc <= COIN_FLIP else "")
 
 
