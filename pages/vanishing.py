@@ -8,7 +8,7 @@ from depthkit.charts import vanishing as charts
 from depthkit.experiments import vanishing as exp
 from depthkit.text import vanishing as text
 
-ui.page_header(text.TITLE, text.INTRO)
+ui.page_header(text.TITLE, text.POINT)
 settings = ui.controls(exp.VanishingSettings, presets=exp.PRESETS, groups={
     "Problem network (left)": ["activation", "init"],
     "Fix network (right)": ["fix_activation", "fix_init", "norm", "residual"],
@@ -16,15 +16,19 @@ settings = ui.controls(exp.VanishingSettings, presets=exp.PRESETS, groups={
     "Training": ["optimizer", "lr", "steps"],
     "Data": ["dataset", "n_samples", "inputs", "seed"],
 })
+ui.words_on_this_page("vanishing")
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
     ui.chart(charts.gradient_flow, result, key="vanishing.flow")
-    for pair in charts.PAIRS:  # (builder, argument, key) left and right; stacked in presenter mode
+    ui.explain(text.plain_flow(result))
+    # one plain line under each row of two (builder, argument, key); stacked in presenter mode
+    for pair, line in zip(charts.PAIRS, (text.plain_heatmaps, text.plain_change, text.plain_training,
+                                         text.plain_boundary)):
         for column, (build, args, key) in zip(ui.columns(2), pair):
             with column:
                 ui.chart(build, result, *args, key=f"vanishing.{key}")
-    ui.explain(text.summary(result))
-    ui.explain(text.HISTORY)
+        ui.explain(line(result))
+    ui.numbers_behind(text.INTRO, text.summary(result), text.HISTORY)
     with st.expander(text.ACTIVATIONS_HEADING):
         ui.show(activations.figure(), key="vanishing.activations")
         ui.explain(text.ACTIVATIONS_NOTE)
@@ -32,7 +36,8 @@ if result is not None:
     for column, kind in zip(ui.columns(2), charts.SWEEP_KINDS):
         with column:
             ui.chart(charts.depth_sweep, result, kind, key=f"vanishing.sweep.{kind}")
-    ui.explain(text.SWEEP_NOTE)
+    ui.explain(text.plain_sweep(result))
+    ui.numbers_behind(text.SWEEP_NOTE)
     ui.download_tables(tables.vanishing_tables(result), "vanishing")
     ui.pytorch_code(settings.model("problem"), "PyTorch code for the problem network")
     ui.pytorch_code(settings.model("fix"), "PyTorch code for the fix network")

@@ -12,7 +12,9 @@ from depthkit.charts import vanishing as charts
 from depthkit.charts.common import NEUTRAL, plain
 from depthkit.experiments import vanishing as exp
 from depthkit.spec import field_spec
+from depthkit.text import glossary
 from depthkit.text import vanishing as page_text
+from tests import plain_util as pu
 from tests.apptest_util import open_page, plotly_specs
 
 N_CHARTS = 11  # built from a Result
@@ -298,6 +300,12 @@ def test_a_diverging_run_renders_with_a_marker_and_a_note():
     r = exp.run(s)
     assert r.fix.diverged_step is not None
     assert f"diverged at step {r.fix.diverged_step}" in page_text.summary(r)
+    # the plain layer says so too, visibly: a warning the visitor must see
+    warning = f"the fix's broke down (diverged) at step {r.fix.diverged_step}"
+    assert warning in page_text.plain_training(r)
+    for line in (page_text.plain_flow, page_text.plain_heatmaps, page_text.plain_change,
+                 page_text.plain_boundary, page_text.plain_sweep):
+        assert COMPUTER_NOTATION.search(line(r)) is None, line(r)
     heat = charts.grad_heatmap(r, "fix")
     assert any(a.text.startswith("diverged") for a in heat.layout.annotations)
     assert any("diverged" in a.text for a in charts.loss_curves(r).layout.annotations)
@@ -318,9 +326,18 @@ def _assert_page_shows(at, settings):
     assert not at.exception, [e.message for e in at.exception]
     specs = plotly_specs(at)
     assert len(specs) == PAGE_CHARTS
-    text = page_text.summary(exp.run(settings))
-    assert text in [m.value for m in at.markdown]
-    assert page_text.HISTORY in [m.value for m in at.markdown]
+    result = exp.run(settings)
+    # the expert layer ("The numbers behind it") holds today's text, every line of it
+    expert = "\n".join(pu.expander_texts(at.main, glossary.EXPERT_LABEL))
+    for part in (page_text.INTRO, page_text.summary(result), page_text.HISTORY, page_text.SWEEP_NOTE):
+        assert part in pu.expander_texts(at.main, glossary.EXPERT_LABEL)
+        assert all(line in expert for line in part.splitlines() if line.strip())
+    # the plain layer, one line under the flow chart, each row of two and the sweep, shown outside it
+    shown = pu.visible_texts(at.main)
+    assert f"**{page_text.POINT}**" in [m.value for m in at.markdown]
+    for line in (page_text.plain_flow, page_text.plain_heatmaps, page_text.plain_change,
+                 page_text.plain_training, page_text.plain_boundary, page_text.plain_sweep):
+        assert line(result) in shown, line.__name__
     assert any(s["layout"]["title"]["text"].startswith("Activations f(z)") for s in specs)
     return specs
 
@@ -444,3 +461,23 @@ def test_standardized_runs_carry_no_comparison_and_raw_runs_say_so(short):
     names = [t.name for t in charts.loss_curves(short).data]
     assert not any("standardized" in (n or "") for n in names)
     assert charts.boundary(short, "fix").layout.xaxis.title.text == "x1 (standardized)"
+
+
+def test_plain_words_follow_the_numbers():
+    # the plain layer's judging words switch where depthkit.text.vanishing says, on any run
+    assert page_text._reaches(1e-9) == "almost no signal reaches it"
+    assert page_text._reaches(0.0) == "no signal reaches it at all"
+    assert page_text._reaches(0.5) == page_text._reaches(40.0) == "the signal still reaches it"
+    assert page_text._than(1.2, "its last layer's") == "about the same as its last layer's"
+    assert page_text._than(0.0) == "of exactly zero"
+    assert (page_text._than(1 / 6.1e15, "its last layer's")
+            == "about 6 quadrillion times smaller than its last layer's")
+    assert page_text._percent(3e-6) == "less than 0.01%" and page_text._percent(0.0064) == "0.64%"
+
+
+def test_plain_lines_of_a_short_run_are_plain(short):
+    for line in (page_text.plain_flow, page_text.plain_heatmaps, page_text.plain_change,
+                 page_text.plain_training, page_text.plain_boundary, page_text.plain_sweep):
+        text = line(short)
+        assert COMPUTER_NOTATION.search(text) is None and not [s for s in pu.SYMBOLS if s in text], text
+        assert pu.mean_sentence_words([text]) <= pu.MAX_SENTENCE_WORDS + 6, text

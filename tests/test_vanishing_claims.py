@@ -10,11 +10,14 @@ import re
 import numpy as np
 import pytest
 
+from depthkit import fmt
 from depthkit.charts import vanishing as charts
 from depthkit.charts.common import plain
 from depthkit.experiments import vanishing as exp
 from depthkit.optim import ADAM_EPS
+from depthkit.text import plain as plain_words
 from depthkit.text import vanishing as page_text
+from tests.plain_util import SYMBOLS
 from tests.seeds import SEEDS
 
 MAX_MISSES = 1
@@ -22,6 +25,8 @@ DEFAULTS = "Sigmoid, 20 layers"
 SIGMOID_PROBLEM = ("Sigmoid, 20 layers", "Sigmoid + batch norm", "Residual")
 # the presets on standardized inputs; "Raw-scale inputs" has its own claims (tests/test_vanishing_inputs.py)
 STANDARDIZED = [p for p in exp.PRESETS if exp.PRESETS[p].get("inputs", "standardized") == "standardized"]
+PLAIN_LINES = (page_text.plain_flow, page_text.plain_heatmaps, page_text.plain_change,
+               page_text.plain_training, page_text.plain_boundary, page_text.plain_sweep)
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|\bnan\b|\binf\b", re.IGNORECASE)
 
 
@@ -248,3 +253,153 @@ def test_summaries_are_written_for_people(runs, adam):
         for r in results:
             text = page_text.summary(r)
             assert COMPUTER_NOTATION.search(text) is None, text
+
+
+# ------------------------------------------------------------------ the plain layer's sentences
+# Each plain line picks its words from the run (depthkit.text.vanishing: NO_SIGNAL, BARELY, COIN_FLIP,
+# UNSURE, STEADY_LOSS); these tests hold the run to the words, with a margin beyond each switch.
+
+def _said(results, fn, phrase) -> int:
+    return _misses(phrase in fn(r) for r in results)
+
+
+@pytest.mark.parametrize("preset", SIGMOID_PROBLEM)
+def test_plain_the_sigmoid_first_layer_gets_almost_no_signal(runs, preset):
+    # "the first layer of the problem network (sigmoid, …) gets a gradient about N times smaller than its
+    # last layer's: almost no signal reaches it": said under 1/1,000; margin: under 1/1,000,000
+    results = runs[preset]
+    ratios = [exp.grad_ratio(r.problem) for r in results]
+    assert _misses(0 < x < page_text.NO_SIGNAL / 1000 for x in ratios) <= MAX_MISSES, ratios
+    texts = [page_text.plain_flow(r) for r in results]
+    said = [f"gets a gradient {plain_words.times(x)} than its last layer's: almost no signal reaches it" in t
+            for t, x in zip(texts, ratios)]
+    assert _misses(said) <= MAX_MISSES
+
+
+def test_plain_the_fix_first_layer_still_gets_the_signal(runs):
+    # "In the fix (ReLU, He init) it gets one about N times smaller than its last layer's: the signal still
+    # reaches it": said from 1/1,000; margin: from 1/30 (measured 0.055-5.9, see above)
+    results = runs[DEFAULTS]
+    ratios = [exp.grad_ratio(r.fix) for r in results]
+    assert _misses(x >= 30 * page_text.NO_SIGNAL for x in ratios) <= MAX_MISSES, ratios
+    assert _said(results, page_text.plain_flow, "In the fix (ReLU, He init) it gets one") <= MAX_MISSES
+    assert _said(results, page_text.plain_flow, ": the signal still reaches it.") <= MAX_MISSES
+
+
+@pytest.mark.parametrize("preset", SIGMOID_PROBLEM)
+def test_plain_in_every_step_the_sigmoid_first_layer_got_a_tiny_gradient(runs, preset):
+    # "In every step, the problem network's first layer got a gradient at least N times smaller": the
+    # largest first/last ratio over all steps is under 1/1,000 (margin: under 1/1,000,000)
+    results = runs[preset]
+    largest = [float(page_text.step_ratios(r.problem).max()) for r in results]
+    assert _misses(x < page_text.NO_SIGNAL / 1000 for x in largest) <= MAX_MISSES, largest
+    # every step counts: none was left out as not finite
+    assert all(len(page_text.step_ratios(r.problem)) == len(r.problem.training.layer_grad_norms)
+               for r in results)
+    assert _said(results, page_text.plain_heatmaps,
+                 "In every step, the problem network's first layer got a gradient at least") <= MAX_MISSES
+
+
+def test_plain_the_fix_first_layer_typically_gets_a_comparable_gradient(runs):
+    # "The fix's first layer typically got one about N times …": the median step ratio, said when some
+    # step reached 1/1,000; margin: the median itself lies within 1/30 to 30
+    results = runs[DEFAULTS]
+    medians = [float(np.median(page_text.step_ratios(r.fix))) for r in results]
+    assert _misses(1 / 30 <= x <= 30 for x in medians) <= MAX_MISSES, medians
+    assert _said(results, page_text.plain_heatmaps, "The fix's first layer typically got one") <= MAX_MISSES
+
+
+@pytest.mark.parametrize("preset", SIGMOID_PROBLEM)
+def test_plain_the_sigmoid_first_layer_did_not_change_at_all(runs, preset):
+    # "the problem network's first-layer weights did not change at all; its last layer's changed by N%"
+    results = runs[preset]
+    change = [(r.problem.training.weight_change[0], r.problem.training.weight_change[-1]) for r in results]
+    assert _misses(first == 0 and last > 0 for first, last in change) <= MAX_MISSES, change
+    assert _said(results, page_text.plain_change, "first-layer weights did not change at all; its last "
+                 "layer's changed by") <= MAX_MISSES
+
+
+def test_plain_the_fix_first_layer_changed(runs):
+    # "The fix's first-layer weights changed by N%": said (not "changed by only") from a tenth of the last
+    # layer's change; margin: at least a quarter of it
+    results = runs[DEFAULTS]
+    change = [r.fix.training.weight_change for r in results]
+    assert _misses(c[0] >= 2.5 * page_text.BARELY * c[-1] for c in change) <= MAX_MISSES, change
+    fix = "The fix's first-layer weights changed by"
+    said = [fix in t and f"{fix} only" not in t for t in map(page_text.plain_change, results)]
+    assert _misses(said) <= MAX_MISSES
+
+
+@pytest.mark.parametrize("preset", SIGMOID_PROBLEM)
+def test_plain_saturation_is_not_why_the_sigmoid_signal_fades(runs, preset):
+    # "almost none of its units are saturated (N%), so that is not why its signal fades": said under 5%
+    # (with almost no signal); margin: under 1%. The per-layer factor stays under 1 without saturation
+    # (test_sigmoid_factor_is_bounded_by_a_quarter_of_the_spectral_norm).
+    results = runs[preset]
+    shares = [float(np.mean(r.problem.at_init.saturated)) for r in results]
+    assert _misses(x < 0.01 for x in shares) <= MAX_MISSES, shares
+    assert _said(results, page_text.plain_change, "of the problem network's units are saturated, so that is "
+                 "not why its signal fades") <= MAX_MISSES
+
+
+def test_plain_the_sigmoid_loss_stalls_at_a_coin_flips_and_the_fix_loss_falls(runs):
+    # "The problem network's loss stalled at 0.69, the loss of a 50/50 guess; the fix's fell to B": said
+    # within 0.01 of ln 2 (from within 0.1); margins: within 0.002, from within 0.05.
+    # The fix's loss fell by at least a tenth.
+    results = runs[DEFAULTS]
+    losses = [r.problem.training.loss[[0, -1]] for r in results]
+    assert _misses(abs(end - page_text.COIN_LOSS) < page_text.STEADY_LOSS / 5
+                   and abs(start - page_text.COIN_LOSS) < 0.05 for start, end in losses) <= MAX_MISSES, losses
+    fell = [r.fix.training.loss[-1] / r.fix.training.loss[0] for r in results]
+    assert _misses(x <= 0.9 for x in fell) <= MAX_MISSES, fell
+    assert _said(results, page_text.plain_training, "The problem network's loss stalled at 0.69, the loss of "
+                 "a 50/50 guess; the fix's fell to") <= MAX_MISSES
+
+
+def test_plain_the_sigmoid_ends_at_a_coin_flip(runs):
+    # "Validation accuracy: problem N%, a coin flip; fix M%": said up to 55%; margin: the problem at most 52%
+    # (that the fix's is higher: test_the_fix_reaches_higher_validation_accuracy)
+    results = runs[DEFAULTS]
+    accs = [(r.problem.training.final_val_acc, r.fix.training.final_val_acc) for r in results]
+    assert _misses(p <= page_text.COIN_FLIP - 0.03 for p, _ in accs) <= MAX_MISSES, accs
+    said = [f"Validation accuracy: problem {fmt.percent(p)}, a coin flip; fix {page_text._accuracy(f)}."
+            in page_text.plain_training(r) for r, (p, f) in zip(results, accs)]
+    assert _misses(said) <= MAX_MISSES
+
+
+def test_plain_the_sigmoid_draws_no_boundary_and_the_fix_does(runs):
+    # "The problem network's plane stays almost white: 50/50 everywhere": said when P(class 1)
+    # stays within 10 points of 50% on the whole grid; margin: within 3 points. The fix's output reaches
+    # at least 30 points away from 50/50 somewhere (its line splits the plane).
+    results = runs[DEFAULTS]
+    spread = [(float(np.max(np.abs(r.problem.boundary - 0.5))), float(np.max(np.abs(r.fix.boundary - 0.5))))
+              for r in results]
+    assert _misses(p < page_text.UNSURE * 0.3 and f > 0.3 for p, f in spread) <= MAX_MISSES, spread
+    assert _said(results, page_text.plain_boundary, "plane stays almost white") <= MAX_MISSES
+    assert _said(results, page_text.plain_boundary, "The fix's line splits the plane") <= MAX_MISSES
+
+
+def test_plain_the_deeper_the_sigmoid_the_less_signal_its_first_layer_gets(runs):
+    # "… at 5 layers, and … at 50 layers: the deeper, the less signal":
+    # said when depth 50's ratio is 100x under depth 5's; margin: 10^6 times
+    results = runs[DEFAULTS]
+    sig = [r.sweep.grad_ratio[0] for r in results]
+    depths = list(results[0].sweep.depths)
+    assert exp.SWEEP[0][:2] == ("sigmoid", "default") and depths[1] == 5 and depths[-1] == 50
+    assert _misses(x[-1] < x[1] / 1e6 for x in sig) <= MAX_MISSES, sig
+    assert _said(results, page_text.plain_sweep, "at 50 layers: the deeper, the less signal") <= MAX_MISSES
+    # "With ReLU and He starting weights the two stay within about N times of each other at every depth"
+    he = [r.sweep.grad_ratio[4] for r in results]
+    assert exp.SWEEP[4][:2] == ("relu", "he")
+    spreads = [plain_words.times(float(np.max(np.maximum(x, 1 / x)))).removesuffix(" larger") for x in he]
+    assert all(f"within {w} of each" in page_text.plain_sweep(r) for r, w in zip(results, spreads))
+
+
+def test_plain_lines_are_written_for_people(runs, adam):
+    for results in list(runs.values()) + [adam]:
+        for r in results:
+            for fn in PLAIN_LINES:
+                text = fn(r)
+                assert COMPUTER_NOTATION.search(text) is None, text
+                assert not [s for s in SYMBOLS if s in text], text
+                assert "×" not in text and "⁻" not in text, text  # everyday numbers, no powers of ten

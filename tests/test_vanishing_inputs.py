@@ -97,3 +97,15 @@ def test_the_comparison_is_the_same_networks_on_standardized_points():
     assert raw.X_train[:, 0].std() > 50 and std.X_train[:, 0].std() == pytest.approx(1, abs=1e-4)
     # the boundary grid covers the raw-scale points with a margin in their own units
     assert raw.grid.x[0] < raw.X_train[:, 0].min() - 10 and raw.grid.x[-1] > raw.X_train[:, 0].max() + 10
+
+
+def test_plain_a_saturated_first_layer_passes_back_almost_no_signal(big):
+    # the plain line under the saturation chart: "at the start N% of its first layer's units are saturated,
+    # so they pass back almost no signal": said from 30%; margin: at least half (the test above)
+    shares = [float(r.problem.at_init.saturated[0]) for r in big]
+    assert _misses(x >= 0.5 for x in shares) <= MISSES, shares
+    said = [f"at the start {fmt.percent(x)} of the problem network's first-layer units are saturated, so "
+            "they pass back almost no signal" in page_text.plain_change(r) for r, x in zip(big, shares)]
+    assert _misses(said) <= MISSES
+    # the other branch, with standardized inputs (test_vanishing_claims.py): "almost none … saturated"
+    assert _misses("saturated, so that is not why" not in page_text.plain_change(r) for r in big) <= MISSES

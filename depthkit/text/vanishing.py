@@ -15,6 +15,7 @@ from depthkit.models import BN_MOMENTUM
 from depthkit.optim import ADAM_EPS
 from depthkit.probes import SATURATED_SLOPE, SIGMOID_BAND, TANH_BAND
 from depthkit.record import Network
+from depthkit.text import plain
 
 TITLE = "Vanishing gradients"
 INTRO = ("In a deep network the gradient can shrink as it is propagated back, so the layers "
@@ -357,3 +358,197 @@ def summary(result: exp.Result) -> str:
                          f"({divergence_words(net.divergence)}); it keeps the weights from before "
                          "that step.")
     return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------- the plain layer: one line per chart row
+# Shown by default (the text above sits one click away, under glossary.EXPERT_LABEL). Every sentence is
+# computed from the run, and every word that judges ("almost no", "did not change at all", "higher")
+# is picked from its numbers, so no visitor's run contradicts it.
+
+POINT = ("In a deep network the learning signal can shrink at every layer on its way back, so the layers "
+         "near the input barely learn. Below, a problem network and a fix train side by side.")
+NO_SIGNAL = 1e-3  # a first/last gradient ratio under this is "almost no signal"
+BARELY = 0.1  # a first layer that moved under this share of its last layer's change "changed by only" …
+COIN_FLIP = 0.55  # a validation accuracy up to this is "no better than a coin flip" (two classes)
+UNSURE = 0.1  # a boundary whose P(class 1) stays within this of 50% everywhere has learned no boundary
+COIN_LOSS = float(np.log(2))  # the cross-entropy of answering 50/50 for every point
+STEADY_LOSS = 0.01  # a loss ending this close to COIN_LOSS (from near it) "stalled" there
+SATURATED_FIRST = 0.3  # a first layer with at least this share of saturated (or dead) units is called out
+LAST = "its last layer's"
+PROBLEMS, FIXS = "the problem network's", "The fix's"
+
+
+def _than(ratio: float, whose: str = "") -> str:
+    """'about 6 quadrillion times smaller than its last layer's', 'about the same as …', 'of exactly zero'
+    (without `whose`: 'about 6 quadrillion times smaller')."""
+    if ratio == 0:
+        return "of exactly zero"
+    if np.isnan(ratio):
+        return "that cannot be measured"
+    words = plain.times(ratio)
+    if not whose:
+        return words
+    return f"about the same as {whose}" if words == "about the same" else f"{words} than {whose}"
+
+
+def _than_last(ratio: float) -> str:
+    """`_than(ratio)`, naming the last layer only where the words need it ('about the same as …')."""
+    return _than(ratio, LAST) if plain.times(ratio) == "about the same" else _than(ratio)
+
+
+def _reaches(ratio: float) -> str:
+    """What a first/last gradient ratio means for the first layer."""
+    if ratio == 0:
+        return "no signal reaches it at all"
+    if np.isnan(ratio) or ratio < NO_SIGNAL:
+        return "almost no signal reaches it" if ratio > 0 else "no signal reaches it"
+    return "the signal still reaches it"
+
+
+def plain_flow(result: exp.Result) -> str:
+    """Under the gradient-flow chart: how much gradient each network's first layer gets at the start."""
+    p, f = result.problem, result.fix
+    rp, rf = exp.grad_ratio(p), exp.grad_ratio(f)
+    return (f"Look at the left end of each line. At the start, the first layer of the problem network "
+            f"({p.label}) gets a gradient {_than(rp, LAST)}: {_reaches(rp)}. In the fix ({f.label}) it "
+            f"gets one {_than_last(rf)}: {_reaches(rf)}.")
+
+
+def step_ratios(net: Network) -> np.ndarray:
+    """First over last hidden layer's gradient norm at every training step (finite steps only)."""
+    g = net.training.layer_grad_norms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = g[:, 0] / g[:, -1]
+    return r[np.isfinite(r)]
+
+
+def _over_training(net: Network, who: str) -> str:
+    """'…'s first layer got a gradient at least N times smaller than its last layer's in every step'."""
+    r = step_ratios(net)
+    if not r.size:
+        return f"{who} first layer has no finite gradient to show"
+    if r.max() == 0:  # underflowed to 0 in float32 at every step
+        return f"{who} first layer got no gradient at all, in any step"
+    if r.max() < NO_SIGNAL:
+        return (f"{who} first layer got a gradient at least "
+                f"{_than(float(r.max()), LAST).removeprefix('about ')}")
+    return f"{who} first layer typically got one {_than_last(float(np.median(r)))}"
+
+
+def plain_heatmaps(result: exp.Result) -> str:
+    """Under the two gradient heatmaps (problem, fix)."""
+    return ("Each row is a layer, layer 1 at the bottom; dark means a tiny gradient. In every step, "
+            f"{_over_training(result.problem, PROBLEMS)}. "
+            f"{_over_training(result.fix, FIXS)}.")
+
+
+def _percent(x: float) -> str:
+    """A share in everyday form: '0.64%', 'less than 0.01%' (never a power of ten)."""
+    return "less than 0.01%" if 0 < x < 1e-4 else fmt.percent(x)
+
+
+def _changed(net: Network) -> str:
+    """'weights did not change at all; its last layer's changed by 1%', 'weights changed by only 0.01%, its
+    last layer's by 1%', 'weights changed by 0.64%, …'."""
+    first, last = (float(net.training.weight_change[i]) for i in (0, -1))
+    if first == 0 and last == 0:
+        return "weights did not change at all, nor did its last layer's"
+    if first == 0:
+        return f"weights did not change at all; its last layer's changed by {_percent(last)}"
+    word = "changed by only" if first < BARELY * last else "changed by"
+    return f"weights {word} {_percent(first)}, its last layer's by {_percent(last)}"
+
+
+def _saturation(net: Network, grad_ratio: float) -> str:
+    """The right-hand chart, said of the problem network: saturated or dead units at the start."""
+    if net.model.activation in ("sigmoid", "tanh"):
+        kind = "saturated"
+    elif net.model.activation in RELU_LIKE:
+        kind = "dead"
+    else:
+        return ""
+    first, mean = float(net.at_init.saturated[0]), float(np.mean(net.at_init.saturated))
+    if first >= SATURATED_FIRST:
+        return (f" On the right: at the start {fmt.percent(first)} of the problem network's first-layer "
+                f"units are {kind}, so they pass back almost no signal.")
+    if mean < exp.FEW_SATURATED and grad_ratio < NO_SIGNAL:
+        few = "none" if mean == 0 else f"almost none ({share(net.at_init.saturated)})"
+        return (f" On the right: {few} of the problem network's units are {kind}, so that is not why its "
+                "signal fades.")
+    return f" On the right: at the start {share(net.at_init.saturated)} of its units are {kind}."
+
+
+def plain_change(result: exp.Result) -> str:
+    """Under the weight-change and saturation charts."""
+    p, f = result.problem, result.fix
+    return (f"The problem network's first-layer {_changed(p)}. The fix's first-layer "
+            f"{_changed(f)}.{_saturation(p, exp.grad_ratio(p))}")
+
+
+def _loss_moved(net: Network) -> str:
+    """'stalled at 0.69, the loss of a 50/50 guess', 'fell to 0.57', 'broke down (diverged) at step 4 …'."""
+    if net.diverged:  # a warning the visitor must see, in plain words
+        return f"broke down (diverged) at step {net.diverged_step}, so its curves stop there"
+    loss = net.training.loss[np.isfinite(net.training.loss)]
+    if not loss.size:
+        return "has no finite value"
+    start, end = float(loss[0]), float(loss[-1])
+    if abs(end - COIN_LOSS) < STEADY_LOSS and abs(start - COIN_LOSS) < 0.1:
+        return f"stalled at {fmt.num(end)}, the loss of a 50/50 guess"
+    return f"{'fell' if end < start else 'rose'} to {fmt.num(end)}"
+
+
+def _accuracy(acc: float) -> str:
+    """'84%', '50%, a coin flip' (two classes)."""
+    return fmt.percent(acc) + (", a coin flip" if acc <= COIN_FLIP else "")
+
+
+def plain_training(result: exp.Result) -> str:
+    """Under the loss and accuracy curves."""
+    p, f = result.problem, result.fix
+    a, b = p.training.final_val_acc, f.training.final_val_acc
+    return (f"The problem network's loss {_loss_moved(p)}; the fix's {_loss_moved(f)}. Validation "
+            f"accuracy: problem {_accuracy(a)}; fix {_accuracy(b)}.")
+
+
+def _boundary(net: Network, who: str) -> str:
+    """What a decision-boundary chart shows: no finite output, 50/50 everywhere, one class, or a line."""
+    proba = net.boundary
+    if proba is None or not np.isfinite(proba).any():
+        return f"{who} output is not finite: there is no boundary to draw"
+    if float(np.nanmax(np.abs(proba - 0.5))) < UNSURE:
+        return f"{who} plane stays almost white: 50/50 everywhere, it has learned no boundary"
+    if not np.nanmin(proba) < 0.5 < np.nanmax(proba):
+        return f"{who} plane is all one class: it has drawn no line"
+    return f"{who} line splits the plane in two"
+
+
+def plain_boundary(result: exp.Result) -> str:
+    """Under the two decision boundaries."""
+    problem = _boundary(result.problem, PROBLEMS.capitalize())
+    return f"The colour shows which class a network picks. {problem}. {_boundary(result.fix, FIXS)}."
+
+
+def _sweep_index(activation: str, init: str) -> int:
+    return [(a, i) for a, i, _ in exp.SWEEP].index((activation, init))
+
+
+def plain_sweep(result: exp.Result) -> str:
+    """Under the two depth-sweep charts: how the sigmoid's first-layer gradient falls with depth, and
+    how ReLU with He initialization keeps it."""
+    sw = result.sweep
+    depths = [int(d) for d in sw.depths]
+    shallow, deep = depths.index(min(d for d in depths if d >= 5)), len(depths) - 1
+    sig = sw.grad_ratio[_sweep_index("sigmoid", "default")]
+    text = (f"At the start, a sigmoid network's first layer gets a gradient "
+            f"{_than(float(sig[shallow]), LAST)} at {depths[shallow]} layers, and "
+            f"{_than(float(sig[deep]))} at {depths[deep]} layers")
+    if sig[deep] < sig[shallow] / 100:
+        text += ": the deeper, the less signal"
+    he = sw.grad_ratio[_sweep_index("relu", "he")]
+    factor = float(np.nanmax(np.maximum(he, 1 / he)))
+    spread = plain.times(factor).removesuffix(" larger")
+    text += (". With ReLU and He starting weights the two stay " +
+             ("about the same at every depth." if spread == "about the same"
+              else f"within {spread} of each other at every depth."))
+    return text
