@@ -31,8 +31,8 @@ TERMS: dict[str, str] = {
             "1 or 0, so it passes the learning signal on without shrinking it.",
     "initialization": "How the weights are set before training starts: random numbers of a chosen "
                       "size. Too small and the signal fades layer by layer; too large and it grows.",
-    "He initialization": "Random starting weights sized for ReLU layers (He et al., 2015), so that the "
-                         "signal keeps about the same size from layer to layer.",
+    "He initialization": "Random starting weights sized for ReLU layers (He et al., 2015), so the signal "
+                         "keeps its size from layer to layer.",
     "loss": "One number saying how wrong the network's answers are on the training examples. "
             "Training tries to make it small.",
     "gradient": "For each weight, how much the loss would change if that weight changed a little. "
@@ -42,7 +42,7 @@ TERMS: dict[str, str] = {
     "vanishing gradient": "When the backward signal shrinks at every layer, so the layers near the "
                           "input get almost no gradient and barely learn.",
     "exploding gradient": "When the backward signal grows at every layer, so the gradient becomes "
-                          "huge, the steps throw the weights far off, and training breaks down.",
+                          "huge. The steps then throw the weights far off, and training breaks down.",
     "saturation": "A sigmoid or tanh unit whose input is far from 0 sits on a flat part of the curve. "
                   "Its slope is almost 0, so it passes back almost no signal.",
     "dead unit": "A ReLU unit that outputs 0 for every example. It passes back no signal at all.",
@@ -68,7 +68,7 @@ TERMS: dict[str, str] = {
     "test set": "Examples used only once, at the very end, for an honest final score.",
     "accuracy": "The share of examples the network labels correctly. 50% is a coin flip on two "
                 "classes.",
-    "decision boundary": "The line the network draws between the two classes: points on one side get "
+    "decision boundary": "The line the network draws between the two classes. Points on one side get "
                          "one label, points on the other side the other.",
     "overfitting": "When a network learns the training examples, noise included, so well that it does "
                    "worse on new examples.",
@@ -90,8 +90,9 @@ TERMS: dict[str, str] = {
 
 # Each page's terms, in the order the page first uses them.
 PAGE_TERMS: dict[str, tuple[str, ...]] = {
-    "home": ("neural network", "layer", "depth", "gradient", "vanishing gradient", "exploding gradient",
-             "overfitting", "training step"),
+    "home": ("neural network", "layer", "gradient", "vanishing gradient", "ReLU", "He initialization",
+             "batch norm", "residual connection", "exploding gradient", "diverged", "gradient clipping",
+             "overfitting", "accuracy", "training set", "loss", "depth", "training step"),
     "vanishing": ("gradient", "backward signal", "layer", "vanishing gradient", "sigmoid", "ReLU",
                   "He initialization", "initialization", "activation", "weight", "saturation",
                   "dead unit", "loss", "accuracy", "validation set", "decision boundary", "learning rate",
@@ -102,8 +103,8 @@ PAGE_TERMS: dict[str, tuple[str, ...]] = {
     "overfitting": ("overfitting", "training set", "validation set", "test set", "accuracy",
                     "decision boundary", "depth", "dropout", "weight decay", "early stopping",
                     "data augmentation", "seed", "loss"),
-    "speed": ("depth", "training step", "time per step", "loss", "batch norm", "degradation",
-              "residual connection", "vanishing gradient", "ReLU", "tanh", "learning rate", "seed"),
+    "speed": ("depth", "training step", "residual connection", "batch norm", "time per step", "loss",
+              "seed", "degradation", "vanishing gradient", "ReLU", "tanh", "learning rate"),
 }
 
 
