@@ -27,6 +27,7 @@ CARDS = (
 ui.ensure_app_shell()
 st.title(text.TITLE)
 st.markdown(text.INTRO)
+ui.words_on_this_page("home")
 preparing = ui.warmup_status()
 
 for row in (CARDS[:2], CARDS[2:]):  # rows, not columns: a phone stacks them in reading order
@@ -42,8 +43,12 @@ for row in (CARDS[:2], CARDS[2:]):  # rows, not columns: a phone stacks them in 
                 ui.chart(thumb, result, key=f"home.{key}")
                 st.markdown(text.CAPTIONS[key](result))
             ui.explain(text.SENTENCES[key])
+            # the card's earlier, exact text: the fuller sentence and the caption's measured numbers
+            fuller = text.DETAILS[key] if text.DETAILS[key] != text.SENTENCES[key] else ""
+            ui.numbers_behind(fuller, text.DETAIL_CAPTIONS[key](result) if result else "")
 
 st.page_link("pages/mission.py", label=text.MISSION_LINK, icon=":material/quiz:")
 if preparing:
     st.caption(preparing)
-st.caption(text.FOOTNOTE)
+st.caption(text.NOTE)
+ui.numbers_behind(text.DETAIL_INTRO, text.FOOTNOTE)

@@ -19,11 +19,14 @@ import streamlit as st
 from depthkit import fmt, ui
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 from depthkit.store import ResultStore
+from depthkit.text import glossary
 from depthkit.text import home as text
+from depthkit.text.plain import times
 from depthkit.ui import peek
 from depthkit.warmup import job_name
 from tests import ui_demo
 from tests.apptest_util import open_page, plotly_specs
+from tests.plain_util import expander_texts, visible_texts
 
 DEFAULTS = {"vanishing": (vanishing, vanishing.VanishingSettings),
             "exploding": (exploding, exploding.ExplodingSettings),
@@ -130,30 +133,54 @@ def test_a_warm_home_shows_a_chart_per_problem_with_true_captions(monkeypatch, f
     assert len(specs) == 4
     shown = " ".join(m.value for m in at.markdown)
     assert text.NOT_YET not in shown and text.PREPARING not in shown
+    plain = "\n".join(visible_texts(at.main))
+    expert = "\n".join(expander_texts(at.main, glossary.EXPERT_LABEL))
     for key, result in results.items():
-        assert text.CAPTIONS[key](result) in shown
-        assert text.SENTENCES[key] in shown
+        # the plain caption and sentence shown; the earlier exact ones one click away
+        assert text.CAPTIONS[key](result).replace("*", " ") in plain
+        assert text.SENTENCES[key] in plain
+        assert text.DETAIL_CAPTIONS[key](result) in expert and text.DETAILS[key] in expert + plain
+    assert text.DETAIL_INTRO in expert and text.FOOTNOTE in expert
 
-    # each caption's numbers, read from the result itself rather than through the thumbnail's series
+    # each plain caption's words, read from the result itself rather than through the thumbnail's series
     v, e, o, s = (results[k] for k in DEFAULTS)
     caption = text.vanishing_caption(v)
+    for net in (v.problem, v.fix):
+        g = net.at_init.weight_grad_norms
+        assert f"{times(g[-1] / g[0], 'smaller', 'larger')} ({net.label})" in caption
+    assert "quadrillion times smaller (sigmoid" in caption  # the problem, in everyday words
+    caption = text.exploding_caption(e)
+    assert e.problem.diverged and f"diverged at step {e.problem.diverged_step}" in caption
+    assert not e.fix.diverged and f"trained all {len(e.fix.training.loss)} steps" in caption
+    caption = text.overfitting_caption(o)
+    for role in overfitting.ROLES:
+        assert fmt.percent(np.mean([n.scores["test_acc"] for n in getattr(o, role)])) in caption
+    caption = text.speed_caption(s)
+    for variant in ("plain", "residual + batch norm"):
+        deepest = s.final_loss[s.variants.index(variant), -1]
+        assert f"{variant} {fmt.num(np.nanmedian(deepest))}" in caption
+    plain_deep = np.nanmedian(s.final_loss[0, -1])
+    assert ("(a coin flip)" in caption) == (abs(plain_deep - speed.LN2) < 0.01)
+
+    # each exact caption's numbers, read from the result itself
+    caption = text.vanishing_detail(v)
     depth = v.settings.depth
     assert f"Layer 1 vs layer {depth}:" in caption and len(v.problem.at_init.weight_grad_norms) == depth
     for net in (v.problem, v.fix):  # layer 1 vs the last layer, within each network
         g = net.at_init.weight_grad_norms
         assert f"{fmt.num(g[0])} vs {fmt.num(g[-1])} ({net.label})" in caption
     assert specs[0]["data"][0]["y"][0] == pytest.approx(v.problem.at_init.weight_grad_norms[0])
-    caption = text.exploding_caption(e)
+    caption = text.exploding_detail(e)
     assert e.problem.diverged and f"at step {e.problem.diverged_step}" in caption
     assert not e.fix.diverged and f"finite for all {len(e.fix.training.loss)} steps" in caption
     assert fmt.num(e.fix.training.final_train_loss) in caption
-    caption = text.overfitting_caption(o)
+    caption = text.overfitting_detail(o)
     n = o.settings.n_train  # the problem network's training set: its first n_train points
     assert o.settings.label_flip > 0 and o.flipped[:n].mean() == pytest.approx(o.settings.label_flip)
     assert f"on the training set ({fmt.percent(o.settings.label_flip)} of its labels flipped)" in caption
     for role in overfitting.ROLES:
         assert fmt.percent(np.mean([n.scores["test_acc"] for n in getattr(o, role)])) in caption
-    caption = text.speed_caption(s)
+    caption = text.speed_detail(s)
     for variant in ("plain", "residual + batch norm"):
         deepest = s.final_loss[s.variants.index(variant), -1]
         assert f"{variant} {fmt.num(np.nanmedian(deepest))}" in caption
@@ -169,5 +196,7 @@ def test_presenter_mode_keeps_the_charts_and_hides_the_sentences(monkeypatch, fi
     assert len(at.get("plotly_chart")) == 4
     shown = " ".join(m.value for m in at.markdown)
     assert all(text.SENTENCES[k] not in shown for k in results)
+    assert all(text.DETAILS[k] not in shown for k in results)
     assert all(text.CAPTIONS[k](r) in shown for k, r in results.items())
+    assert glossary.EXPERT_LABEL not in [x.label for x in at.expander]
     _forget_caches()

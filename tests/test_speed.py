@@ -16,6 +16,7 @@ from depthkit.models import ModelSettings
 from depthkit.reference import build_module
 from depthkit.stacked import StackedRun
 from depthkit.text import speed as words
+from depthkit.text.plain import times
 
 
 def test_flops_per_step_match_a_hand_count():
@@ -345,3 +346,63 @@ def test_the_coin_flip_verdict_says_the_gradient_grew_only_where_this_run_shows_
         if said:
             assert "not that the growth is why it stalled" in text
 
+
+
+# ---------------------------------------------------------------- the plain layer's timing lines
+def test_plain_cost_line_picks_its_words_from_the_timing_shown():
+    """'One step of the 64-layer network took about N times longer …: every extra layer adds work to
+    every step' only where the deepest median is at least 1.5 times the shallowest; where a busy
+    machine hid the extra work, the line says so and asks for a new measurement. The times are the
+    timing's own medians, in milliseconds."""
+    timing = _fake_timing(False)
+    text = words.plain_cost(timing)
+    med = timing.median[0]
+    assert f"took {times(med[-1] / med[0], 'longer', 'shorter')} than one of the 2-layer network" in text
+    assert f"({fmt.num(med[-1] * 1e3)} against {fmt.num(med[0] * 1e3)} milliseconds)" in text
+    assert "Every extra layer adds work to every step" in text
+    assert times(timing.flops_per_step[0, -1] / timing.flops_per_step[0, 0], "more") in text
+    flat = dataclasses.replace(timing, seconds=np.full_like(timing.seconds, 2e-3))
+    text = words.plain_cost(flat)
+    assert "took about as long as one of the 2-layer network" in text and "did not show clearly" in text
+    assert "Every extra layer adds work" not in text
+
+
+@pytest.mark.parametrize("one, many, said", [
+    (0.03, 0.01, "with 2 threads a step ran about 3 times faster than on 1 thread"),
+    (0.01, 0.03, "with 2 threads a step ran about 3 times slower than on 1 thread: more threads do not"),
+    (0.01, 0.011, "2 threads made little difference against 1 thread"),
+])
+def test_plain_hardware_line_says_what_the_threads_did(one, many, said):
+    timing = dataclasses.replace(_fake_timing(False), thread_seconds=np.array([[one] * 3, [many] * 3]))
+    text = words.plain_hardware(timing)
+    assert said in text, text
+    assert "GPU" not in text
+    g = timing.gflops()[0]
+    assert f"did {fmt.num(g.min())} to {fmt.num(g.max())} billion operations a second" in text
+    assert ("more for the deeper networks" in text) == (g[-1] >= 1.5 * g[0])
+
+
+def test_plain_hardware_line_without_a_thread_comparison_and_with_a_gpu():
+    timing = dataclasses.replace(_fake_timing(True), thread_counts=np.array([], dtype=int),
+                                 thread_seconds=np.zeros((0, 3)))
+    text = words.plain_hardware(timing)
+    assert f"one step at depth 64 took {fmt.num(np.median(timing.seconds[0, -1]) * 1e3)} milliseconds" in text
+    assert f"On the GPU it took {fmt.num(np.median(timing.cuda_seconds[-1]) * 1e3)} milliseconds" in text
+
+
+def test_plain_timing_lines_of_a_real_measurement_follow_its_numbers():
+    """On this machine, now: whatever it measured, the words are the ones its numbers call for."""
+    settings = step_timing.TimingSettings(time_max_depth=16, time_width=16, time_width2=0, time_points=50,
+                                          repeats=3, compare_threads=True)
+    timing = step_timing.measure(settings)
+    med = timing.median[0]
+    cost = words.plain_cost(timing)
+    assert ("Every extra layer adds work to every step" in cost) == (med[-1] >= 1.5 * med[0])
+    hardware = words.plain_hardware(timing)
+    if len(timing.thread_counts) > 1:
+        one, many = np.median(timing.thread_seconds, axis=1)[[0, -1]]
+        assert ("faster than on 1 thread" in hardware) == (one / many >= 1.5)
+        assert ("slower than on 1 thread" in hardware) == (one / many <= 1 / 1.5)
+    for line in (cost, hardware):
+        assert not COMPUTER_NOTATION.search(line), line
+        assert "µs" not in line and "×" not in line

@@ -194,3 +194,93 @@ def test_summaries_state_numbers_from_the_result_for_people(preset):
     for part in (text, degradation):
         assert not COMPUTER_NOTATION.search(part), part
         assert "He et al.'s degradation" not in part or "not He et al.'s degradation" in part
+
+
+# ---------------------------------------------------------------- the plain layer's lines
+def test_plain_top_line_deep_plain_net_learned_nothing_where_it_says_so(preset):
+    """'At depth D the plain network's loss stayed at a coin flip's 0.69 on k of n seeds: it learned
+    nothing' (said when most seeds end within 0.01 of ln 2; k is counted exactly): then within 0.01
+    less MARGIN on 9 of 10 seeds. 'With residual connections and batch norm it ended lower, at x':
+    the fix's median is lower by a clear factor. Both on every preset (tanh's plain net included)."""
+    settings, result = preset
+    text = words.plain_curves(result)
+    plain, fixed = result.final_loss[0, -1], result.final_loss[-1, -1]
+    stuck = np.abs(plain - math.log(2)) < words.AT_COIN_FLIP
+    if "it learned nothing" in text:
+        _mostly(np.abs(plain - math.log(2)) < words.AT_COIN_FLIP - MARGIN, "plain deep at ln 2", plain)
+        assert f"0.69 on {int(stuck.sum())} of {SEEDS} seeds" in text
+    else:
+        assert stuck.sum() <= SEEDS / 2
+        assert f"ended at {words.plain_loss(np.median(plain))} (median)" in text
+    if settings.activation == "relu":
+        assert "it learned nothing" in text
+    assert "it ended lower" in text, text
+    _mostly(fixed < 0.5 * np.median(plain), "fix's loss well below the plain net's", (fixed, plain))
+    assert f"at {words.plain_loss(np.median(fixed))}." in text
+
+
+def _words_range(steps: np.ndarray) -> str:
+    lo, hi = int(steps.min()), int(steps.max())
+    return str(lo) if lo == hi else f"{lo} to {hi}"
+
+
+def test_plain_steps_line_says_the_runs_own_steps(preset):
+    """'the plain network at depth 4 got there in a to b steps; at depth D it never got there in N
+    steps. With residual connections and batch norm, depth D got there in c to d steps': the ranges
+    and seed counts are the run's; at the defaults the deep plain net never gets there on 9 of 10
+    seeds and the shallow one and the fix do."""
+    settings, result = preset
+    text = words.plain_steps(result)
+    shallow = _index(result, exp.shallow_depth(result.depths))
+    for v, i in ((0, shallow), (0, len(result.depths) - 1), (-1, len(result.depths) - 1)):
+        s = result.steps_to_target[v, i]
+        hit = s[np.isfinite(s)]
+        if len(hit) == 0:
+            assert f"never got there in {settings.steps} steps" in text
+        else:
+            seeds = "" if len(hit) == SEEDS else f" on {len(hit)} of {SEEDS} seeds"
+            assert f"got there in {_words_range(hit)} steps{seeds}" in text
+    if settings == exp.SpeedSettings(seeds=SEEDS, seed=START):
+        _mostly(np.isnan(result.steps_to_target[0, -1]), "deep plain never gets there",
+                result.steps_to_target[0, -1])
+        _mostly(np.isfinite(result.steps_to_target[0, shallow]), "shallow plain gets there",
+                result.steps_to_target[0, shallow])
+    _mostly(np.isfinite(result.steps_to_target[-1, -1]), "the fix gets there", result.steps_to_target[-1, -1])
+
+
+def test_plain_degradation_line_picks_its_verdict_from_the_run(preset):
+    """'… barely learned: it stayed near a coin flip's loss on k of n seeds' where most seeds end
+    within 0.1 of ln 2 (Up to depth 64: then on 7 of 10 with a margin); else '… ended with a higher
+    training loss than the 4-layer one on k of n seeds: more layers made it worse' where it is higher
+    on two seeds more than a majority, by MARGIN; 'With residual connections, depth D ended at or
+    below the target on k of n seeds': counted exactly, and true on 9 of 10 with a 20% margin."""
+    settings, result = preset
+    g = exp.degradation(result)
+    text = words.plain_degradation(result)
+    near = np.abs(g["plain_deep"] - math.log(2)) < exp.COIN_FLIP_BAND
+    higher = g["plain_deep"] > g["plain_shallow"]
+    if settings.max_depth == 64:
+        assert "barely learned" in text
+    if "barely learned" in text:
+        near_margin = np.abs(g["plain_deep"] - math.log(2)) < exp.COIN_FLIP_BAND - MARGIN
+        assert near_margin.sum() >= 0.7 * SEEDS, g["plain_deep"]
+        assert f"coin flip's loss on {int(near.sum())} of {SEEDS} seeds" in text
+    else:
+        assert near.sum() <= SEEDS / 2
+        assert "made it worse, not better" in text, text  # every preset shows the gap
+        assert (g["plain_deep"] > g["plain_shallow"] + MARGIN).sum() >= SEEDS // 2 + 3
+        assert f"on {int(higher.sum())} of {SEEDS} seeds" in text
+    assert (f"({words.plain_loss(np.median(g['plain_deep']))} against "
+            f"{words.plain_loss(np.median(g['plain_shallow']))}") in text
+    below = int(np.sum(g["residual_deep"] <= settings.target_loss))
+    assert f"at or below the target on {below} of {SEEDS} seeds" in text
+    _mostly(g["residual_deep"] <= 0.8 * settings.target_loss, "residual deep below target",
+            g["residual_deep"])
+
+
+def test_plain_lines_use_no_expert_symbols_or_computer_notation(preset):
+    settings, result = preset
+    for line in (words.plain_curves(result), words.plain_steps(result), words.plain_degradation(result),
+                 words.POINT):
+        assert not COMPUTER_NOTATION.search(line), line
+        assert not [s for s in ("‖", "∏", "σ′", "ᵀ", "·", "∂", "×") if s in line], line

@@ -9,8 +9,10 @@ import pytest
 from depthkit import fmt, ui
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
+from depthkit.text import glossary
 from depthkit.text import speed as words
 from tests.apptest_util import open_page, plotly_specs
+from tests.plain_util import expander_texts, visible_texts
 
 N_TRAINED_CHARTS = 5  # loss curves, final loss, steps, time; degradation
 N_CHARTS = 4 + N_TRAINED_CHARTS  # time per step, compute, hardware, GFLOP/s; the trained ones
@@ -33,12 +35,31 @@ COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
 
 
 def _timing_text(at) -> str:
-    """The live timing's 'What you are seeing' paragraph as shown."""
-    return next(m.value for m in at.markdown if "What you are seeing — cost per step" in m.value)
+    """The live timing's 'What you are seeing' paragraph as shown: in the expert layer."""
+    return next(m for m in expander_texts(at.main, glossary.EXPERT_LABEL)
+                if "What you are seeing — cost per step" in m)
 
 
-def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+def _expert(at) -> str:
+    """What "The numbers behind it" expanders hold (the page's full text of before issue 23)."""
+    return "\n".join(expander_texts(at.main, glossary.EXPERT_LABEL))
+
+
+def _visible(at) -> str:
+    return "\n".join(visible_texts(at.main))
+
+
+def _check_layers(at, result: exp.Result) -> None:
+    """The expert layer holds every line of both summaries; the plain lines are shown outside it."""
+    expert = _expert(at)
+    for part in (words.summary(result), words.degradation_summary(result)):
+        for line in filter(None, (x.strip() for x in part.splitlines())):
+            assert line in expert, line
+    shown = _visible(at)
+    for line in (words.plain_curves(result), words.plain_steps(result), words.plain_degradation(result)):
+        assert line in shown, line
+        assert line not in expert
+    assert words.summary(result) not in shown and words.degradation_summary(result) not in shown
 
 
 def _time_chart(at) -> dict:
@@ -51,7 +72,7 @@ def _check_timing_text(at) -> np.ndarray:
     trace = _time_chart(at)["data"][0]
     depths, medians_ms = _array(trace["x"]), _array(trace["y"])
     fit = step_timing.fit_line(depths, medians_ms / 1e3)
-    text = _markdown(at)
+    text = _expert(at)
     slope = fmt.seconds(fit.slope)
     assert f"each extra layer adds **{slope} per step** (R² = {fit.r2:.3f})" in text
     return medians_ms
@@ -67,9 +88,14 @@ def page():
 def test_defaults_render_with_numbers_from_the_run(page):
     assert len(page.get("plotly_chart")) == N_CHARTS
     assert not page.error
-    text = _markdown(page)
     result = _result(exp.SpeedSettings())
-    assert words.summary(result) in text and words.degradation_summary(result) in text
+    _check_layers(page, result)
+    expert = _expert(page)
+    assert words.CLAIM in expert and words.COST_INTRO in expert  # moved, not lost
+    shown = _visible(page)
+    assert f"**{words.POINT}**" in [m.value for m in page.markdown] and words.COST_PLAIN in shown
+    assert "One step of the 64-layer network took" in shown and "billion operations a second" in shown
+    assert "What you are seeing" not in shown
     assert not COMPUTER_NOTATION.search(words.summary(result) + words.degradation_summary(result))
     assert not COMPUTER_NOTATION.search(_timing_text(page)), _timing_text(page)
     _check_timing_text(page)
@@ -90,7 +116,7 @@ def test_measure_again_takes_new_timings_and_keeps_the_training(page):
     assert not page.exception
     after = _check_timing_text(page)
     assert not np.array_equal(before, after)  # a fresh measurement, not the cached one
-    assert summary in _markdown(page)
+    assert summary in _expert(page)
 
 
 def test_changing_a_timing_control_only_remeasures(page):
@@ -113,8 +139,7 @@ def test_every_preset_runs(page, label):
     assert page.sidebar.selectbox(key="SpeedSettings.max_depth").value == settings.max_depth
     assert len(page.get("plotly_chart")) == N_CHARTS
     result = _result(settings)
-    text = _markdown(page)
-    assert words.summary(result) in text and words.degradation_summary(result) in text
+    _check_layers(page, result)
     assert not COMPUTER_NOTATION.search(words.summary(result) + words.degradation_summary(result))
 
 
@@ -124,7 +149,7 @@ def test_link_with_small_settings_and_bad_values():
     assert not at.exception
     assert any("repeats" in w.value for w in at.warning)
     settings = exp.SpeedSettings(max_depth=8, steps=20, seeds=2)
-    assert words.summary(_result(settings)) in _markdown(at)
+    assert words.summary(_result(settings)) in _expert(at)
     trace = _time_chart(at)["data"][0]
     assert list(_array(trace["x"])) == [2, 4, 8, 12, 16]
 
@@ -135,7 +160,7 @@ def test_timing_over_budget_is_refused_on_the_page():
     assert not at.exception
     assert any("Not measured" in e.value and "budget" in e.value for e in at.error)
     assert len(at.get("plotly_chart")) == N_TRAINED_CHARTS  # the trained half still shows
-    assert words.summary(_result(exp.SpeedSettings())) in _markdown(at)
+    assert words.summary(_result(exp.SpeedSettings())) in _expert(at)
 
 
 @pytest.mark.parametrize("label", list(step_timing.PRESETS))

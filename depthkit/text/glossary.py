@@ -94,8 +94,9 @@ TERMS: dict[str, str] = {
 
 # Each page's terms, in the order the page first uses them.
 PAGE_TERMS: dict[str, tuple[str, ...]] = {
-    "home": ("neural network", "layer", "depth", "gradient", "vanishing gradient", "exploding gradient",
-             "overfitting", "training step"),
+    "home": ("neural network", "layer", "gradient", "vanishing gradient", "ReLU", "He initialization",
+             "batch norm", "residual connection", "exploding gradient", "diverged", "gradient clipping",
+             "overfitting", "accuracy", "training set", "loss", "depth", "training step"),
     "vanishing": ("vanishing gradient", "layer", "backward signal", "gradient", "sigmoid", "initialization",
                   "ReLU", "He initialization", "training step", "weight", "saturation", "dead unit", "loss",
                   "validation set", "accuracy", "decision boundary", "diverged", "activation",
@@ -107,8 +108,8 @@ PAGE_TERMS: dict[str, tuple[str, ...]] = {
     "overfitting": ("overfitting", "depth", "training set", "flipped label", "test set", "seed", "accuracy",
                     "decision boundary", "dropout", "layer", "validation set", "loss", "weight decay",
                     "early stopping", "data augmentation"),
-    "speed": ("depth", "training step", "time per step", "loss", "batch norm", "degradation",
-              "residual connection", "vanishing gradient", "ReLU", "tanh", "learning rate", "seed"),
+    "speed": ("depth", "training step", "residual connection", "batch norm", "time per step", "loss",
+              "seed", "degradation", "vanishing gradient", "ReLU", "tanh", "learning rate"),
 }
 
 

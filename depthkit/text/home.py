@@ -4,6 +4,10 @@ A caption (markdown; its first words, in bold, name the chart) says what its
 thumbnail (depthkit.charts.home) draws, with the numbers of that same result
 (the page's default run), taken from the same `*_series` functions the chart
 draws, so a caption cannot disagree with its chart.
+
+Two layers: the plain one (INTRO, SENTENCES, CAPTIONS, NOTE: everyday words, ratios through
+`depthkit.text.plain.times`) and, under "The numbers behind it", the exact one (DETAIL_INTRO,
+DETAILS, DETAIL_CAPTIONS, FOOTNOTE: the page's earlier text, numbers as measured).
 """
 
 from __future__ import annotations
@@ -12,14 +16,30 @@ from depthkit import fmt
 from depthkit.charts import home as thumbs
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 from depthkit.text.exploding import divergence_cause
+from depthkit.text.plain import times
 
 TITLE = "Why are deeper networks harder to train?"
-INTRO = ("A deeper network can learn more complex patterns, but it is also harder to train. "
-         "Each page below trains real PyTorch networks on a small 2-D dataset (or reuses an "
-         "identical earlier run) and shows one problem next to its fix, on the same data and seed.")
+INTRO = ("A deeper neural network can learn more complex patterns, but it is harder to train. Each "
+         "page below trains real networks on a small dataset and shows one problem next to its fix.")
+DETAIL_INTRO = ("A deeper network can learn more complex patterns, but it is also harder to train. "
+                "Each page below trains real PyTorch networks on a small 2-D dataset (or reuses an "
+                "identical earlier run) and shows one problem next to its fix, on the same data and seed.")
 
-# One sentence per problem, shown under its thumbnail (hidden in presenter mode).
+# One or two plain sentences per problem, shown under its thumbnail (hidden in presenter mode).
 SENTENCES = {
+    "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
+                  "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
+    "exploding": ("The learning signal grows layer by layer, until a few steps throw the weights far off "
+                  "and training breaks down. Fixes: He initialization or batch norm; clipping the "
+                  "gradient limits the damage."),
+    "overfitting": ("A big network memorizes the noise of a small training set and does worse on new "
+                    "data. Fixes: dropout, weight decay, early stopping, more data, a smaller network."),
+    "speed": ("Every extra layer adds work to every training step, and a deep plain network may need far "
+              "more steps. Fixes: residual connections and batch norm; faster hardware."),
+}
+
+# The earlier, fuller sentences: one click away under each card (where they say more)
+DETAILS = {
     "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
                   "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
     "exploding": ("The backward signal grows layer by layer, and with it every layer's gradient; a few "
@@ -39,6 +59,8 @@ SENTENCES = {
 PREPARING = ":material/hourglass_top: Preparing in the background: the chart appears here in a moment."
 NOT_YET = ":material/play_circle: Open the page to run it: its chart then appears here too."
 
+NOTE = ("Every number on the four problem pages comes from the run you are looking at. The charts "
+        "above are each page's default run.")
 MISSION_LINK = "Then take the Mission: scored questions on all four"
 FOOTNOTE = ("Every number on the four problem pages comes from the run you are looking at; "
             "same settings and seed give the same result on the same server (measured times, such "
@@ -47,7 +69,7 @@ FOOTNOTE = ("Every number on the four problem pages comes from the run you are l
             "defaults or presets, over several seeds where said.")
 
 
-def vanishing_caption(r: vanishing.Result) -> str:
+def vanishing_detail(r: vanishing.Result) -> str:
     """Layer 1 against the last layer at initialization, within each network."""
     (p_name, layers, p), (f_name, _, f) = thumbs.vanishing_series(r)
     return (f"**Weight-gradient norm of each layer at initialization.** Layer 1 vs layer {int(layers[-1])}: "
@@ -55,7 +77,7 @@ def vanishing_caption(r: vanishing.Result) -> str:
             f"({f_name}).")
 
 
-def exploding_caption(r: exploding.Result) -> str:
+def exploding_detail(r: exploding.Result) -> str:
     """What happened to each run's gradient, from the runs' own records."""
     p, f = r.problem, r.fix
     if p.diverged:
@@ -71,7 +93,7 @@ def exploding_caption(r: exploding.Result) -> str:
     return f"**Gradient norm per step.** {first}; {second}."
 
 
-def overfitting_caption(r: overfitting.Result) -> str:
+def overfitting_detail(r: overfitting.Result) -> str:
     """Mean train and test accuracy without and with the remedy."""
     (_, _, none), (remedy, _, fixed) = thumbs.overfitting_series(r)
     flip = r.settings.label_flip
@@ -81,13 +103,56 @@ def overfitting_caption(r: overfitting.Result) -> str:
             f"{fmt.percent(fixed[0])} and {fmt.percent(fixed[1])}.")
 
 
-def speed_caption(r: speed.Result) -> str:
+def speed_detail(r: speed.Result) -> str:
     """Median final loss at the deepest depth, plain against residual + batch norm."""
     (p_name, depths, p), (f_name, _, f) = thumbs.speed_series(r)
     deep = int(depths[-1])
     return (f"**Training loss after {fmt.integer(r.settings.steps)} steps against depth** (median of "
             f"{len(r.seeds)} seeds; dotted: a coin flip's {fmt.num(speed.LN2)}). At depth {deep}: "
             f"{p_name} {fmt.num(p[-1])}, {f_name} {fmt.num(f[-1])}.")
+
+
+DETAIL_CAPTIONS = {"vanishing": vanishing_detail, "exploding": exploding_detail,
+                   "overfitting": overfitting_detail, "speed": speed_detail}
+
+
+# ---------------------------------------------------------------- the plain captions
+def vanishing_caption(r: vanishing.Result) -> str:
+    """How much smaller layer 1's gradient is than the last layer's, within each network."""
+    (p_name, layers, p), (f_name, _, f) = thumbs.vanishing_series(r)
+    return (f"**Gradient of each layer at the start.** Layer 1 against layer {int(layers[-1])}: "
+            f"{times(p[-1] / p[0], 'smaller', 'larger')} ({p_name}); "
+            f"{times(f[-1] / f[0], 'smaller', 'larger')} ({f_name}).")
+
+
+def exploding_caption(r: exploding.Result) -> str:
+    """Whether each run broke down, and at which step, from the runs' own records."""
+    p, f = r.problem, r.fix
+    if p.diverged:
+        first = f"The problem network diverged at step {p.diverged_step}: training broke down."
+    else:
+        first = "The problem network did not break down."
+    if f.diverged:
+        second = f"{f.label.capitalize()}, it broke down too, at step {f.diverged_step}."
+    else:
+        second = f"{f.label.capitalize()}, it trained all {exploding.steps(f)} steps."
+    return f"**Gradient size at each step.** {first} {second}"
+
+
+def overfitting_caption(r: overfitting.Result) -> str:
+    """Average train and new-data accuracy without and with the remedy."""
+    (_, _, none), (remedy, _, fixed) = thumbs.overfitting_series(r)
+    return (f"**Accuracy, average of {len(r.seeds)} seeds.** No remedy: {fmt.percent(none[0])} on the "
+            f"training set, {fmt.percent(none[1])} on new data. With {remedy}: {fmt.percent(fixed[0])} "
+            f"and {fmt.percent(fixed[1])}.")
+
+
+def speed_caption(r: speed.Result) -> str:
+    """The deepest networks' median final loss, plain against residual + batch norm."""
+    (p_name, depths, p), (f_name, _, f) = thumbs.speed_series(r)
+    coin = " (a coin flip)" if abs(p[-1] - speed.LN2) < 0.01 else ""
+    return (f"**Training loss after {fmt.integer(r.settings.steps)} steps, by depth.** At depth "
+            f"{int(depths[-1])}: {p_name} {fmt.num(p[-1])}{coin}, {f_name} {fmt.num(f[-1])}.")
 
 
 CAPTIONS = {"vanishing": vanishing_caption, "exploding": exploding_caption,

@@ -1,7 +1,11 @@
 """The words of the Training speed page: both halves' summaries, the header and section texts.
 
+Two layers: the plain one (POINT, COST_PLAIN and the `plain_*` lines under each row of charts, in
+everyday words, each picking its words from the run's or the timing's own numbers) and the expert
+one (CLAIM, COST_INTRO, `summary`, `degradation_summary`, `timing_summary`: today's full text,
+shown under "The numbers behind it").
 Pure functions of `depthkit.experiments.speed.Result` and
-`depthkit.experiments.timing.Timing`; every number through `depthkit.fmt`.
+`depthkit.experiments.timing.Timing`; every number through `depthkit.fmt` or `depthkit.text.plain`.
 """
 
 from __future__ import annotations
@@ -21,8 +25,13 @@ from depthkit.experiments.speed import (
     still_falling,
 )
 from depthkit.experiments.timing import EXTRAPOLATE_DEPTH, EXTRAPOLATE_STEPS, Timing
+from depthkit.text.plain import times
 
 TITLE = "Training speed"
+# the plain point at the top (the header's claim); CLAIM, the expert's, moved under the numbers
+POINT = ("A deeper network takes longer to train, for two reasons. Every step costs more work, and a "
+         "deep network can need many more steps, or never get there. Residual connections and batch "
+         "norm cut the steps.")
 CLAIM = ("Deeper networks take longer to train for two reasons that multiply: every step costs more "
          "compute, and a deep network can need more steps, or never reach the target at all "
          "(optimization difficulty). Time to a loss = steps needed × time per step.")
@@ -30,7 +39,8 @@ COST_HEADING = "1. Every step costs more: time per step, measured now"
 COST_INTRO = ("These timings are live measurements on the machine serving this page, so they take a "
               "moment and change with its load. Training results below are cached; timings are kept "
               "for at most an hour or until you measure again.")
-STEPS_HEADING = "2. Optimization difficulty: the steps a network needs to reach a target loss"
+COST_PLAIN = "Timed now, on the computer serving this page: the numbers change with its load."
+STEPS_HEADING = "2. More steps: how many a network needs to reach a target loss"
 CODE_LABEL = "PyTorch code for the deepest plain network"
 # the first/last gradient ratio at initialization above which the page says the gradient grew
 # with depth (the claim test checks it on the presets where the sentence appears)
@@ -250,3 +260,127 @@ def timing_summary(timing: Timing) -> str:
     else:
         lines.append("No CUDA GPU is available here, so every timing ran on the CPU.")
     return " ".join(lines)
+
+
+# ---------------------------------------------------------------- the plain layer
+# Everyday words for a beginner, one line under each row of charts. Each picks its words from the
+# numbers it states, so no run and no machine (a slower one, a busier one) contradicts it.
+CLEAR = 1.5  # a ratio at least this far from 1 is said as "N times"; closer, as "about the same"
+AT_COIN_FLIP = 0.01  # a final loss within this of ln 2: "stayed at a coin flip's loss"
+
+
+def plain_loss(x: float) -> str:
+    """A training loss for a beginner: '0.38', 'under 0.01', 'not a number' (diverged)."""
+    if not np.isfinite(x):
+        return "not a number"
+    return "under 0.01" if x < 0.01 else fmt.num(x)
+
+
+def _ms(seconds: float) -> str:
+    """'7.83 milliseconds': one unit for every timing in the plain lines, so they compare at a glance."""
+    return f"{fmt.num(seconds * 1e3)} milliseconds"
+
+
+def _range(values: np.ndarray) -> str:
+    """'17 to 23' or '7': the whole numbers' range in words."""
+    lo, hi = int(np.min(values)), int(np.max(values))
+    return fmt.integer(lo) if lo == hi else f"{fmt.integer(lo)} to {fmt.integer(hi)}"
+
+
+def _got_there(result: Result, v: int, i: int) -> str:
+    """'got there in 17 to 23 steps', '… on 2 of 3 seeds', or 'never got there in 30 steps'."""
+    s = result.steps_to_target[v, i]
+    hit = s[np.isfinite(s)]
+    if len(hit) == 0:
+        return f"never got there in {fmt.integer(result.settings.steps)} steps"
+    seeds = "" if len(hit) == len(s) else f" on {len(hit)} of {len(s)} seeds"
+    return f"got there in {_range(hit)} steps{seeds}"
+
+
+def plain_cost(timing: Timing) -> str:
+    """Under the time-per-step and compute charts: how much longer the deepest network's step took."""
+    med, d = timing.median[0], timing.depths
+    ratio = float(med[-1] / med[0])
+    work = float(timing.flops_per_step[0, -1] / timing.flops_per_step[0, 0])
+    how = (f"{times(ratio, 'longer')} than" if ratio >= CLEAR else
+           "about as long as" if ratio > 1 / CLEAR else "less time than")
+    took = (f"One step of the {int(d[-1])}-layer network took {how} one of the {int(d[0])}-layer network "
+            f"({fmt.num(med[-1] * 1e3)} against {_ms(med[0])}).")
+    if ratio >= CLEAR:
+        return took + f" Every extra layer adds work to every step: {times(work, 'more')} arithmetic here."
+    return took + (f" Its arithmetic grows {times(work, 'more')}, but this time the extra work did not "
+                   "show clearly: the computer may be busy. Try measuring again.")
+
+
+def plain_hardware(timing: Timing) -> str:
+    """Under the hardware and achieved-speed charts: what more threads (or a GPU) did to one step."""
+    deep = timing.settings.time_max_depth
+    if len(timing.thread_counts) > 1:
+        one, many = np.median(timing.thread_seconds, axis=1)[[0, -1]]
+        h, r = int(timing.thread_counts[-1]), float(one / many)
+        if r >= CLEAR:
+            left = f"Left: with {h} threads a step ran {times(r, 'faster')} than on 1 thread."
+        elif r <= 1 / CLEAR:
+            left = (f"Left: with {h} threads a step ran {times(r, 'faster', 'slower')} than on 1 thread: "
+                    "more threads do not always help.")
+        else:
+            left = f"Left: {h} threads made little difference against 1 thread."
+    else:
+        left = f"Left: one step at depth {deep} took {_ms(float(np.median(timing.seconds[0, -1])))}."
+    if timing.cuda_name:
+        left += f" On the GPU it took {_ms(float(np.median(timing.cuda_seconds[-1])))}."
+    g = timing.gflops()[0]
+    right = (f"Right: the computer did {fmt.num(g.min())} to {fmt.num(g.max())} billion operations a second"
+             + (", more for the deeper networks." if g[-1] >= CLEAR * g[0] else "."))
+    return f"{left} {right}"
+
+
+def plain_curves(result: Result) -> str:
+    """Under the loss curves and final-loss charts: the deepest plain network against the full fix."""
+    deep, fix = int(result.depths[-1]), len(result.variants) - 1
+    plain, fixed = result.final_loss[0, -1], result.final_loss[fix, -1]
+    n = len(plain)
+    stuck = int(np.sum(np.abs(plain - LN2) < AT_COIN_FLIP))
+    if stuck > n / 2:
+        first = (f"At depth {deep} the plain network's loss stayed at a coin flip's 0.69 on {stuck} of {n} "
+                 "seeds: it learned nothing.")
+    else:
+        first = f"At depth {deep} the plain network's loss ended at {plain_loss(_median(plain))} (median)."
+    a, b = _median(fixed), _median(plain)
+    where = "lower" if a < b else "no lower"  # NaN (all diverged) compares False: not said to be lower
+    return first + f" With residual connections and batch norm it ended {where}, at {plain_loss(a)}."
+
+
+def plain_steps(result: Result) -> str:
+    """Under the steps-to-target and time-to-target charts: steps needed, shallow, deep and fixed."""
+    d = result.depths
+    shallow, deep = list(d).index(shallow_depth(d)), len(d) - 1
+    fix = len(result.variants) - 1
+    return (f"To reach the target loss of {fmt.num(result.settings.target_loss)}, the plain network at "
+            f"depth {d[shallow]} {_got_there(result, 0, shallow)}; at depth {d[deep]} it "
+            f"{_got_there(result, 0, deep)}. With residual connections and batch norm, depth {d[deep]} "
+            f"{_got_there(result, fix, deep)}. Time to the target (right) is steps times time per step.")
+
+
+def plain_degradation(result: Result) -> str:
+    """Under the degradation chart: did the deeper batch-norm network end worse, and did shortcuts fix it."""
+    g = degradation(result)
+    ds, dd = (int(x) for x in result.long_depths[[0, -1]])
+    n = len(result.seeds)
+    near = int(np.sum(np.abs(g["plain_deep"] - LN2) < COIN_FLIP_BAND))
+    higher = int(np.sum(g["plain_deep"] > g["plain_shallow"]))
+    losses = f"{plain_loss(_median(g['plain_deep']))} against {plain_loss(_median(g['plain_shallow']))}"
+    if near > n / 2:
+        first = (f"With batch norm but no shortcuts, the {dd}-layer network barely learned: it stayed near "
+                 f"a coin flip's loss on {near} of {n} seeds ({losses} at depth {ds}).")
+    elif higher > n / 2:
+        first = (f"With batch norm but no shortcuts, the {dd}-layer network ended with a higher training "
+                 f"loss than the {ds}-layer one on {higher} of {n} seeds ({losses}): more layers made it "
+                 "worse, not better (degradation).")
+    else:
+        first = (f"With batch norm but no shortcuts, the {dd}-layer network ended higher than the "
+                 f"{ds}-layer one on only {higher} of {n} seeds: here more layers did not clearly "
+                 "make it worse.")
+    below = int(np.sum(g["residual_deep"] <= result.settings.target_loss))
+    return first + (f" With residual connections, depth {dd} ended at or below the target on {below} of "
+                    f"{n} seeds.")
