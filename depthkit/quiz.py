@@ -298,8 +298,8 @@ BANK: tuple[Question, ...] = (
        "saturate, which at this scale almost none do."),
     # ------------------------------------------------------------------ exploding
     _q("exploding-reference-loss", "exploding",
-       "On the Exploding page's default problem network (ReLU, weights drawn with gain 2, plain SGD, "
-       "no clipping), what happens to the training loss?",
+       "On the Exploding page's default problem network (ReLU, weights drawn with gain 2, full-batch "
+       "gradient descent, no clipping), what happens to the training loss?",
        ["It falls smoothly, only faster than usual, since larger gradients mean larger steps.",
         "It stays flat at its starting value.",
         "It becomes infinite or NaN within the first few steps.",
@@ -307,8 +307,8 @@ BANK: tuple[Question, ...] = (
        "c",
        "With gain 2 every ReLU layer multiplies the backward signal by about √2 where He's gain keeps "
        f"it level, so 19 layers make it about {_N(RELU_GAIN2_20)} times larger. "
-       "Within a few SGD steps the weights are thrown so far that the loss becomes infinite or not a "
-       "number (NaN), and the page marks the step where the run diverged.",
+       "Within a few gradient-descent steps the weights are thrown so far that the loss becomes "
+       "infinite or not a number (NaN), and the page marks the step where the run diverged.",
        reads_chart=True),
     _q("exploding-clipped-multi", "exploding",
        "The Exploding page's 'Clipped at 1' preset trains the same network with the gradient norm clipped "
@@ -383,9 +383,9 @@ BANK: tuple[Question, ...] = (
        "happens: on the Exploding page's 'Clipped at 1' preset that is nearly every step, at the "
        "default threshold 3 many of the steps but not all of them."),
     _q("exploding-clipping-cause", "exploding",
-       "A 20-layer ReLU network drawn with init gain 2 diverges to NaN within a few SGD steps; with "
-       "gradient-norm clipping it stays finite. Which change removes the cause rather than treating "
-       "the symptom?",
+       "A 20-layer ReLU network drawn with init gain 2 diverges to NaN within a few gradient-descent "
+       "steps; with gradient-norm clipping it stays finite. Which change removes the cause rather "
+       "than treating the symptom?",
        ["Drawing the weights with He's gain √2, so layers neither grow nor shrink the signal.",
         "Clipping at a lower threshold, so that no single step is ever long enough to diverge.",
         "Clipping each gradient entry at the threshold instead, so no single weight explodes.",
