@@ -151,7 +151,7 @@ def test_a_warm_home_shows_a_chart_per_problem_with_true_captions(monkeypatch, f
     assert "quadrillion times smaller (sigmoid" in caption  # the problem, in everyday words
     caption = text.exploding_caption(e)
     assert e.problem.diverged and f"diverged at step {e.problem.diverged_step}" in caption
-    assert not e.fix.diverged and f"trained all {len(e.fix.training.loss)} steps" in caption
+    assert not e.fix.diverged and f"ran all {len(e.fix.training.loss)} steps without breaking down" in caption
     caption = text.overfitting_caption(o)
     for role in overfitting.ROLES:
         assert fmt.percent(np.mean([n.scores["test_acc"] for n in getattr(o, role)])) in caption

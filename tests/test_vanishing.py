@@ -465,9 +465,9 @@ def test_standardized_runs_carry_no_comparison_and_raw_runs_say_so(short):
 
 def test_plain_words_follow_the_numbers():
     # the plain layer's judging words switch where depthkit.text.vanishing says, on any run
-    assert page_text._reaches(1e-9) == "almost no signal reaches it"
-    assert page_text._reaches(0.0) == "no signal reaches it at all"
-    assert page_text._reaches(0.5) == page_text._reaches(40.0) == "the signal still reaches it"
+    assert page_text._reaches(1e-9) == "it gets almost nothing to learn from"
+    assert page_text._reaches(0.0) == "it gets nothing at all to learn from"
+    assert page_text._reaches(0.5) == page_text._reaches(40.0) == "it still gets a gradient to learn from"
     assert page_text._than(1.2, "its last layer's") == "about the same as its last layer's"
     assert page_text._than(0.0) == "of exactly zero"
     assert (page_text._than(1 / 6.1e15, "its last layer's")

@@ -378,7 +378,9 @@ CLAIM = ("When each layer amplifies the backward signal, the gradient of a deep 
          "that a few updates can throw the weights to huge values, often until the loss is infinite or "
          "not a number.")
 POINT = ("When every layer makes the backward signal bigger, a deep network's gradient becomes huge. "
-         "A few giant steps then throw the weights so far that training breaks down.")
+         "A few giant steps can then throw the weights so far that training breaks down.")
+
+RELU_LIKE = ("relu", "leaky_relu")
 
 _NAMES = ((18, "quintillion"), (15, "quadrillion"), (12, "trillion"), (9, "billion"), (6, "million"),
           (3, "thousand"))
@@ -496,6 +498,9 @@ def plain_layers(r: Result) -> str:
     else:
         text = ("At the start, the backward signal changes less than 10 times between the last layer and "
                 "the first: these layers do not blow it up.")
+        if exp.step_size_unstable(r):
+            text += (" Yet the run broke down or its loss rose: here the steps themselves are too large "
+                     "for this network, a learning rate problem.")
     phrase = _plain_fix(s)
     if s.changes_init:
         fixed = plain.times(r.fix.at_init.signal_ratio)
@@ -527,7 +532,12 @@ def plain_weights(r: Result) -> str:
              f"layer, ends {_length(mine)}")
     if not np.isclose(s.init_gain, 1.0):
         text += f"; with gain 1, {_length(r.product_norms[gains.index(1.0), s.depth])}"
-    return f"{text}."
+    text += "."
+    if s.activation in RELU_LIKE:
+        # a bare product balances at gain 1; a ReLU layer switches about half its units off
+        text += (" In a ReLU network about half the units are off, so there the gain that keeps the size "
+                 "is about 1.4 (He initialization), not 1.")
+    return text
 
 
 def plain_depth(r: Result) -> str:
@@ -545,9 +555,13 @@ def plain_depth(r: Result) -> str:
     deep = int(r.bn_depths[-1])
     grows = plain_bn[-1] > 10 * plain_bn[0] and plain_bn[-1] > 10
     last = "the last's"
-    said = f"at {deep} layers the first layer's gradient is {_against(plain_bn[-1], last)}"
-    text += (f" Batch norm alone does not fix depth: {said}." if grows
-             else f" Batch norm keeps the layers' gradients in balance here: {said}.")
+    said = f"at the start, at {deep} layers, the first layer's gradient is {_against(plain_bn[-1], last)}"
+    if grows:
+        text += f" Batch norm alone does not fix depth: {said}."
+    elif 0.1 < plain_bn[-1] < 10:
+        text += f" Batch norm keeps the layers' gradients in balance here: {said}."
+    else:
+        text += f" With batch norm alone, {said}."
     only = "only " if res[-1] < plain_bn[-1] / 10 else ""
     return f"{text} With residual connections it is {only}{_against(res[-1], last)}."
 

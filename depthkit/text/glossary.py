@@ -22,13 +22,15 @@ TERMS: dict[str, str] = {
     "depth": "How many layers a network has. Width is how many units each layer has.",
     "weight": "A number inside a layer that training adjusts. A network has thousands of them.",
     "activation": "The simple function each unit applies to its input, such as the sigmoid, tanh or "
-                  "ReLU. Its slope decides how much of the learning signal passes back through it.",
+                  "ReLU. Its slope decides how much of the backward signal passes back through it.",
     "sigmoid": "An activation that squashes any number into the range 0 to 1. Its slope is at most "
-               "a quarter, so a signal passing back through it shrinks.",
+               "a quarter, so it cuts the signal passing back at least fourfold unless large weights "
+               "make up for it.",
     "tanh": "An activation that squashes any number into the range -1 to 1. Its slope is at most 1, "
             "reached at 0.",
-    "ReLU": "An activation that keeps positive numbers and turns negative ones into 0. Its slope is "
-            "1 or 0, so it passes the learning signal on without shrinking it.",
+    "ReLU": "An activation that keeps positive numbers and turns negative ones into 0. Its slope is 1 "
+            "where the unit is on and 0 where it is off, so starting weights sized for it (He) keep the "
+            "signal's size.",
     "initialization": "How the weights are set before training starts: random numbers of a chosen "
                       "size. Too small and the signal fades layer by layer; too large and it grows.",
     "init gain": "How large the random starting weights are, against a standard size. Too small a gain "
@@ -48,14 +50,15 @@ TERMS: dict[str, str] = {
     "saturation": "A sigmoid or tanh unit whose input is far from 0 sits on a flat part of the curve. "
                   "Its slope is almost 0, so it passes back almost no signal.",
     "dead unit": "A ReLU unit that outputs 0 for every example. It passes back no signal at all.",
-    "learning rate": "How big a step training takes each time. Too small and learning is slow; too "
-                     "large and the steps overshoot.",
-    "training step": "One update of every weight. Here each step uses the whole training set "
-                     "(full-batch gradient descent).",
+    "learning rate": "The number each gradient is multiplied by to make a step (with Adam, about the "
+                     "step's size). Too small and learning is slow; too large and the steps overshoot.",
+    "training step": "One update of every weight. Here each step uses the whole training set (full "
+                     "batch).",
     "Adam": "A popular way of choosing each weight's step. It scales steps by the gradient's recent "
             "size, which can hide a vanishing gradient.",
-    "batch norm": "A layer that rescales each unit's values to a standard size during training. It "
-                  "keeps the signal from fading or blowing up and allows larger steps.",
+    "batch norm": "A layer that rescales each unit's values to a standard size during training, so the "
+                  "weights' scale no longer shrinks or inflates the signal. Very deep networks still need "
+                  "residual connections with it.",
     "layer norm": "Like batch norm, but it rescales each example's values across the layer's units, "
                   "so it does not depend on the other examples.",
     "residual connection": "A shortcut that adds a layer's input to its output. The backward signal "
@@ -67,7 +70,8 @@ TERMS: dict[str, str] = {
     "training set": "The examples the network learns from.",
     "validation set": "Examples kept aside to check how well the network does on data it has not "
                       "learned from.",
-    "test set": "Examples used only once, at the very end, for an honest final score.",
+    "test set": "Examples kept for the final score only, never used to choose settings. Once they "
+                "are used to choose, the score flatters those choices.",
     "accuracy": "The share of examples the network labels correctly. 50% is a coin flip on two "
                 "classes.",
     "decision boundary": "The line the network draws between the two classes. Points on one side get "
@@ -78,10 +82,10 @@ TERMS: dict[str, str] = {
                      "A network that predicts that wrong label has learned the point by heart.",
     "dropout": "Switching off a random share of units at each training step, so the network cannot "
                "rely on any single one.",
-    "weight decay": "A pull of every weight toward 0 at each step, which keeps the network's function "
-                    "smoother.",
-    "early stopping": "Stopping training when the validation score stops improving, before the network "
-                      "memorizes the noise.",
+    "weight decay": "A pull of every weight toward 0 at each step, which usually keeps the network's "
+                    "function smoother.",
+    "early stopping": "Stopping training when the validation score stops improving, and keeping the "
+                      "weights from its best step.",
     "data augmentation": "Making more training examples from the ones there are, here by adding small "
                          "random jitter to the points.",
     "seed": "The number that fixes the random choices (data and starting weights). The same seed gives "

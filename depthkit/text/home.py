@@ -29,9 +29,9 @@ DETAIL_INTRO = ("A deeper network can learn more complex patterns, but it is als
 SENTENCES = {
     "vanishing": ("The gradient shrinks layer by layer on its way back, so the layers near the input "
                   "barely learn. Fixes: ReLU with He initialization, batch norm, residual connections."),
-    "exploding": ("The learning signal grows layer by layer, until a few steps throw the weights far off "
-                  "and training breaks down. Fixes: He initialization or batch norm; clipping the "
-                  "gradient limits the damage."),
+    "exploding": ("The backward signal grows layer by layer, until a few steps can throw the weights far "
+                  "off and training breaks down. Fixes: He initialization, or batch norm with residual "
+                  "connections; clipping the gradient limits the damage."),
     "overfitting": ("A big network memorizes the noise of a small training set and does worse on new "
                     "data. Fixes: dropout, weight decay, early stopping, more data, a smaller network."),
     "speed": ("Every extra layer adds work to every training step, and a deep plain network may need far "
@@ -135,7 +135,7 @@ def exploding_caption(r: exploding.Result) -> str:
     if f.diverged:
         second = f"{f.label.capitalize()}, it broke down too, at step {f.diverged_step}."
     else:
-        second = f"{f.label.capitalize()}, it trained all {exploding.steps(f)} steps."
+        second = f"{f.label.capitalize()}, it ran all {exploding.steps(f)} steps without breaking down."
     return f"**Gradient size at each step.** {first} {second}"
 
 

@@ -255,7 +255,9 @@ def plain_first_seed(r: Result) -> str:
             f"training points right{link}{pct(test)} of new points.")
     k, n = _wrapped(r, "problem")
     if n:
-        text += f" Its boundary wraps around {_of(k, n)} flipped points, giving them the wrong label."
+        text += (f" Its boundary wraps around {_of(k, n)} flipped points: it learned their wrong labels."
+                 if k else f" Its boundary wraps around {_of(k, n)} flipped points: it ignored their wrong "
+                 "labels.")
     text += (f" With {plain_remedy(r.settings)}: {pct(r.stack('remedy', 'final_train_acc')[0])} on training "
              f"points, {pct(r.stack('remedy', 'test_acc')[0])} on new points")
     k, n = _wrapped(r, "remedy")

@@ -31,7 +31,7 @@ TITLE = "Training speed"
 # the plain point at the top (the header's claim); CLAIM, the expert's, moved under the numbers
 POINT = ("A deeper network takes longer to train, for two reasons. Every step costs more work, and a "
          "deep network can need many more steps, or never get there. Residual connections and batch "
-         "norm cut the steps.")
+         "norm can cut the steps.")
 CLAIM = ("Deeper networks take longer to train for two reasons that multiply: every step costs more "
          "compute, and a deep network can need more steps, or never reach the target at all "
          "(optimization difficulty). Time to a loss = steps needed × time per step.")
@@ -309,7 +309,8 @@ def plain_cost(timing: Timing) -> str:
     if ratio >= CLEAR:
         return took + f" Every extra layer adds work to every step: {times(work, 'more')} arithmetic here."
     return took + (f" Its arithmetic grows {times(work, 'more')}, but this time the extra work did not "
-                   "show clearly: the computer may be busy. Try measuring again.")
+                   "show clearly: at these small sizes a step's fixed overhead can hide it, or the "
+                   "computer may be busy. Try measuring again.")
 
 
 def plain_hardware(timing: Timing) -> str:
@@ -375,8 +376,9 @@ def plain_degradation(result: Result) -> str:
                  f"a coin flip's loss on {near} of {n} seeds ({losses} at depth {ds}).")
     elif higher > n / 2:
         first = (f"With batch norm but no shortcuts, the {dd}-layer network ended with a higher training "
-                 f"loss than the {ds}-layer one on {higher} of {n} seeds ({losses}): more layers made it "
-                 "worse, not better (degradation).")
+                 f"loss than the {ds}-layer one on {higher} of {n} seeds ({losses}): in these steps more "
+                 "layers made it worse, not better (degradation; a run this short cannot show that it "
+                 "lasts).")
     else:
         first = (f"With batch norm but no shortcuts, the {dd}-layer network ended higher than the "
                  f"{ds}-layer one on only {higher} of {n} seeds: here more layers did not clearly "

@@ -365,7 +365,7 @@ def summary(result: exp.Result) -> str:
 # computed from the run, and every word that judges ("almost no", "did not change at all", "higher")
 # is picked from its numbers, so no visitor's run contradicts it.
 
-POINT = ("In a deep network the learning signal can shrink at every layer on its way back, so the layers "
+POINT = ("In a deep network the backward signal can shrink at every layer on its way back, so the layers "
          "near the input barely learn. Below, a problem network and a fix train side by side.")
 NO_SIGNAL = 1e-3  # a first/last gradient ratio under this is "almost no signal"
 BARELY = 0.1  # a first layer that moved under this share of its last layer's change "changed by only" …
@@ -397,12 +397,14 @@ def _than_last(ratio: float) -> str:
 
 
 def _reaches(ratio: float) -> str:
-    """What a first/last gradient ratio means for the first layer."""
+    """What a first/last weight-gradient ratio means for the first layer: how much it has to learn from
+    (said of its weight gradient, not of the backward signal, which can vanish where the weight-gradient
+    ratio stays near 1: the expert layer's "two ratios")."""
     if ratio == 0:
-        return "no signal reaches it at all"
+        return "it gets nothing at all to learn from"
     if np.isnan(ratio) or ratio < NO_SIGNAL:
-        return "almost no signal reaches it" if ratio > 0 else "no signal reaches it"
-    return "the signal still reaches it"
+        return "it gets almost nothing to learn from" if ratio > 0 else "it gets nothing to learn from"
+    return "it still gets a gradient to learn from"
 
 
 def plain_flow(result: exp.Result) -> str:
@@ -430,15 +432,15 @@ def _over_training(net: Network, who: str) -> str:
     if r.max() == 0:  # underflowed to 0 in float32 at every step
         return f"{who} first layer got no gradient at all, in any step"
     if r.max() < NO_SIGNAL:
-        return (f"{who} first layer got a gradient at least "
+        return (f"{who} first layer got, in every step, a gradient at least "
                 f"{_than(float(r.max()), LAST).removeprefix('about ')}")
     return f"{who} first layer typically got one {_than_last(float(np.median(r)))}"
 
 
 def plain_heatmaps(result: exp.Result) -> str:
     """Under the two gradient heatmaps (problem, fix)."""
-    return ("Each row is a layer, layer 1 at the bottom; dark means a tiny gradient. In every step, "
-            f"{_over_training(result.problem, PROBLEMS)}. "
+    return ("Each row is a layer, layer 1 at the bottom; dark means a tiny gradient. "
+            f"{_over_training(result.problem, PROBLEMS.capitalize())}. "
             f"{_over_training(result.fix, FIXS)}.")
 
 
@@ -499,8 +501,8 @@ def _loss_moved(net: Network) -> str:
 
 
 def _accuracy(acc: float) -> str:
-    """'84%', '50%, a coin flip' (two classes)."""
-    return fmt.percent(acc) + (", a coin flip" if acc <= COIN_FLIP else "")
+    """'84%', '50%, near a coin flip' (two classes)."""
+    return fmt.percent(acc) + (", near a coin flip" if acc <= COIN_FLIP else "")
 
 
 def plain_training(result: exp.Result) -> str:
@@ -517,7 +519,7 @@ def _boundary(net: Network, who: str) -> str:
     if proba is None or not np.isfinite(proba).any():
         return f"{who} output is not finite: there is no boundary to draw"
     if float(np.nanmax(np.abs(proba - 0.5))) < UNSURE:
-        return f"{who} plane stays almost white: 50/50 everywhere, it has learned no boundary"
+        return f"{who} plane stays almost white: close to 50/50 everywhere, it has learned no boundary"
     if not np.nanmin(proba) < 0.5 < np.nanmax(proba):
         return f"{who} plane is all one class: it has drawn no line"
     return f"{who} line splits the plane in two"
