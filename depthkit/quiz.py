@@ -537,8 +537,8 @@ BANK: tuple[Question, ...] = (
        "a",
        "Each hidden layer adds one width × width matrix multiplication forward and two backward, so "
        "the work per step grows in proportion to depth: twice the layers, twice the FLOPs. "
-       "The measured time per step grows too, though less than 2× at these small sizes, because each "
-       "step has a fixed overhead.",
+       "The measured time per step grows too, though usually less than 2× at these small sizes, "
+       "because each step also has a fixed cost that does not grow with depth.",
        reads_chart=True),
     _q("speed-plain-deep", "speed",
        "On the Training speed page, the plain network at the deepest setting (ReLU, PyTorch's default "

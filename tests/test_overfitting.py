@@ -620,10 +620,12 @@ def test_plain_first_seed_line_holds_on_each_default_seed(seed):
     assert "but only" in text.plain_first_seed(r)
 
 
-def test_plain_first_seed_line_says_and_where_train_is_not_clearly_above_test():
-    # the other branch, seen on the "Memorize the noise" preset's seed 0 (train below test)
+def test_plain_first_seed_line_says_and_where_train_is_not_clearly_above_test(monkeypatch):
+    # the other branch: a real run whose gap is put under the threshold (which side of CLEAR_GAP the
+    # "Memorize the noise" preset's seed 0 falls on depends on the CPU's rounding: 0.087 under other
+    # kernels, below 0 here); the words follow the threshold, not the seed
     r = preset_result("Memorize the noise")
-    assert r.gap("problem")[0] <= text.CLEAR_GAP
+    monkeypatch.setattr(text, "CLEAR_GAP", max(float(r.gap("problem")[0]), 0.0) + 0.01)
     line = text.plain_first_seed(r)
     assert "but only" not in line and "training points right and " in line
     clean = text.plain_first_seed(exp.run(exp.OverfittingSettings(**SMALL, label_flip=0.0)))
