@@ -257,7 +257,8 @@ def test_compute_per_step_doubles_with_depth():
 
 def test_measured_time_per_step_grows_less_than_the_flops():
     """"the measured time per step grows too, though usually less than 2× …, because each step also has
-    a fixed cost that does not grow with depth": the page's own timer at its own timed width and batch and depths (2 to 64).
+    a fixed cost that does not grow with depth": the page's own timer at its own timed width and batch
+    and depths (2 to 64).
 
     CPU time of the measuring thread (1 torch thread), not wall time, and ratios, not durations:
     other work on the machine changes every depth's time alike. A line through all five depths, not
