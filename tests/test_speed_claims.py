@@ -199,9 +199,11 @@ def test_summaries_state_numbers_from_the_result_for_people(preset):
 # ---------------------------------------------------------------- the plain layer's lines
 def test_plain_top_line_deep_plain_net_learned_nothing_where_it_says_so(preset):
     """'At depth D the plain network's loss stayed at a coin flip's 0.69 on k of n seeds: it learned
-    nothing' (said when most seeds end within 0.01 of ln 2; k is counted exactly): then within 0.01
-    less MARGIN on 9 of 10 seeds. 'With residual connections and batch norm it ended lower, at x':
-    the fix's median is lower by a clear factor. Both on every preset (tanh's plain net included)."""
+    nothing' (said when all seeds but at most one end within 0.01 of ln 2; k is counted exactly): then
+    within 0.01 less MARGIN on 9 of 10 seeds. Otherwise the median, and 'On k of n seeds it stayed at a
+    coin flip's 0.69' with k counted exactly where any did. 'With residual connections and batch norm it
+    ended lower, at x': the fix's median is lower by a clear factor. Both on every preset (tanh's plain
+    net included)."""
     settings, result = preset
     text = words.plain_curves(result)
     plain, fixed = result.final_loss[0, -1], result.final_loss[-1, -1]
@@ -210,8 +212,9 @@ def test_plain_top_line_deep_plain_net_learned_nothing_where_it_says_so(preset):
         _mostly(np.abs(plain - math.log(2)) < words.AT_COIN_FLIP - MARGIN, "plain deep at ln 2", plain)
         assert f"0.69 on {int(stuck.sum())} of {SEEDS} seeds" in text
     else:
-        assert stuck.sum() <= SEEDS / 2
+        assert stuck.sum() < SEEDS - 1
         assert f"ended at {words.plain_loss(np.median(plain))} (median)" in text
+        assert (f"On {int(stuck.sum())} of {SEEDS} seeds it stayed" in text) == bool(stuck.sum())
     if settings.activation == "relu":
         assert "it learned nothing" in text
     assert "it ended lower" in text, text
