@@ -21,8 +21,8 @@ settings = ui.controls(exp.OverfittingSettings, presets=exp.PRESETS, groups={
 ui.words_on_this_page("overfitting")
 result = ui.run_cached(exp.run, settings) if settings else None
 if result is not None:
-    if text.plain_divergence(result):  # a visitor must see it, so not through ui.explain
-        st.warning(text.plain_divergence(result))
+    if broke := text.plain_divergence(result):  # a visitor must see it, so not through ui.explain
+        st.warning(broke)
     for column, role in zip(ui.columns(2), exp.ROLES):
         with column:
             ui.chart(charts.curves, result, role, key=f"overfitting.curves.{role}")

@@ -26,7 +26,7 @@ if settings and timing_settings:
         st.subheader(text.STEPS_HEADING)
         result = ui.run_cached(exp.run, settings)
         if result is not None:
-            for pair, plain in zip(charts.TRAINED_PAIRS, (text.plain_curves, text.plain_steps)):
+            for pair, plain in zip(charts.TRAINED_PAIRS, (text.plain_curves, text.plain_steps), strict=True):
                 for column, build in zip(ui.columns(2), pair):
                     with column:
                         ui.chart(build, result, key=f"speed.{build.__name__}")
@@ -40,7 +40,7 @@ if settings and timing_settings:
         timing = ui.run_live(step_timing.measure, timing_settings, key="speed.measure_again")
         if timing is not None:
             st.caption(text.timing_caption(timing))
-            for pair, plain in zip(charts.TIMING_PAIRS, (text.plain_cost, text.plain_hardware)):
+            for pair, plain in zip(charts.TIMING_PAIRS, (text.plain_cost, text.plain_hardware), strict=True):
                 for column, build in zip(ui.columns(2), pair):
                     with column:
                         ui.chart(build, timing, key=f"speed.{build.__name__}")

@@ -23,7 +23,7 @@ if result is not None:
     ui.explain(text.plain_flow(result))
     # one plain line under each row of two (builder, argument, key); stacked in presenter mode
     for pair, line in zip(charts.PAIRS, (text.plain_heatmaps, text.plain_change, text.plain_training,
-                                         text.plain_boundary)):
+                                         text.plain_boundary), strict=True):
         for column, (build, args, key) in zip(ui.columns(2), pair):
             with column:
                 ui.chart(build, result, *args, key=f"vanishing.{key}")

@@ -382,24 +382,14 @@ POINT = ("When every layer makes the backward signal bigger, a deep network's gr
 
 RELU_LIKE = ("relu", "leaky_relu")
 
-_NAMES = ((18, "quintillion"), (15, "quadrillion"), (12, "trillion"), (9, "billion"), (6, "million"),
-          (3, "thousand"))
-
-
 def amount(x: float) -> str:
     """A size in everyday words: "4,107", "850 thousand", "2.4 million", "26 trillion" (two figures
     from 100 thousand up; fmt.num below that and beyond a quintillion's thousandfold)."""
     x = float(x)
     if not math.isfinite(x) or abs(x) < 1e5 or abs(x) >= 1e21:
         return fmt.num(x)
-    for i, (power, name) in enumerate(_NAMES):
-        if abs(x) >= 10 ** power:
-            lead = float(f"{x / 10 ** power:.2g}")
-            if abs(lead) >= 1000 and i:  # rounding crossed into the next name
-                power, name = _NAMES[i - 1]
-                lead = float(f"{x / 10 ** power:.2g}")
-            return f"{fmt.num(lead)} {name}"
-    raise AssertionError("unreachable")
+    lead, name = plain.named(x, figures=2)
+    return f"{fmt.num(lead)} {name}"
 
 
 def _length(ratio: float) -> str:

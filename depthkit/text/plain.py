@@ -10,9 +10,27 @@ import math
 
 from depthkit import fmt
 
-# Everyday names of large powers of ten (short scale), for the plain layer's sentences.
-_EVERYDAY = ((18, "a quintillion"), (15, "a quadrillion"), (12, "a trillion"), (9, "a billion"),
-             (6, "a million"), (3, "a thousand"))
+# Everyday names of large powers of ten (short scale), largest first.
+NAMES = ((18, "quintillion"), (15, "quadrillion"), (12, "trillion"), (9, "billion"), (6, "million"),
+         (3, "thousand"))
+
+
+def named(x: float, figures: int | None = None) -> tuple[float, str]:
+    """|x| ≥ 1,000 as a lead and a power of ten's name: (2.4, "million"); the lead to `figures`
+    significant figures, or to a whole number (None). A lead that rounds to 1,000 moves up to the next
+    name (999,600 → (1, "million")), except past a quintillion."""
+    for i, (power, name) in enumerate(NAMES):
+        if abs(x) >= 10 ** power:
+            lead = _round(x / 10 ** power, figures)
+            if abs(lead) >= 1000 and i:  # rounding crossed into the next name up
+                power, name = NAMES[i - 1]
+                lead = _round(x / 10 ** power, figures)
+            return lead, name
+    raise ValueError(f"named() takes |x| >= 1000, got {x!r}")
+
+
+def _round(x: float, figures: int | None) -> float:
+    return float(round(x)) if figures is None else float(f"{x:.{figures}g}")
 
 
 def times(ratio: float, larger: str = "larger", smaller: str = "smaller") -> str:
@@ -35,11 +53,6 @@ def times(ratio: float, larger: str = "larger", smaller: str = "smaller") -> str
     exponent = math.floor(math.log10(big))
     if exponent > 20:
         return f"about {fmt.power_of_ten(exponent)} times {word}"
-    for power, name in _EVERYDAY:
-        if exponent >= power:
-            lead = round(big / 10 ** power)
-            if lead >= 1000:  # rounding crossed into the next name
-                continue
-            count = name if lead == 1 else f"{lead:,} {name.split(' ', 1)[1]}"
-            return f"about {count} times {word}"
-    raise AssertionError("unreachable")
+    lead, name = named(big)
+    count = f"a {name}" if lead == 1 else f"{int(lead):,} {name}"
+    return f"about {count} times {word}"
