@@ -5,15 +5,16 @@ import os
 import streamlit as st
 
 import depthkit  # noqa: F401  first: process-wide CPU settings before torch does parallel work
-from depthkit import runtime, ui
+from depthkit import ui
+from depthkit.engine import runtime
 from depthkit.experiments import warmup_jobs
-from depthkit.views import all_views
+from depthkit.presentation.views import all_views
 
 # One process serves every visitor; 1 torch thread per run keeps concurrent
 # runs from fighting over the cores (see README, "Threads").
 runtime.set_threads(int(os.environ.get("DEPTHKIT_THREADS", "1")))
 # Once per process: the imports above are left out of later full garbage collections (a pass over
-# them held the GIL for ~150 ms; see depthkit.runtime).
+# them held the GIL for ~150 ms; see depthkit.engine.runtime).
 runtime.freeze_startup_heap()
 
 st.set_page_config(page_title="depthkit: why deep networks are hard to train",
@@ -33,7 +34,7 @@ PAGES = {
 
 # Streamlit has no start hook: the first run of this script starts the background warm-up
 # (once per process) that computes every page's default view and presets onto disk, then
-# draws their charts (depthkit.views).
+# draws their charts (depthkit.presentation.views).
 ui.start_warmup(warmup_jobs, all_views)
 
 page = st.navigation(PAGES)

@@ -25,12 +25,12 @@ import time
 import numpy as np
 import torch
 
-from depthkit.data import DataSettings, make_dataset
+from depthkit.engine.data import DataSettings, make_dataset
+from depthkit.engine.models import ModelSettings
+from depthkit.engine.train import TrainResult, TrainSettings
 from depthkit.experiments import exploding, overfitting, speed, timing, vanishing
-from depthkit.models import ModelSettings
-from depthkit.train import TrainResult, TrainSettings
 
-trainer = importlib.import_module("depthkit.train")  # the module: depthkit exports a function `train`
+trainer = importlib.import_module("depthkit.engine.train")  # the module: depthkit exports a function `train`
 DEFAULTS = {vanishing: vanishing.VanishingSettings, exploding: exploding.ExplodingSettings,
             overfitting: overfitting.OverfittingSettings, speed: speed.SpeedSettings}
 FIELDS = ("loss", "val_loss", "grad_norm", "layer_grad_norms")

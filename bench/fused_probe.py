@@ -1,6 +1,6 @@
 """What custom fused CPU kernels would save in the trainer's step: a measurement, not product code.
 
-depthkit's fused trainer (`depthkit/fused.py`) is built from stock ATen
+depthkit's fused trainer (`depthkit/engine/fused.py`) is built from stock ATen
 operations. Per hidden layer, its forward pass makes a matmul, then three
 elementwise passes: bias add, sigmoid, 2s - 1 (the tanh trick). Its backward
 pass makes a tanh_backward pass and then a separate bias-gradient sum. No stock
@@ -45,8 +45,8 @@ import torch
 
 import depthkit  # noqa: F401  (flush denormals, heap settings: as the trainer runs)
 from bench.train_speed import workload
-from depthkit import fused
-from depthkit.stacked import StackedRun
+from depthkit.engine import fused
+from depthkit.engine.stacked import StackedRun
 
 KERNELS = r"""
 #include <torch/extension.h>

@@ -40,7 +40,7 @@ OPEN_TIMEOUT_S = 180
 
 
 def seed_fields(page: str) -> list[str]:
-    from depthkit.spec import specs
+    from depthkit.core.spec import specs
     return [n for cls in settings_classes(page) for n in specs(cls) if n == "seed"]
 
 

@@ -26,7 +26,7 @@ import torch
 
 import depthkit  # noqa: F401
 from bench.apptest import like_a_server
-from depthkit.spec import specs
+from depthkit.core.spec import specs
 from tests.apptest_util import PAGES, open_page
 from tests.links_util import experiment, settings_classes
 

@@ -2,7 +2,7 @@
 
     python -m bench.pages [--threads N] [--cores N] [--page pages/vanishing.py ...]
 
-Prints whether the shipped set is current (depthkit.ship), then one line per
+Prints whether the shipped set is current (depthkit.serving.ship), then one line per
 page: `page=... cold_s=... warm_s=... restart_s=... shipped_s=...`.
 Cold runs start with empty memory caches, an empty disk store and no shipped
 results: everything the page shows is computed; warm runs repeat the same
@@ -28,7 +28,7 @@ import torch
 
 import depthkit  # noqa: F401
 from bench.apptest import like_a_server
-from depthkit import ship
+from depthkit.serving import ship
 from tests.apptest_util import PAGES, open_page
 
 

@@ -54,7 +54,7 @@ import websockets  # a Streamlit dependency
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from depthkit import poll, quiz
+from depthkit.workshop import poll, quiz
 from tests.apptest_util import ROOT
 from tests.browser_util import free_port
 

@@ -28,9 +28,9 @@ import torch
 
 import depthkit  # noqa: F401  (flush denormals before torch's first parallel op)
 from depthkit import Dataset, DataSettings, ModelSettings, TrainSettings, make_dataset, train_many
-from depthkit.models import init_params, params_to_numpy
-from depthkit.reference import build_module, load_params, train_plain
-from depthkit.train import run_flops
+from depthkit.engine.models import init_params, params_to_numpy
+from depthkit.engine.reference import build_module, load_params, train_plain
+from depthkit.engine.train import run_flops
 
 
 def workload(models: int = 8) -> list[tuple[ModelSettings, TrainSettings, Dataset]]:

@@ -2,10 +2,10 @@
 
     python -m bench.warm [--cores N]
 
-1. `warmup_seconds=`: the warm-up (depthkit.warmup, as the server starts it)
+1. `warmup_seconds=`: the warm-up (depthkit.serving.warmup, as the server starts it)
    computes its jobs (every challenge page's default view and presets,
    depthkit.experiments.warmup_jobs) into an empty disk store, then draws their
-   charts in both modes (depthkit.views, depthkit.figures), in this process,
+   charts in both modes (depthkit.presentation.views, depthkit.serving.figures), in this process,
    on 1 torch thread.
 2. `max_default_or_preset_seconds=`: then, for every page x (default + each
    preset), a new session (AppTest through the app shell) opens that view, as
@@ -41,10 +41,11 @@ import torch
 
 import depthkit  # noqa: F401
 from bench.apptest import like_a_server
-from depthkit import ui, views
+from depthkit import ui
 from depthkit.experiments import warmup_jobs
+from depthkit.presentation import views
+from depthkit.serving.warmup import InFlight, Warmup, jobs_of
 from depthkit.ui import peek
-from depthkit.warmup import InFlight, Warmup, jobs_of
 from tests.apptest_util import open_page
 
 CHEAP_TIMING = {"time_max_depth": "16", "time_width2": "0", "repeats": "3", "compare_threads": "0"}

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from depthkit import tables, ui
-from depthkit.charts import exploding as charts
+from depthkit import ui
 from depthkit.experiments import exploding as exp
-from depthkit.text import exploding as text
+from depthkit.presentation import tables
+from depthkit.presentation.charts import exploding as charts
+from depthkit.presentation.text import exploding as text
 
 ui.page_header("Exploding gradients", text.POINT)
 settings = ui.controls(exp.ExplodingSettings, presets=exp.PRESETS, groups={

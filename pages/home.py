@@ -8,9 +8,9 @@ shows a light placeholder.
 import streamlit as st
 
 from depthkit import ui
-from depthkit.charts import home as thumbs
 from depthkit.experiments import exploding, overfitting, speed, vanishing
-from depthkit.text import home as text
+from depthkit.presentation.charts import home as thumbs
+from depthkit.presentation.text import home as text
 
 # (key, page, title, icon, the page's run function and default settings, thumbnail), in reading order
 CARDS = (

@@ -1,20 +1,21 @@
 """The Mission: scored questions for a learner, and a live poll for a workshop.
 
 Three modes (URL `?mode=learn|present|join`, `?room=CODE`, `?problem=...`,
-`?seed=N`, `?me=ID`, declared by depthkit.mission.MissionSettings and read
+`?seed=N`, `?me=ID`, declared by depthkit.workshop.mission.MissionSettings and read
 and written by depthkit.ui like every page's link): take the mission alone;
 run a room as the presenter (the room paces with the presenter's screen);
 join a room by its link or code. Questions and scoring come from
-depthkit.quiz, the room from depthkit.poll, the poll's views from
+depthkit.workshop.quiz, the room from depthkit.workshop.poll, the poll's views from
 depthkit.ui.poll; this page only puts them together.
 """
 
 import streamlit as st
 
-from depthkit import mission, quiz, ui
-from depthkit.mission import NO_SEED, MissionSettings
+from depthkit import ui
+from depthkit.workshop import mission, quiz
+from depthkit.workshop.mission import NO_SEED, MissionSettings
 
-# labels of the link's choices (depthkit.mission), in its order
+# labels of the link's choices (depthkit.workshop.mission), in its order
 MODES = dict(zip(mission.MODES, ("Take the mission", "Run a workshop (presenter)", "Join a workshop"),
                  strict=True))
 PROBLEM_LABELS = dict(zip(mission.PROBLEM_CHOICES, ("All four problems", *quiz.PROBLEMS.values()),

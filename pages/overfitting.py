@@ -6,10 +6,11 @@ text (the intro and "What you are seeing") is one click away in "The numbers beh
 
 import streamlit as st
 
-from depthkit import tables, ui
-from depthkit.charts import overfitting as charts
+from depthkit import ui
 from depthkit.experiments import overfitting as exp
-from depthkit.text import overfitting as text
+from depthkit.presentation import tables
+from depthkit.presentation.charts import overfitting as charts
+from depthkit.presentation.text import overfitting as text
 
 ui.page_header("Overfitting", text.POINT)
 settings = ui.controls(exp.OverfittingSettings, presets=exp.PRESETS, groups={

@@ -3,11 +3,12 @@
 
 import streamlit as st
 
-from depthkit import tables, ui
-from depthkit.charts import speed as charts
+from depthkit import ui
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
-from depthkit.text import speed as text
+from depthkit.presentation import tables
+from depthkit.presentation.charts import speed as charts
+from depthkit.presentation.text import speed as text
 
 ui.page_header(text.TITLE, text.POINT)
 settings = ui.controls(exp.SpeedSettings, presets=exp.PRESETS, share=False, groups={

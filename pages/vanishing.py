@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from depthkit import tables, ui
-from depthkit.charts import activations
-from depthkit.charts import vanishing as charts
+from depthkit import ui
 from depthkit.experiments import vanishing as exp
-from depthkit.text import vanishing as text
+from depthkit.presentation import tables
+from depthkit.presentation.charts import activations
+from depthkit.presentation.charts import vanishing as charts
+from depthkit.presentation.text import vanishing as text
 
 ui.page_header(text.TITLE, text.POINT)
 settings = ui.controls(exp.VanishingSettings, presets=exp.PRESETS, groups={

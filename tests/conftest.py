@@ -14,13 +14,13 @@ import torch  # noqa: E402
 import depthkit  # noqa: E402, F401
 
 torch.set_num_threads(1)
-# Pages run by AppTest keep their results on disk (depthkit.store): in a throwaway folder,
+# Pages run by AppTest keep their results on disk (depthkit.serving.store): in a throwaway folder,
 # never the repository's data/results.
 os.environ.setdefault("DEPTHKIT_RESULTS", tempfile.mkdtemp(prefix="depthkit-results-"))
 # No background warm-up while tests run (it would compete with them for the cores); tests that
 # need it start it themselves.
 os.environ.setdefault("DEPTHKIT_WARMUP", "off")
-# Pages compute what they show, not read the results shipped with the app (depthkit.ship);
+# Pages compute what they show, not read the results shipped with the app (depthkit.serving.ship);
 # tests of the shipped set point DEPTHKIT_SHIPPED at their own folder.
 os.environ.setdefault("DEPTHKIT_SHIPPED", "off")
 
@@ -52,7 +52,7 @@ def poll_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def poll_app_url(poll_db):
     """The app's base URL; no public URL set, so join links point at this loopback server."""
-    from depthkit import poll
+    from depthkit.workshop import poll
     from tests.browser_util import streamlit_server
     with streamlit_server(env_vars={poll.ENV_VAR: str(poll_db), "DEPTHKIT_PUBLIC_URL": None}) as url:
         yield url

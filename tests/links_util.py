@@ -2,7 +2,7 @@
 
 A page pages/NAME.py keeps its experiment in depthkit/experiments/NAME.py;
 its Settings classes are the classes defined there that derive
-depthkit.spec.Settings.
+depthkit.core.spec.Settings.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import pathlib
 
-from depthkit.spec import Settings
+from depthkit.core.spec import Settings
 from tests.apptest_util import PAGES
 
 CHALLENGES = ["pages/vanishing.py", "pages/exploding.py", "pages/overfitting.py", "pages/speed.py"]

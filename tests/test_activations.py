@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from depthkit import fmt
-from depthkit.charts import activations as charts
-from depthkit.models import ACTIVATIONS, LEAKY_SLOPE, activate
-from depthkit.text import vanishing as page_text
+from depthkit.core import fmt
+from depthkit.engine.models import ACTIVATIONS, LEAKY_SLOPE, activate
+from depthkit.presentation.charts import activations as charts
+from depthkit.presentation.text import vanishing as page_text
 
 
 def test_it_shows_every_activation_the_app_offers_but_the_identity():

@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from depthkit.spec import specs
+from depthkit.core.spec import specs
 from tests.apptest_util import PAGES, ROOT
 from tests.browser_util import chart_data, chromium, page_path, streamlit_server, wait_until_done
 from tests.links_util import CHALLENGES, settings_classes, stem

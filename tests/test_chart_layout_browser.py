@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from depthkit import poll, quiz
+from depthkit.workshop import poll, quiz
 from tests.apptest_util import PAGES, ROOT
 from tests.browser_util import _BUSY_JS as BUSY_JS
 from tests.browser_util import (

@@ -24,18 +24,18 @@ import plotly.io as pio
 import plotly.tools
 import pytest
 
-import depthkit.charts
-from depthkit import poll, quiz
-from depthkit.charts import activations as act_charts
-from depthkit.charts import common
-from depthkit.charts import exploding as ex_charts
-from depthkit.charts import home as home_charts
-from depthkit.charts import overfitting as of_charts
-from depthkit.charts import poll as poll_charts
-from depthkit.charts import speed as speed_charts
-from depthkit.charts import vanishing as van_charts
+import depthkit.presentation.charts
 from depthkit.experiments import exploding, overfitting, speed, vanishing
-from depthkit.figures import from_spec
+from depthkit.presentation.charts import activations as act_charts
+from depthkit.presentation.charts import common
+from depthkit.presentation.charts import exploding as ex_charts
+from depthkit.presentation.charts import home as home_charts
+from depthkit.presentation.charts import overfitting as of_charts
+from depthkit.presentation.charts import poll as poll_charts
+from depthkit.presentation.charts import speed as speed_charts
+from depthkit.presentation.charts import vanishing as van_charts
+from depthkit.serving.figures import from_spec
+from depthkit.workshop import poll, quiz
 from tests.test_speed import _fake_timing
 
 ALLOWED = {c.upper() for c in (*common.PALETTE, common.NEUTRAL, common.WHITE)}
@@ -108,8 +108,8 @@ def figures(tmp_path_factory) -> dict[str, go.Figure]:
 
 def test_every_figure_builder_is_checked(figures):
     builders = set()
-    for mod in pkgutil.iter_modules(depthkit.charts.__path__):
-        module = importlib.import_module(f"depthkit.charts.{mod.name}")
+    for mod in pkgutil.iter_modules(depthkit.presentation.charts.__path__):
+        module = importlib.import_module(f"depthkit.presentation.charts.{mod.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_") and mod.name != "common" \
                     and inspect.signature(fn).return_annotation in ("go.Figure", go.Figure):
@@ -232,7 +232,7 @@ def _wire(fig) -> dict:
 
 
 def test_a_figure_from_its_kept_spec_is_sent_as_the_built_one(figures):
-    """depthkit.figures keeps specs and rebuilds figures without plotly's validation (a private
+    """depthkit.serving.figures keeps specs and rebuilds figures without plotly's validation (a private
     keyword): every chart, in both modes, must reach the browser unchanged."""
     for name, fig in figures.items():
         for presenter in (False, True):

@@ -5,7 +5,7 @@ at a time, changes axes with `update_layout` and adds shapes and notes with `add
 `add_annotation`. Axes written out in place of `make_subplots` must be its axes, and
 `figures.to_json` must write what `pio.to_json` writes.
 
-Every chart of every page's view (depthkit.views, from small real runs), the Training speed
+Every chart of every page's view (depthkit.presentation.views, from small real runs), the Training speed
 page's timing charts (made-up timings, with and without a GPU), the poll's charts, an empty
 decision boundary and a figure not laid out by `layout`, in both modes: the plotly JSON of the
 fast path equals the reference's.
@@ -24,13 +24,14 @@ import plotly.io as pio
 import pytest
 from plotly.subplots import make_subplots
 
-import depthkit.charts
-from depthkit import figures, poll, quiz, views
-from depthkit.charts import common
-from depthkit.charts import overfitting as overfitting_charts
-from depthkit.charts import poll as poll_charts
-from depthkit.charts import speed as speed_charts
-from depthkit.charts.common import (
+import depthkit.presentation.charts
+from depthkit.experiments import exploding, overfitting, speed, vanishing
+from depthkit.presentation import views
+from depthkit.presentation.charts import common
+from depthkit.presentation.charts import overfitting as overfitting_charts
+from depthkit.presentation.charts import poll as poll_charts
+from depthkit.presentation.charts import speed as speed_charts
+from depthkit.presentation.charts.common import (
     CHAR_EM,
     HARD,
     LEGEND,
@@ -44,7 +45,8 @@ from depthkit.charts.common import (
     chars,
     wrap,
 )
-from depthkit.experiments import exploding, overfitting, speed, vanishing
+from depthkit.serving import figures
+from depthkit.workshop import poll, quiz
 from tests.test_speed import _fake_timing
 
 # ---- the reference: the straightforward version, one plotly set per text --------------------------
@@ -137,8 +139,8 @@ def _use_reference(monkeypatch) -> None:
     replaced by the reference."""
     swap = {common.layout: ref_layout, common.restyle: ref_restyle, common.for_presenter: ref_for_presenter,
             common.update_axis: ref_update_axis, common.append: ref_append}
-    for info in pkgutil.iter_modules(depthkit.charts.__path__):
-        module = importlib.import_module(f"depthkit.charts.{info.name}")
+    for info in pkgutil.iter_modules(depthkit.presentation.charts.__path__):
+        module = importlib.import_module(f"depthkit.presentation.charts.{info.name}")
         for name, value in list(vars(module).items()):
             if callable(value) and value in swap:
                 monkeypatch.setattr(module, name, swap[value])
@@ -215,7 +217,7 @@ def test_the_fast_layout_draws_what_the_reference_draws(charts, monkeypatch):
     for name, spec in fast.items():
         assert spec == reference[name], name
     # the charts are real: each page's, with texts wrapped and a height set by `layout`
-    assert {name.split(".")[2] for name in fast if name.startswith("depthkit.")} >= {
+    assert {name.split(".")[3] for name in fast if name.startswith("depthkit.presentation.charts.")} >= {
         "home", "vanishing", "exploding", "overfitting", "speed"}
     notes = [a.get("name") for spec in fast.values() for a in spec["layout"].get("annotations", [])]
     assert "empty" in notes and "mark" in notes

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from depthkit import reference
-from depthkit.codegen import pytorch_snippet
-from depthkit.models import ModelSettings, init_buffers, init_params, params_to_numpy, predict_proba
+from depthkit.engine import reference
+from depthkit.engine.models import ModelSettings, init_buffers, init_params, params_to_numpy, predict_proba
+from depthkit.presentation.codegen import pytorch_snippet
 
 CASES = [
     ModelSettings(),

@@ -67,7 +67,7 @@ def _generated(name: str, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("name", DATASETS)
 def test_standardized_is_the_default_and_maps_the_raw_points(name):
-    from depthkit.data import INPUTS, STANDARDIZED
+    from depthkit.engine.data import INPUTS, STANDARDIZED
     assert DataSettings().inputs == STANDARDIZED == INPUTS[0]
     std = make_dataset(DataSettings(name=name, seed=5))
     same = make_dataset(DataSettings(name=name, seed=5, inputs=STANDARDIZED))

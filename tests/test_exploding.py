@@ -10,11 +10,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from depthkit import MAX_FLOPS, BudgetError, fmt, tables
-from depthkit.charts import exploding as charts
-from depthkit.charts.common import BLUE, VERMILLION, plain
+from depthkit import MAX_FLOPS, BudgetError
+from depthkit.core import fmt
 from depthkit.experiments import exploding as exp
-from depthkit.text import exploding as text
+from depthkit.presentation import tables
+from depthkit.presentation.charts import exploding as charts
+from depthkit.presentation.charts.common import BLUE, VERMILLION, plain
+from depthkit.presentation.text import exploding as text
 
 CHARTS = (charts.grad_norms, charts.losses, charts.signal_per_layer, charts.weight_grad_per_layer,
           charts.weight_norms, charts.repeated_product, charts.gain_depth_map, charts.batch_norm_depth)

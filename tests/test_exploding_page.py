@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from depthkit.charts.common import plain
+from depthkit.core.spec import field_spec
 from depthkit.experiments import exploding as exp
-from depthkit.spec import field_spec
-from depthkit.text import exploding as text
-from depthkit.text import glossary
+from depthkit.presentation.charts.common import plain
+from depthkit.presentation.text import exploding as text
+from depthkit.presentation.text import glossary
 from tests.apptest_util import open_page, plotly_specs
 from tests.plain_util import expander_texts, visible_texts
 

@@ -1,4 +1,4 @@
-"""depthkit.figures: chart specs kept per (builder, result, arguments, mode), in memory and on disk."""
+"""depthkit.serving.figures: chart specs kept per (builder, result, arguments, mode), in memory, on disk."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from depthkit import figures as figs
-from depthkit.charts.common import layout
-from depthkit.result import Result
-from depthkit.store import ResultStore, result_modules
+from depthkit.experiments.result import Result
+from depthkit.presentation.charts.common import layout
+from depthkit.serving import figures as figs
+from depthkit.serving.store import ResultStore, result_modules
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from depthkit import fmt
+from depthkit.core import fmt
 
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|inf(?!inite)", re.IGNORECASE)
 
@@ -94,7 +94,7 @@ def test_nums_for_hover_labels():
 
 
 def test_sources_cite_known_keys_and_refuse_unknown():
-    from depthkit.sources import PAPERS, cite
+    from depthkit.presentation.sources import PAPERS, cite
     assert cite("he2016", "glorot2010") == [PAPERS["he2016"], PAPERS["glorot2010"]]
     assert "2016" in cite("he2016")[0] and "residual" in cite("he2016")[0].lower()
     with pytest.raises(KeyError, match="unknown source"):

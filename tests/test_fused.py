@@ -1,4 +1,4 @@
-"""The hand-written MLP passes (depthkit.fused: plain and train-mode batch norm) against autograd
+"""The hand-written MLP passes (depthkit.engine.fused: plain and train-mode batch norm) against autograd
 through models.forward, the trainer's graph-free step against autograd, and the trainer's
 validation points riding along in the training pass against a separate evaluation."""
 
@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from depthkit import ModelSettings, TrainSettings, train, train_many
-from depthkit.fused import ACTIVATIONS, loss_and_gradients, mlp_logits, supports
-from depthkit.models import bce_per_model, forward, init_buffers, init_params
-from depthkit.stacked import StackedRun
+from depthkit.engine.fused import ACTIVATIONS, loss_and_gradients, mlp_logits, supports
+from depthkit.engine.models import bce_per_model, forward, init_buffers, init_params
+from depthkit.engine.stacked import StackedRun
 
 
 @pytest.mark.parametrize("activation, residual, depth", itertools.product(ACTIVATIONS, [False, True], [1, 4]))
@@ -75,7 +75,7 @@ def test_trainer_with_and_without_fusing_agrees_in_float64(moons, monkeypatch, n
     model = ModelSettings(depth=6, width=16, activation="tanh", residual=True, norm=norm)
     ts = TrainSettings(steps=40, lr=1e-2, dtype="float64", seed=3)
     fused = train(model, ts, moons)
-    monkeypatch.setattr("depthkit.fused.supports", lambda *a, **k: False)
+    monkeypatch.setattr("depthkit.engine.fused.supports", lambda *a, **k: False)
     plain = train(model, ts, moons)
     for name in ("loss", "val_loss", "val_acc", "grad_norm", "layer_grad_norms", "update_ratio",
                  "final_val_loss"):

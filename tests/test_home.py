@@ -16,14 +16,15 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from depthkit import fmt, ui
+from depthkit import ui
+from depthkit.core import fmt
 from depthkit.experiments import exploding, overfitting, speed, vanishing
-from depthkit.store import ResultStore
-from depthkit.text import glossary
-from depthkit.text import home as text
-from depthkit.text.plain import times
+from depthkit.presentation.text import glossary
+from depthkit.presentation.text import home as text
+from depthkit.presentation.text.plain import times
+from depthkit.serving.store import ResultStore
+from depthkit.serving.warmup import job_name
 from depthkit.ui import peek
-from depthkit.warmup import job_name
 from tests import ui_demo
 from tests.apptest_util import open_page, plotly_specs
 from tests.plain_util import expander_texts, visible_texts

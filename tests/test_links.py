@@ -9,8 +9,8 @@ Generic over each page's Settings classes, so pages added later are covered.
 
 import pytest
 
-from depthkit.budget import MAX_FLOPS
-from depthkit.spec import FieldSpec, specs
+from depthkit.core.spec import FieldSpec, specs
+from depthkit.engine.budget import MAX_FLOPS
 from tests.apptest_util import PAGES, open_page
 from tests.links_util import experiment, settings_classes
 
@@ -92,8 +92,8 @@ def test_vanishing_depth_in_the_url_leaves_overfitting_depth_at_its_own_value():
 
 
 def test_the_missions_seed_and_a_pages_seed_stay_apart(tmp_path, monkeypatch):
-    from depthkit import poll
     from depthkit.experiments import vanishing
+    from depthkit.workshop import poll
     monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
     at = open_page("pages/mission.py", query={"seed": "123456"})
     assert not at.exception and at.session_state["mission.seed"] == 123456
@@ -111,7 +111,7 @@ def test_the_missions_seed_and_a_pages_seed_stay_apart(tmp_path, monkeypatch):
 
 
 def test_a_pages_seed_in_the_url_is_not_the_missions_option_order(tmp_path, monkeypatch):
-    from depthkit import poll
+    from depthkit.workshop import poll
     monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
     at = open_page("pages/vanishing.py", query={"seed": "9999"})
     assert at.session_state["VanishingSettings.seed"] == 9999
@@ -123,9 +123,9 @@ def test_a_pages_seed_in_the_url_is_not_the_missions_option_order(tmp_path, monk
 
 @pytest.mark.parametrize("case", CASES[:-1])
 def test_hostile_mission_link_falls_back_with_a_one_line_notice(case, tmp_path, monkeypatch):
-    """The Mission's link is a Settings class too (depthkit.mission): the same lenient parsing."""
-    from depthkit import poll
-    from depthkit.mission import MissionSettings
+    """The Mission's link is a Settings class too (depthkit.workshop.mission): the same lenient parsing."""
+    from depthkit.workshop import poll
+    from depthkit.workshop.mission import MissionSettings
     monkeypatch.setenv(poll.ENV_VAR, str(tmp_path / "poll.sqlite3"))
     query = {name: hostile_value(case, spec) for name, spec in specs(MissionSettings).items()}
     at = open_page("pages/mission.py", query=query)

@@ -3,9 +3,9 @@
 
 import pytest
 
-from depthkit import poll, quiz
-from depthkit.mission import MODES, NO_SEED, MissionSettings
-from depthkit.spec import field_spec
+from depthkit.core.spec import field_spec
+from depthkit.workshop import poll, quiz
+from depthkit.workshop.mission import MODES, NO_SEED, MissionSettings
 from tests.apptest_util import open_page
 
 PAGE = "pages/mission.py"

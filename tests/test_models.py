@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from depthkit import ModelSettings
-from depthkit.models import ACTIVATIONS, forward, init_params, params_to_numpy, predict_proba
-from depthkit.reference import build_module, load_params
+from depthkit.engine.models import ACTIVATIONS, forward, init_params, params_to_numpy, predict_proba
+from depthkit.engine.reference import build_module, load_params
 
 
 @pytest.mark.parametrize("norm", ["none", "batch", "layer"])

@@ -8,16 +8,18 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, fmt, make_dataset, tables, train
-from depthkit import result as base
-from depthkit.charts import overfitting as charts
-from depthkit.charts.common import plain
-from depthkit.data import flip_labels
+from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, make_dataset, train
+from depthkit.core import fmt
+from depthkit.engine.data import flip_labels
+from depthkit.engine.models import init_params, params_to_numpy
+from depthkit.engine.reference import build_module, load_params, train_plain
 from depthkit.experiments import overfitting as exp
-from depthkit.models import init_params, params_to_numpy
-from depthkit.record import Network
-from depthkit.reference import build_module, load_params, train_plain
-from depthkit.text import overfitting as text
+from depthkit.experiments import result as base
+from depthkit.experiments.record import Network
+from depthkit.presentation import tables
+from depthkit.presentation.charts import overfitting as charts
+from depthkit.presentation.charts.common import plain
+from depthkit.presentation.text import overfitting as text
 from tests.seeds import MISSES, SEEDS
 
 SEED_SETS = (SEEDS.start, SEEDS.start + 10)  # 10 seeds each: 0-9 (the page's default) and 10-19
@@ -546,7 +548,7 @@ def test_l2_penalty_matches_torch_weight_decay(optimizer, lr):
 def test_the_page_sweep_reuses_the_problem_networks_bit_for_bit():
     """The page trains only the smaller depths and completes the sweep with `run`'s problem
     networks: the same content as the sweep trained on its own (wall times aside)."""
-    from depthkit.result import digest
+    from depthkit.experiments.result import digest
 
     s = exp.OverfittingSettings(**SMALL, remedy="weight decay")
     smaller = exp.run_smaller(exp.sweep_settings(s))
@@ -589,7 +591,7 @@ def test_plain_point_a_deep_network_learns_the_noise_and_does_worse_on_new_point
 def _wrapped_now(net, r: exp.Result, role: str) -> tuple[int, int]:
     """The flipped first-seed training points whose wrong label `net` predicts, recomputed from its
     final weights (what the boundary chart shows: the point lies on its flipped label's side)."""
-    from depthkit.models import predict_proba
+    from depthkit.engine.models import predict_proba
 
     X, y, flipped = r.first_points(role)
     proba = predict_proba(net.model, net.training.params, X[flipped], net.training.buffers)

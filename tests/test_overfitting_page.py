@@ -7,8 +7,8 @@ the summary, line by line) inside "The numbers behind it".
 import pytest
 
 from depthkit.experiments import overfitting as exp
-from depthkit.text import glossary
-from depthkit.text import overfitting as text
+from depthkit.presentation.text import glossary
+from depthkit.presentation.text import overfitting as text
 from tests import plain_util as pu
 from tests.apptest_util import open_page, plotly_specs
 from tests.test_overfitting import result_of, sweep_of

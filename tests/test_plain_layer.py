@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from depthkit.text import glossary
+from depthkit.presentation.text import glossary
 from tests import plain_util as pu
 from tests.apptest_util import open_page
 

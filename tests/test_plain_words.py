@@ -1,6 +1,6 @@
-"""depthkit.text.plain: ratios in everyday words, including where rounding reaches the next name."""
+"""depthkit.presentation.text.plain: ratios in everyday words, also where rounding reaches the next name."""
 
-from depthkit.text import plain
+from depthkit.presentation.text import plain
 
 
 def test_ratios_in_everyday_words():

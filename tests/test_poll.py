@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from depthkit import poll, quiz
+from depthkit.workshop import poll, quiz
 
 Q = quiz.BANK[0]  # the lecture's question, correct "c"
 M = quiz.BY_ID["exploding-signs-multi"]
@@ -309,7 +309,7 @@ def test_normalize_attendee():
 def test_what_is_stored_about_an_attendee_is_what_the_join_screen_says(store):
     """"only that id, when you joined, your answers and when you sent them are stored": every column
     that holds an attendee's id, and each table's columns, are exactly those."""
-    from depthkit.text import poll as words
+    from depthkit.presentation.text import poll as words
     stored = "only that id, when you joined, your answers and when you sent them are stored"
     assert stored in words.ATTENDEE_INTRO
     con = sqlite3.connect(store.path)

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from depthkit import poll, quiz
+from depthkit.workshop import poll, quiz
 from tests.browser_util import open_expander, wait_until_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from depthkit import mission, poll, quiz
-from depthkit.charts import poll as charts
-from depthkit.charts.common import FIX, NEUTRAL
+from depthkit.presentation.charts import poll as charts
+from depthkit.presentation.charts.common import FIX, NEUTRAL
+from depthkit.workshop import mission, poll, quiz
 
 
 @pytest.mark.parametrize("browser, expected", [

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from depthkit import poll, quiz
-from depthkit.text import poll as text
+from depthkit.presentation.text import poll as text
+from depthkit.workshop import poll, quiz
 from tests.apptest_util import open_page
 
 PAGE = "pages/mission.py"

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from depthkit import ModelSettings, probe_at_init
-from depthkit.models import forward, init_params
-from depthkit.probes import probe, saturated_fraction
+from depthkit.engine.models import forward, init_params
+from depthkit.engine.probes import probe, saturated_fraction
 
 
 def test_sigmoid_vanishes_relu_he_does_not(moons):

@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from depthkit import DataSettings, ModelSettings, TrainSettings, make_dataset, progress, train_many
+from depthkit import DataSettings, ModelSettings, TrainSettings, make_dataset, train_many
+from depthkit.engine import progress
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from depthkit import quiz
+from depthkit.workshop import quiz
 from tests.apptest_util import PAGES
 
 LECTURE = "/work/shared/seed/000_08a4fee4bded4acf.txt"

@@ -25,10 +25,12 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from depthkit import ModelSettings, budget, make_dataset, probe_at_init, quiz, train_many
+from depthkit import ModelSettings, make_dataset, probe_at_init, train_many
+from depthkit.engine import budget
+from depthkit.engine.train import train
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 from depthkit.experiments import timing as timing_mod
-from depthkit.train import train
+from depthkit.workshop import quiz
 from tests.seeds import SEEDS
 
 MISSES = 1
@@ -438,7 +440,7 @@ def test_adam_does_not_rescue_a_gradient_far_below_its_epsilon():
     reference, and depthkit's Adam uses the same ε."""
     import torch
 
-    from depthkit import optim
+    from depthkit.engine import optim
     assert optim.ADAM_EPS == quiz.ADAM_EPS == torch.optim.Adam([torch.zeros(1)]).defaults["eps"]
     assert quiz.ADAM_STEP == pytest.approx(1e-9)
     explanation = quiz.BY_ID["vanishing-adam-epsilon"].explanation

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from depthkit.models import ModelSettings
-from depthkit.result import Result, digest
+from depthkit.engine.models import ModelSettings
+from depthkit.experiments.result import Result, digest
 
 
 @dataclass
@@ -59,7 +59,7 @@ def test_only_wall_clock_fields_are_left_out():
 
 
 def test_a_derived_result_is_fingerprinted_by_its_parts():
-    from depthkit.result import derived
+    from depthkit.experiments.result import derived
 
     a = Toy(ModelSettings(depth=3), np.array([0.5]), ["a"])
     b = Toy(ModelSettings(depth=3), np.array([0.7]), ["b"])

@@ -12,7 +12,7 @@ from tests.apptest_util import ROOT
 
 SCRIPT = """
 import gc
-from depthkit import runtime
+from depthkit.engine import runtime
 before = len(gc.get_objects())
 first, again = runtime.freeze_startup_heap(), runtime.freeze_startup_heap()
 left = len(gc.get_objects())
@@ -56,7 +56,7 @@ def test_the_server_runs_no_full_collection_after_every_script_run():
 RELEASE = """
 import pathlib, sys
 import torch
-from depthkit import runtime
+from depthkit.engine import runtime
 
 def rss_mb():
     status = pathlib.Path("/proc/self/status").read_text()
@@ -83,7 +83,7 @@ def test_freed_memory_goes_back_to_the_system_after_a_computation():
 def test_every_computed_result_releases_its_scratch_memory(monkeypatch):
     """The page-level cache calls the release after computing (and only then: a hit computes nothing).
     Seed 417: a setting no other test opens, so the first open computes (warm-up and shipped set off)."""
-    from depthkit import runtime
+    from depthkit.engine import runtime
     from tests.apptest_util import open_page
     calls = []
     monkeypatch.setattr(runtime, "release_freed_memory", lambda: calls.append(1) or True)

@@ -7,11 +7,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from depthkit import ship, ui
+from depthkit import ui
 from depthkit.experiments.timing import cpu_name
-from depthkit.store import ResultStore, code_hash
+from depthkit.serving import ship
+from depthkit.serving.store import ResultStore, code_hash
+from depthkit.serving.warmup import InFlight, Warmup, job_name, jobs_of
 from depthkit.ui import run as ui_run
-from depthkit.warmup import InFlight, Warmup, job_name, jobs_of
 from tests import ui_demo
 
 DEMO = str(pathlib.Path(__file__).with_name("ui_demo_app.py"))
@@ -151,8 +152,9 @@ def test_regenerate_ships_exactly_the_jobs_and_drops_stale_files(tmp_path):
 def test_the_charts_of_the_shipped_views_are_shipped_too(tmp_path, monkeypatch):
     """The charts of each shipped view, both modes: a freshly booted app (no disk store) draws none
     of them; after a chart edit they are misses, --check says stale, regenerating replaces them."""
-    from depthkit import figures, views
     from depthkit.experiments import exploding
+    from depthkit.presentation import views
+    from depthkit.serving import figures
 
     folder, settings = tmp_path / "shipped", exploding.ExplodingSettings()
     jobs = jobs_of([(exploding.run, settings)])
@@ -201,7 +203,7 @@ def test_a_result_shipped_from_another_cpu_is_shown_with_its_own_words(shipped_f
     import sys
 
     from depthkit.experiments import exploding as exp
-    from depthkit.text import exploding as words
+    from depthkit.presentation.text import exploding as words
     from tests import kernels
     from tests.apptest_util import ROOT, open_page
     env = {**os.environ, kernels.ENV_VAR: "other"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 from depthkit import DataSettings, ModelSettings, TrainSettings
-from depthkit.spec import Settings, param
+from depthkit.core.spec import Settings, param
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,19 @@ import numpy as np
 import pytest
 import torch
 
-from depthkit import BudgetError, budget, fmt, make_dataset, tables, train_many
-from depthkit.charts import speed as charts
-from depthkit.charts.common import plain
+from depthkit import BudgetError, make_dataset, train_many
+from depthkit.core import fmt
+from depthkit.engine import budget
+from depthkit.engine.models import ModelSettings
+from depthkit.engine.reference import build_module
+from depthkit.engine.stacked import StackedRun
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
-from depthkit.models import ModelSettings
-from depthkit.reference import build_module
-from depthkit.stacked import StackedRun
-from depthkit.text import speed as words
-from depthkit.text.plain import times
+from depthkit.presentation import tables
+from depthkit.presentation.charts import speed as charts
+from depthkit.presentation.charts.common import plain
+from depthkit.presentation.text import speed as words
+from depthkit.presentation.text.plain import times
 
 
 def test_flops_per_step_match_a_hand_count():

@@ -11,9 +11,9 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import fmt
+from depthkit.core import fmt
 from depthkit.experiments import speed as exp
-from depthkit.text import speed as words
+from depthkit.presentation.text import speed as words
 from tests.seeds import START
 
 SEEDS = 10  # seeds START .. START + 9 (tests/seeds.py)

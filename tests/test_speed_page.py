@@ -6,11 +6,12 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import fmt, ui
+from depthkit import ui
+from depthkit.core import fmt
 from depthkit.experiments import speed as exp
 from depthkit.experiments import timing as step_timing
-from depthkit.text import glossary
-from depthkit.text import speed as words
+from depthkit.presentation.text import glossary
+from depthkit.presentation.text import speed as words
 from tests.apptest_util import open_page, plotly_specs
 from tests.plain_util import expander_texts, visible_texts
 

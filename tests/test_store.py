@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from depthkit.models import ModelSettings
-from depthkit.store import PACKAGE, ResultStore, code_hash, result_modules
+from depthkit.engine.models import ModelSettings
+from depthkit.serving.store import PACKAGE, ResultStore, code_hash, result_modules
 
 
 def test_round_trip_and_keys(tmp_path):
@@ -133,9 +133,9 @@ def test_code_hash_covers_only_the_code_that_makes_results(tmp_path):
 def test_depthkit_results_hold_no_words_charts_or_ui():
     """No Result is built by the page text, the charts or the UI, so editing them keeps every result."""
     names = {p.relative_to(PACKAGE).as_posix() for p in result_modules()}
-    assert {"train.py", "models.py", "experiments/vanishing.py", "result.py", "fmt.py"} <= names
-    assert not {n for n in names if n.split("/")[0] in ("text", "charts", "ui")}
-    assert not names & {"store.py", "warmup.py", "ship.py", "tables.py", "quiz.py", "poll.py"}
+    assert {"engine/train.py", "engine/models.py", "experiments/vanishing.py", "experiments/result.py",
+            "core/fmt.py"} <= names
+    assert not {n for n in names if n.split("/")[0] in ("presentation", "serving", "workshop", "ui")}
 
 
 def test_read_only_store_never_writes_or_removes(tmp_path):

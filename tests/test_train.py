@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from depthkit import BudgetError, DataSettings, ModelSettings, TrainSettings, make_dataset, train, train_many
-from depthkit.models import init_params, params_to_numpy
-from depthkit.reference import build_module, load_params, train_plain
+from depthkit.engine.models import init_params, params_to_numpy
+from depthkit.engine.reference import build_module, load_params, train_plain
 
 
 def test_same_settings_same_result(moons):

@@ -11,8 +11,8 @@ def _app():
     import streamlit as st
 
     from depthkit import ui
-    from depthkit.models import ModelSettings
-    from depthkit.result import Result
+    from depthkit.engine.models import ModelSettings
+    from depthkit.experiments.result import Result
 
     @dataclass
     class Toy(Result):

@@ -6,14 +6,15 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import fmt, tables
-from depthkit.budget import BudgetError
-from depthkit.charts import vanishing as charts
-from depthkit.charts.common import NEUTRAL, plain
+from depthkit.core import fmt
+from depthkit.core.spec import field_spec
+from depthkit.engine.budget import BudgetError
 from depthkit.experiments import vanishing as exp
-from depthkit.spec import field_spec
-from depthkit.text import glossary
-from depthkit.text import vanishing as page_text
+from depthkit.presentation import tables
+from depthkit.presentation.charts import vanishing as charts
+from depthkit.presentation.charts.common import NEUTRAL, plain
+from depthkit.presentation.text import glossary
+from depthkit.presentation.text import vanishing as page_text
 from tests import plain_util as pu
 from tests.apptest_util import open_page, plotly_specs
 
@@ -31,9 +32,9 @@ def short():
 def test_result_carries_its_settings_and_copies_none_of_them(short):
     from dataclasses import fields
 
-    from depthkit.record import Network
-    from depthkit.result import Result as BaseResult
-    from depthkit.spec import specs
+    from depthkit.core.spec import specs
+    from depthkit.experiments.record import Network
+    from depthkit.experiments.result import Result as BaseResult
     assert isinstance(short, BaseResult) and short.settings == SHORT
     names = {f.name for f in fields(short)} - {"settings", "fingerprint"}
     assert not names & set(specs(exp.VanishingSettings)), names & set(specs(exp.VanishingSettings))
@@ -249,7 +250,7 @@ def test_sweep_bound_only_on_the_signal_chart_and_from_the_weights(short):
 
 
 def test_saturation_title_names_the_bands_the_probe_counts(short):
-    from depthkit.probes import SIGMOID_BAND, TANH_BAND
+    from depthkit.engine.probes import SIGMOID_BAND, TANH_BAND
     title = plain(charts.saturation(short).layout.title.text)  # the notes under the title
     # one rule for both activations: the derivative is under a tenth of its peak at the band's edge
     assert SIGMOID_BAND * (1 - SIGMOID_BAND) == pytest.approx(0.25 / 10)
@@ -436,7 +437,7 @@ def test_a_batch_norm_fix_says_evaluation_uses_running_statistics(short):
     a short run; the sentence names the trainer's momentum, and appears only when batch norm is on."""
     import dataclasses
 
-    from depthkit.models import BN_MOMENTUM
+    from depthkit.engine.models import BN_MOMENTUM
     caveat = "**Batch norm in evaluation:**"
     assert short.settings.norm == "none" and caveat not in page_text.summary(short)
     with_bn = dataclasses.replace(short, settings=short.settings.replace(norm="batch"))
@@ -464,7 +465,7 @@ def test_standardized_runs_carry_no_comparison_and_raw_runs_say_so(short):
 
 
 def test_plain_words_follow_the_numbers():
-    # the plain layer's judging words switch where depthkit.text.vanishing says, on any run
+    # the plain layer's judging words switch where depthkit.presentation.text.vanishing says, on any run
     assert page_text._reaches(1e-9) == "it gets almost nothing to learn from"
     assert page_text._reaches(0.0) == "it gets nothing at all to learn from"
     assert page_text._reaches(0.5) == page_text._reaches(40.0) == "it still gets a gradient to learn from"

@@ -10,13 +10,13 @@ import re
 import numpy as np
 import pytest
 
-from depthkit import fmt
-from depthkit.charts import vanishing as charts
-from depthkit.charts.common import plain
+from depthkit.core import fmt
+from depthkit.engine.optim import ADAM_EPS
 from depthkit.experiments import vanishing as exp
-from depthkit.optim import ADAM_EPS
-from depthkit.text import plain as plain_words
-from depthkit.text import vanishing as page_text
+from depthkit.presentation.charts import vanishing as charts
+from depthkit.presentation.charts.common import plain
+from depthkit.presentation.text import plain as plain_words
+from depthkit.presentation.text import vanishing as page_text
 from tests.plain_util import SYMBOLS
 from tests.seeds import SEEDS
 
@@ -256,7 +256,7 @@ def test_summaries_are_written_for_people(runs, adam):
 
 
 # ------------------------------------------------------------------ the plain layer's sentences
-# Each plain line picks its words from the run (depthkit.text.vanishing: NO_SIGNAL, BARELY, COIN_FLIP,
+# Each plain line picks its words from the run (presentation.text.vanishing: NO_SIGNAL, BARELY, COIN_FLIP,
 # UNSURE, STEADY_LOSS); these tests hold the run to the words, with a margin beyond each switch.
 
 def _said(results, fn, phrase) -> int:

@@ -9,10 +9,10 @@ same two networks on the standardized points, which the sentences compare with.
 import numpy as np
 import pytest
 
-from depthkit import fmt
-from depthkit.data import STANDARDIZED
+from depthkit.core import fmt
+from depthkit.engine.data import STANDARDIZED
 from depthkit.experiments import vanishing as exp
-from depthkit.text import vanishing as page_text
+from depthkit.presentation.text import vanishing as page_text
 from tests.seeds import MISSES, SEEDS
 
 RAW = "Raw-scale inputs"

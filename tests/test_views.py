@@ -1,4 +1,4 @@
-"""depthkit.views declares what each page draws: after the declared figures are prepared (as the
+"""depthkit.presentation.views declares what each page draws: after the declared figures are prepared (as the
 warm-up does), opening the page's default view, in either mode, builds no figure of its own."""
 
 from __future__ import annotations
@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from depthkit import figures, views
-from depthkit.charts import speed as speed_charts
 from depthkit.experiments import exploding, vanishing
+from depthkit.presentation import views
+from depthkit.presentation.charts import speed as speed_charts
+from depthkit.serving import figures
+from depthkit.serving.warmup import job_name
 from depthkit.ui.run import figure_cache, stored_result
-from depthkit.warmup import job_name
 from tests.apptest_util import open_page
 
 CHEAP_TIMING = {"time_max_depth": "8", "time_width2": "0", "repeats": "2", "compare_threads": "0"}
@@ -71,7 +72,7 @@ def test_a_prepared_default_view_builds_no_figure(page, built, own_store):
     for mode in ({}, {"presenter": "1"}):
         at = open_page(page, query={**query, **mode})
         assert not at.exception and at.get("plotly_chart")
-    assert set(built) <= LIVE, f"{page} drew figures depthkit.views does not declare: {set(built) - LIVE}"
+    assert set(built) <= LIVE, f"{page} drew figures presentation.views does not declare: {set(built) - LIVE}"
 
 
 class _Stub:

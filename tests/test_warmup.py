@@ -3,9 +3,9 @@
 import threading
 import time
 
-from depthkit import progress
-from depthkit.store import ResultStore
-from depthkit.warmup import InFlight, Warmup, job_key
+from depthkit.engine import progress
+from depthkit.serving.store import ResultStore
+from depthkit.serving.warmup import InFlight, Warmup, job_key
 
 
 def _slow_square(x):
@@ -108,11 +108,11 @@ def test_pauses_within_a_job_while_a_visitor_computes(monkeypatch, tmp_path):
 
 
 def test_then_draws_the_views_charts_onto_disk_and_settles_the_heap(tmp_path):
-    """After the results, the charts the views declare (depthkit.views), in both modes: a
+    """After the results, the charts the views declare (depthkit.presentation.views), in both modes: a
     restarted server reads them from disk instead of building them."""
     import gc
 
-    from depthkit.figures import Figures
+    from depthkit.serving.figures import Figures
     from tests.test_figures import _result, line_chart
 
     store = ResultStore(tmp_path, version="v")

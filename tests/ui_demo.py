@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from depthkit.models import ModelSettings
-from depthkit.spec import Settings, param
+from depthkit.core.spec import Settings, param
+from depthkit.engine.models import ModelSettings
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ full batch, no clipping) and the same network with one fix (gradient
 clipping, a learning rate ten times smaller, He or Xavier initialization, or
 batch norm) on the same data and seed: what is trained comes from the
 settings' methods `model(role)`, `training(role)` and `data()` (role
-"problem" or "fix"), and each is kept as a `depthkit.record.Network` whose
+"problem" or "fix"), and each is kept as a `depthkit.experiments.record.Network` whose
 `at_init` probe holds ||dL/dh_l|| (the backward signal) and ||dL/dW_l|| (the
 weight gradient) per layer. It adds computations that need no training:
 
@@ -23,8 +23,8 @@ weight gradient) per layer. It adds computations that need no training:
 - a ReLU-versus-sigmoid contrast at the chosen depth: how the first/last
   weight-gradient ratio behaves as the gain changes.
 
-The words of the page live in depthkit.text.exploding, the charts in
-depthkit.charts.exploding, the CSV tables in depthkit.tables.
+The words of the page live in depthkit.presentation.text.exploding, the charts in
+depthkit.presentation.charts.exploding, the CSV tables in depthkit.presentation.tables.
 """
 
 from __future__ import annotations
@@ -35,15 +35,22 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from depthkit import fmt
-from depthkit.budget import check_budget, forward_flops
-from depthkit.data import Dataset, DataSettings, make_dataset
-from depthkit.models import ACTIVATIONS, ModelSettings, bce_per_model, forward, init_params, per_layer_norms
-from depthkit.probes import probe_at_init
-from depthkit.record import Network
-from depthkit.result import Result as BaseResult
-from depthkit.spec import Settings, param
-from depthkit.train import TrainSettings, run_flops, train
+from depthkit.core import fmt
+from depthkit.core.spec import Settings, param
+from depthkit.engine.budget import check_budget, forward_flops
+from depthkit.engine.data import Dataset, DataSettings, make_dataset
+from depthkit.engine.models import (
+    ACTIVATIONS,
+    ModelSettings,
+    bce_per_model,
+    forward,
+    init_params,
+    per_layer_norms,
+)
+from depthkit.engine.probes import probe_at_init
+from depthkit.engine.train import TrainSettings, run_flops, train
+from depthkit.experiments.record import Network
+from depthkit.experiments.result import Result as BaseResult
 
 FIXES = ("clipping", "smaller lr", "He init", "Xavier init", "batch norm")
 LR_FACTOR = 20.0  # the "smaller lr" fix divides the learning rate by this

@@ -22,9 +22,9 @@ the same networks, so the page trains only the smaller depths
 (`run_smaller`) and completes the sweep with the networks `run` already
 trained (`complete_sweep`); `run_sweep` trains every depth on its own.
 
-Every trained network is a `depthkit.record.Network` (one per seed and role),
+Every trained network is a `depthkit.experiments.record.Network` (one per seed and role),
 its test accuracy and memorized share in `scores`; the words of the page are
-in `depthkit.text.overfitting`, its CSV tables in `depthkit.tables`.
+in `depthkit.presentation.text.overfitting`, its CSV tables in `depthkit.presentation.tables`.
 
 Evaluation: the validation set (N_VAL points) is what early stopping watches;
 the test set (N_TEST points, same distribution) is scored once at the end and
@@ -48,12 +48,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from depthkit import budget, result
-from depthkit.data import DATASETS, Dataset, DataSettings, flip_labels, make_dataset
-from depthkit.models import ModelSettings, predict_proba
-from depthkit.record import Grid, Network, boundary, stack
-from depthkit.spec import Settings, param
-from depthkit.train import TrainResult, TrainSettings, run_flops, train_many
+from depthkit.core.spec import Settings, param
+from depthkit.engine import budget
+from depthkit.engine.data import DATASETS, Dataset, DataSettings, flip_labels, make_dataset
+from depthkit.engine.models import ModelSettings, predict_proba
+from depthkit.engine.train import TrainResult, TrainSettings, run_flops, train_many
+from depthkit.experiments import result
+from depthkit.experiments.record import Grid, Network, boundary, stack
 
 REMEDIES = ("dropout", "weight decay", "early stopping", "augmentation", "more data",
             "smaller network")

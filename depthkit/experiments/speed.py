@@ -5,9 +5,9 @@
 
 - **Steps to a target** (`run`): plain, batch-norm, residual and residual +
   batch-norm networks at depths 2, 4, ... trained with full-batch Adam on the
-  same data from several initialization seeds, by `depthkit.train.train_many`
+  same data from several initialization seeds, by `depthkit.engine.train.train_many`
   with `record="loss"` (no per-step evaluation). Each is a
-  `depthkit.record.Network`; the grid's arrays (losses, steps to the target,
+  `depthkit.experiments.record.Network`; the grid's arrays (losses, steps to the target,
   wall times) are computed from those records. Time to a loss is the product
   of the two halves: steps needed x time per step.
 - Two measurements tell the deep plain networks' failures apart. Without
@@ -36,14 +36,14 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from depthkit import budget
-from depthkit.data import DATASETS, Dataset, DataSettings, make_dataset
-from depthkit.models import ModelSettings, forward, init_params
-from depthkit.probes import probe_at_init
-from depthkit.record import Network
-from depthkit.result import Result as BaseResult
-from depthkit.spec import Settings, param
-from depthkit.train import TrainResult, TrainSettings, train_many
+from depthkit.core.spec import Settings, param
+from depthkit.engine import budget
+from depthkit.engine.data import DATASETS, Dataset, DataSettings, make_dataset
+from depthkit.engine.models import ModelSettings, forward, init_params
+from depthkit.engine.probes import probe_at_init
+from depthkit.engine.train import TrainResult, TrainSettings, train_many
+from depthkit.experiments.record import Network
+from depthkit.experiments.result import Result as BaseResult
 
 # (label, ModelSettings overrides); the first is the problem, the last the full fix
 VARIANTS = (

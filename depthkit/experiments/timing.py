@@ -1,14 +1,14 @@
 """Live timing of one training step against depth, for the Training speed page.
 
 `measure(TimingSettings)` times one full-batch training step (forward,
-backward, Adam update: `depthkit.stacked.StackedRun.step`, the trainer's own
+backward, Adam update: `depthkit.engine.stacked.StackedRun.step`, the trainer's own
 step) of one plain ReLU network at several depths and widths, on this
 machine, now. Several
 repeats per depth, interleaved across depths so a burst of load from
 elsewhere hits every depth alike; the median is the number, min and max its
 spread, and both wall-clock and the measuring thread's CPU time are kept.
 `fit_line` fits time = intercept + slope * depth. FLOPs per step are computed
-(`depthkit.budget`), not measured. Not deterministic: timings depend on the
+(`depthkit.engine.budget`), not measured. Not deterministic: timings depend on the
 machine and its load, so the page caches them per "measurement", not forever.
 """
 
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from depthkit import budget, runtime
-from depthkit.data import Dataset, DataSettings, make_dataset
-from depthkit.models import ModelSettings
-from depthkit.result import Result
-from depthkit.spec import Settings, param
-from depthkit.stacked import StackedRun
-from depthkit.train import TrainSettings
+from depthkit.core.spec import Settings, param
+from depthkit.engine import budget, runtime
+from depthkit.engine.data import Dataset, DataSettings, make_dataset
+from depthkit.engine.models import ModelSettings
+from depthkit.engine.stacked import StackedRun
+from depthkit.engine.train import TrainSettings
+from depthkit.experiments.result import Result
 
 NOISE = 0.2  # dataset noise, as on the trained half of the page
 EXTRAPOLATE_DEPTH = 100

@@ -4,7 +4,7 @@ Two networks of the same depth and width train on the same data from the same
 seed: the *problem* network (by default sigmoid with PyTorch's default
 initialization) and the *fix* network (by default ReLU with He
 initialization; batch norm or residual connections can be switched on for
-it). Each is a `depthkit.record.Network`:
+it). Each is a `depthkit.experiments.record.Network`:
 
 - `at_init`, `at_end`: probes on the full training set before and after
   training: every hidden layer's weight-gradient norm ||dL/dW_l||, the
@@ -43,14 +43,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from depthkit import budget
-from depthkit.data import DATASETS, INPUTS, STANDARDIZED, Dataset, DataSettings, make_dataset
-from depthkit.models import ACTIVATIONS, INITS, NORMS, ModelSettings, init_params, params_from_numpy
-from depthkit.probes import ProbeResult, first_last_ratio, probe, probe_at_init
-from depthkit.record import Grid, Network, boundary
-from depthkit.result import Result as BaseResult
-from depthkit.spec import Settings, param
-from depthkit.train import TrainResult, TrainSettings, run_flops, train_many
+from depthkit.core.spec import Settings, param
+from depthkit.engine import budget
+from depthkit.engine.data import DATASETS, INPUTS, STANDARDIZED, Dataset, DataSettings, make_dataset
+from depthkit.engine.models import ACTIVATIONS, INITS, NORMS, ModelSettings, init_params, params_from_numpy
+from depthkit.engine.probes import ProbeResult, first_last_ratio, probe, probe_at_init
+from depthkit.engine.train import TrainResult, TrainSettings, run_flops, train_many
+from depthkit.experiments.record import Grid, Network, boundary
+from depthkit.experiments.result import Result as BaseResult
 
 GRID = 60  # decision-boundary grid points per axis
 GRID_MARGIN = 0.5  # grid extends this far (standardized units) beyond the data

@@ -2,9 +2,9 @@
 
 `computed(fn, settings)` answers "has anyone run fn(settings) in this
 process, has the warm-up or an earlier server put it on disk, or was it
-shipped with the app?" — from the disk store (depthkit.store) when there is
+shipped with the app?" — from the disk store (depthkit.serving.store) when there is
 one, which holds everything `ui.run_cached` computes, then the results shipped
-with the app (depthkit.ship); with the store switched off (DEPTHKIT_RESULTS=off),
+with the app (depthkit.serving.ship); with the store switched off (DEPTHKIT_RESULTS=off),
 from the memory cache of `ui.run_cached`, asked with a stand-in function that
 refuses to compute, so a miss stays a miss. Either way it never trains and
 never waits for the warm-up. A result found on disk is kept in memory (a few
@@ -18,9 +18,9 @@ from typing import Any
 
 import streamlit as st
 
-from depthkit.spec import Settings
+from depthkit.core.spec import Settings
+from depthkit.serving.warmup import job_name
 from depthkit.ui.run import _cached_call, result_store, stored_result
-from depthkit.warmup import job_name
 
 
 class _NotComputed(Exception):

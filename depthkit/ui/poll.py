@@ -1,4 +1,4 @@
-"""The workshop poll's views: the presenter's screen and the attendee's phone (see depthkit.poll).
+"""The workshop poll's views: the presenter's screen and the attendee's phone (see depthkit.workshop.poll).
 
 The presenter paces the room: the question on the presenter's screen is the
 question on every phone. Both views redraw in a fragment on a timer
@@ -15,12 +15,13 @@ import sqlite3
 
 import streamlit as st
 
-from depthkit import fmt, mission, poll, quiz
-from depthkit.charts import poll as charts
-from depthkit.mission import MissionSettings
-from depthkit.text import poll as text
+from depthkit.core import fmt
+from depthkit.presentation.charts import poll as charts
+from depthkit.presentation.text import poll as text
 from depthkit.ui.show import show
 from depthkit.ui.url import write_url
+from depthkit.workshop import mission, poll, quiz
+from depthkit.workshop.mission import MissionSettings
 
 S = mission.STATE
 PRESENTER_REFRESH_S = 2  # the presenter's counts follow the answers within this

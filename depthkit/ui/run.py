@@ -11,12 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from depthkit import progress, runtime, ship
-from depthkit.budget import BudgetError
-from depthkit.figures import Figures
-from depthkit.spec import Settings
-from depthkit.store import ResultStore
-from depthkit.warmup import InFlight, Warmup, job_key, job_name, jobs_of, stored_in
+from depthkit.core.spec import Settings
+from depthkit.engine import progress, runtime
+from depthkit.engine.budget import BudgetError
+from depthkit.serving import ship
+from depthkit.serving.figures import Figures
+from depthkit.serving.store import ResultStore
+from depthkit.serving.warmup import InFlight, Warmup, job_key, job_name, jobs_of, stored_in
 
 APP_ROOT = pathlib.Path(__file__).resolve().parents[2]  # the folder with streamlit_app.py
 CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps its memory
@@ -24,7 +25,7 @@ CACHE_ENTRIES = 64  # shared LRU over all pages; bounded so a busy server keeps 
 
 @st.cache_resource(show_spinner=False)
 def result_store() -> ResultStore | None:
-    """The process's on-disk result store (see depthkit.store), or None when switched off.
+    """The process's on-disk result store (see depthkit.serving.store), or None when switched off.
 
     `DEPTHKIT_RESULTS` names its folder (default data/results beside the app);
     "off" disables it.
@@ -35,7 +36,7 @@ def result_store() -> ResultStore | None:
 
 @st.cache_resource(show_spinner=False)
 def shipped_results() -> ResultStore | None:
-    """The results shipped with the app (see depthkit.ship), read-only, or None when switched off.
+    """The results shipped with the app (see depthkit.serving.ship), read-only, or None when switched off.
 
     `DEPTHKIT_SHIPPED` names its folder (default data/shipped beside the app); "off" disables it.
     """
@@ -45,7 +46,7 @@ def shipped_results() -> ResultStore | None:
 
 @st.cache_resource(show_spinner=False)
 def figure_cache() -> Figures:
-    """The process's chart figures (see depthkit.figures), over the disk store when there is one
+    """The process's chart figures (see depthkit.serving.figures), over the disk store when there is one
     and the figures shipped with the app."""
     return Figures(result_store(), shipped=shipped_results())
 
@@ -60,10 +61,10 @@ INFLIGHT = InFlight()  # what the warm-up computes right now, and visitors' own 
 
 @st.cache_resource(show_spinner=False)
 def start_warmup(_jobs: Callable[[], list], _views: Callable | None = None) -> Warmup | None:
-    """Start the background warm-up once per process (see depthkit.warmup).
+    """Start the background warm-up once per process (see depthkit.serving.warmup).
 
     `_jobs()` gives (run function, settings) pairs, `_views(get)` the charts to prepare
-    (depthkit.views.all_views); None (nothing started) without a disk store or with
+    (depthkit.presentation.views.all_views); None (nothing started) without a disk store or with
     DEPTHKIT_WARMUP=off.
     """
     store = result_store()

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from depthkit.spec import parse_bool
+from depthkit.core.spec import parse_bool
 from depthkit.ui.url import PRESENTER_KEY, _forget_other_pages, _set_param
 
 _PRESENTER_STATE = "_presenter"  # the toggle's session-state key

@@ -12,11 +12,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from depthkit.charts.common import PRESENTER, for_presenter
-from depthkit.codegen import pytorch_snippet
-from depthkit.models import ModelSettings
-from depthkit.sources import cite
-from depthkit.text import glossary
+from depthkit.engine.models import ModelSettings
+from depthkit.presentation.charts.common import PRESENTER, for_presenter
+from depthkit.presentation.codegen import pytorch_snippet
+from depthkit.presentation.sources import cite
+from depthkit.presentation.text import glossary
 from depthkit.ui.run import figure_cache
 from depthkit.ui.shell import presenter_mode
 
@@ -52,7 +52,7 @@ def words_on_this_page(page: str) -> None:
 
 
 def sources(*keys: str) -> None:
-    """The papers this page's claims rest on (keys of `depthkit.sources.PAPERS`), in an expander."""
+    """The papers this page's claims rest on (keys of `presentation.sources.PAPERS`), in an expander."""
     refs = cite(*keys)
     with st.expander(f"Sources ({len(refs)})"):
         st.markdown("\n".join(f"- {ref}" for ref in refs))
@@ -95,7 +95,7 @@ def _cell(value: Any) -> str:
 
 def chart(build: Callable[..., go.Figure], result: Any, *args: Any, key: str | None = None) -> None:
     """`show(build(result, *args))`, the figure's spec kept per (builder, result fingerprint, args,
-    mode) for every session (depthkit.figures: in memory, and on disk for the views the warm-up
+    mode) for every session (depthkit.serving.figures: in memory, and on disk for the views the warm-up
     prepared), so a page's cached rerun builds no figure."""
     presenter = presenter_mode()
     _plot(figure_cache().figure(build, result, args, presenter), key)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from depthkit.spec import FieldSpec, Settings, specs
+from depthkit.core.spec import FieldSpec, Settings, specs
 
 PRESENTER_KEY = "presenter"  # ?presenter=1 in the URL
 

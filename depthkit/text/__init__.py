@@ -1,1 +1,0 @@
-"""The words of the pages: one module per page, numbers through depthkit.fmt."""
