@@ -45,6 +45,7 @@ from depthkit.presentation.charts.common import for_presenter
 from depthkit.serving.store import PACKAGE, ResultStore, modules_digest
 
 MEMORY_BYTES = 48 * 1024 * 1024  # every default view and preset in both modes is ~20 MB of specs
+CHART_ROOTS = ("presentation.charts",)  # the subpackage whose code draws every figure
 STORE_NAME = "depthkit.serving.figures"  # the name figure specs are kept under in a ResultStore
 
 Builder = Callable[..., go.Figure]
@@ -57,7 +58,7 @@ def charts_hash() -> str:
     plotly's version, computed once."""
     global _charts_hash
     if _charts_hash is None:
-        _charts_hash = modules_digest(importlib.metadata.version("plotly"), PACKAGE, ("presentation.charts",))
+        _charts_hash = modules_digest(importlib.metadata.version("plotly"), PACKAGE, CHART_ROOTS)
     return _charts_hash
 
 
