@@ -11,7 +11,7 @@ from depthkit.experiments import warmup_jobs
 from depthkit.presentation.views import all_views
 
 # One process serves every visitor; 1 torch thread per run keeps concurrent
-# runs from fighting over the cores (see README, "Threads").
+# runs from fighting over the cores (see docs/development.md, "Threads").
 runtime.set_threads(int(os.environ.get("DEPTHKIT_THREADS", "1")))
 # Once per process: the imports above are left out of later full garbage collections (a pass over
 # them held the GIL for ~150 ms; see depthkit.engine.runtime).

@@ -13,7 +13,7 @@ arithmetic, as a server with another CPU does:
 
 Why this one: of the perturbations tried (two torch threads instead of one, every input moved by
 one float32 ulp, these kernels), it is the one that changes what a CPU change changes: every
-kernel's rounding on every step, not one number once. Measured (README, "Claims on other CPUs"),
+kernel's rounding on every step, not one number once. Measured (docs/science.md, "Claims on other CPUs"),
 it moves chaotic runs as much as the Intel/AMD difference did: per-seed outcomes of the same
 settings change, and a claim kept near its edge on one machine fails on the other.
 Both variables must be set before torch loads its kernels: `select()` runs first in conftest.

@@ -171,7 +171,7 @@ def test_step_too_large_is_not_the_layers(step_too_large):
     _mostly((r < 10 / 3 for r in ratios), "signal ratio below 10 (3x margin)", ratios)
     ok = [r.diverged_step is not None and r.diverged_step < settings[0].steps
           and np.nanmax(r.grad_norm) > 100 * r.grad_norm[0] for r in problem]
-    # README: "diverges on most seeds" (measured 8-10 of 10 on seeds 0-9, 200-209, 300-309; the page
+    # docs/science.md: "diverges on most seeds" (measured 8-10 of 10 on seeds 0-9, 200-209, 300-309; the page
     # words each run from what it did)
     assert sum(ok) >= 7, ("grows >= 100x, diverges", ok)
 

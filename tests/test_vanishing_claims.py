@@ -236,7 +236,7 @@ def test_adam_cannot_rescue_gradients_far_below_epsilon(adam):
 
 
 def test_readme_magnitudes_of_the_default_sigmoid(runs):
-    # README: "over seeds 0-9, between about 10^14 and 10^17 times" smaller; "largest update in one
+    # docs/science.md: "over seeds 0-9, between about 10^14 and 10^17 times" smaller; "largest update in one
     # step is about 10^-19"; "first-layer gradients (norm about 10^-18)". Each within its decade, with
     # rounding: the log10 lies within half a decade of the words' ends.
     nets = [r.problem for r in runs[DEFAULTS]]

@@ -1,0 +1,179 @@
+"""Regenerate the README's screenshots from the running app: a challenge page and a workshop room.
+
+Run from anywhere, with the app's requirements and Playwright for Python installed (no browser
+download: Debian's `chromium` is driven through `executable_path`):
+
+    python scripts/screenshots.py
+
+It starts `streamlit run streamlit_app.py` headless on a free loopback port (warm-up off, no disk
+store, a throw-away poll database, so nothing under data/ changes), waits for its health check,
+then with chromium writes into docs/img/:
+
+- vanishing.png: the Vanishing gradients page at its defaults, 1400 px wide, the top of the page;
+- workshop_presenter.png: the Mission page's presenter view of a room just opened, one attendee
+  answered (1400 px wide);
+- workshop_phone.png: that attendee's phone, 390 px wide, after sending the answer.
+
+Each shot waits until the app is idle (no running indicator, spinner or stale element) and every
+plotly chart on the screen has drawn. The server is stopped at the end, also on error.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from depthkit.workshop import quiz
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "img"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 180_000  # cold imports and a page's results on 2 shared cores
+# shown in the join link and its QR code instead of this script's loopback address
+PUBLIC_URL = "https://yourapp.streamlit.app"
+
+# the app is busy: Streamlit's running indicator, stale or skeleton elements, or ui.run_cached's spinner
+BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
+    || !!document.querySelector('[data-stale="true"]')
+    || !!document.querySelector('[data-testid="stSkeleton"]')
+    || !!document.querySelector('[data-testid="stSpinner"]')"""
+# every visible plotly chart has its plot drawn (plotly adds .main-svg once it has rendered)
+CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    .filter(c => c.checkVisibility())
+    .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, poll_db: str, log) -> subprocess.Popen:
+    env = {**os.environ, "DEPTHKIT_THREADS": "1", "DEPTHKIT_WARMUP": "off", "DEPTHKIT_RESULTS": "off",
+           "DEPTHKIT_POLL_DB": poll_db, "DEPTHKIT_PUBLIC_URL": PUBLIC_URL, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(proc: subprocess.Popen, url: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer on {url} within {timeout_s} s")
+
+
+def wait_drawn(page, quiet_ms: int = 1500) -> None:
+    """Wait for the page's title, then until the app has been idle and its charts drawn for `quiet_ms`."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    ready_since = None
+    while time.monotonic() < deadline:
+        if page.evaluate(BUSY_JS) or not page.evaluate(CHARTS_DRAWN_JS):
+            ready_since = None
+        elif ready_since is None:
+            ready_since = time.monotonic()
+        elif (time.monotonic() - ready_since) * 1000 >= quiet_ms:
+            return
+        page.wait_for_timeout(250)
+    raise TimeoutError(f"{page.url}: still running after {TIMEOUT_MS} ms")
+
+
+def shoot(page, name: str) -> None:
+    """The viewport only (the top of the page), as a PNG in docs/img/."""
+    path = OUT / name
+    page.screenshot(path=str(path), full_page=False)
+    print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
+
+
+def new_page(browser, viewport: dict):
+    page = browser.new_context(viewport=viewport).new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
+def challenge_page(browser, url: str) -> None:
+    page = new_page(browser, DESKTOP)
+    page.goto(url + "/vanishing")
+    wait_drawn(page)
+    shoot(page, "vanishing.png")
+
+
+def workshop_room(browser, url: str) -> None:
+    presenter = new_page(browser, DESKTOP)
+    presenter.goto(url + "/mission?mode=present")
+    wait_drawn(presenter)
+    presenter.get_by_role("button", name="Open a room").click()
+    link = presenter.locator('[data-testid="stCode"] code').first
+    link.wait_for(timeout=TIMEOUT_MS)
+    code = re.search(r"room=([A-Z0-9]{6})", link.inner_text()).group(1)
+    # the phone opens the room on this server (the link on the screen names the public address)
+    phone = new_page(browser, PHONE)
+    phone.goto(f"{url}/mission?mode=join&room={code}")
+    wait_drawn(phone)
+    # the room's first question is the lecture's own, one answer: pick the first option shown
+    phone.get_by_role("radiogroup", name=quiz.BANK[0].prompt).locator("label").first.click()
+    phone.get_by_role("button", name=re.compile("Send|Change my answer")).click()
+    phone.get_by_text("Sent: ").first.wait_for(timeout=TIMEOUT_MS)
+    wait_drawn(phone)
+    shoot(phone, "workshop_phone.png")
+    presenter.locator('[data-testid="stMetricValue"]', has_text="1 of 1").wait_for(timeout=TIMEOUT_MS)
+    wait_drawn(presenter)
+    shoot(presenter, "workshop_presenter.png")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        raise SystemExit("chromium is not installed (Debian: apt-get install chromium)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp, open(pathlib.Path(tmp) / "streamlit.log", "w+b") as log:
+        proc = start_server(port, str(pathlib.Path(tmp) / "poll.sqlite3"), log)
+        try:
+            wait_healthy(proc, url)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                try:
+                    challenge_page(browser, url)
+                    workshop_room(browser, url)
+                finally:
+                    browser.close()
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace")[-3000:])
+            raise
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+if __name__ == "__main__":
+    main()
