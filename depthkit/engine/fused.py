@@ -253,14 +253,15 @@ def _matmul_point_major(a: torch.Tensor, b: torch.Tensor,
 
 class _MLP(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, n_grad, activation, residual, buffers, *params):
+    def forward(ctx: Any, x: torch.Tensor, n_grad: int, activation: str, residual: bool,
+                buffers: dict[str, torch.Tensor] | None, *params: torch.Tensor | None) -> torch.Tensor:
         p = dict(zip(_PARAMS, params))
         logits, ctx.state = forward_pass(p, x, n_grad, activation, residual, buffers)
         ctx.names = [n for n, t in p.items() if t is not None]
         return logits
 
     @staticmethod
-    def backward(ctx, grad_logits):
+    def backward(ctx: Any, grad_logits: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         grads = backward_pass(ctx.state, grad_logits)
         del ctx.state
         return (None,) * 5 + tuple(grads.get(n) for n in _PARAMS)
