@@ -27,6 +27,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 "$PY" -m ruff check .
+# Types: settings fields, Result fields and Optionals checked statically (config: pyproject [tool.mypy]).
+"$PY" -m mypy
 
 # -n 2: two workers with one torch thread each use both cores of a small machine.
 # --dist loadgroup keeps the browser tests (xdist_group "browser") on one worker,

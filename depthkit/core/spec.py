@@ -22,7 +22,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 _SPEC_KEY = "depthkit_spec"
 MAX_STRING_LEN = 64  # longer URL values are rejected before parsing
@@ -115,6 +115,7 @@ def check_value(owner: str, name: str, spec: FieldSpec, value: Any) -> None:
             raise ValueError(f"{where}: expected {spec.allowed()}")
         return
     if spec.kind == "text":
+        assert spec.parse is not None  # a text field always names its parse function (param)
         if not isinstance(value, str):
             raise ValueError(f"{where}: expected text")
         if value and spec.parse(value) != value:  # raises ValueError for text it does not accept
@@ -126,7 +127,8 @@ def check_value(owner: str, name: str, spec: FieldSpec, value: Any) -> None:
         raise ValueError(f"{where}: expected a whole number, {spec.allowed()}")
     if not math.isfinite(float(value)):
         raise ValueError(f"{where}: must be finite, {spec.allowed()}")
-    if not (spec.lo <= value <= spec.hi):
+    assert spec.lo is not None and spec.hi is not None  # numeric fields have both bounds (param)
+    if not (spec.lo <= value <= spec.hi):  # type: ignore[operator]  # numbers.Real has no <= in typeshed
         raise ValueError(f"{where}: out of range, allowed {spec.allowed()}")
 
 
@@ -151,6 +153,7 @@ def _parse(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
             return spec.default, "not true/false; using the default"
         return flag, None
     if spec.kind == "text":
+        assert spec.parse is not None
         if not text:
             return spec.default, None
         try:
@@ -168,6 +171,7 @@ def _parse(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
         return spec.default, "not a number; using the default"
     if not math.isfinite(number):
         return spec.default, "not a finite number; using the default"
+    assert spec.lo is not None and spec.hi is not None
     note = None
     if number < spec.lo or number > spec.hi:
         number = min(max(number, spec.lo), spec.hi)
@@ -183,6 +187,9 @@ def _parse(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
 class Settings:
     """Base for frozen settings dataclasses whose fields are declared with `param`."""
 
+    # Every subclass is a dataclass: this tells a type checker so (dataclasses.fields, replace, asdict)
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
     def __post_init__(self) -> None:
         owner = type(self).__name__
         for name, spec in specs(self).items():
@@ -193,7 +200,7 @@ class Settings:
         """Cross-field checks; subclasses override and raise ValueError."""
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any]):
+    def from_dict(cls, values: Mapping[str, Any]) -> Self:
         """Strict construction: unknown keys are an error, like nanoGPT's config."""
         known = set(specs(cls))
         unknown = sorted(set(values) - known)
@@ -203,7 +210,7 @@ class Settings:
         return cls(**dict(values))
 
     @classmethod
-    def from_strings(cls, raw: Mapping[str, str], base: Settings | None = None):
+    def from_strings(cls, raw: Mapping[str, str], base: Self | None = None) -> tuple[Self, list[str]]:
         """Lenient construction from untrusted strings (e.g. URL parameters).
 
         Unknown keys are ignored. Each bad value falls back to the default (or
@@ -240,6 +247,6 @@ class Settings:
             out[name] = repr(value) if isinstance(value, float) else str(value)
         return out
 
-    def replace(self, **changes: Any):
+    def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)

@@ -30,13 +30,16 @@ as it can.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import torch
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
 BN_MOMENTUM = 0.1  # as torch.nn.BatchNorm1d (models.py uses these values)
 NORM_EPS = 1e-5
 _aten = torch.ops.aten
-_BACKWARD = {
+_BACKWARD: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "tanh": _aten.tanh_backward,
     "sigmoid": _aten.sigmoid_backward,
     "relu": lambda g, y: _aten.threshold_backward(g, y, 0),
@@ -163,6 +166,7 @@ def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residua
     neg_one = torch.tensor(-1.0, dtype=x.dtype, device=x.device)
     h, k, n = x, x.shape[0], x.shape[1]
     all_points = n_grad == n
+    bs: Sequence[torch.Tensor]
     if s.bn:
         s.rows = rows if rows is not None else NormRows(p["gamma"])
         bn_args = s.rows.load(p, buffers, tanh_trick)
@@ -188,7 +192,7 @@ def forward_pass(p: dict, x: torch.Tensor, n_grad: int, activation: str, residua
         h = h + y if residual and layer > 0 else y
     s.inputs.append(h if all_points else h[:, :n_grad])
     if s.bn and buffers:
-        s.rows.store_running(buffers)
+        s.rows.store_running(buffers)  # type: ignore[union-attr]  # s.bn: set above
     return torch.baddbmm(p["b_out"], h, p["W_out"]).squeeze(-1), s
 
 
@@ -208,8 +212,12 @@ def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor
              "b_out": g.sum(1, keepdim=True)}
     w_out_t = p["W_out"].transpose(1, 2)
     gh = _matmul_point_major(g, w_out_t, torch.mul) if s.bn else g * w_out_t
+    dWs: list[Any]
+    dbs: list[Any]
+    dgammas: list[Any]
+    dbetas: list[Any]
     dWs, dbs, dgammas, dbetas = [None] * depth, [None] * depth, [None] * depth, [None] * depth
-    gamma_rows = s.rows.gammas if s.bn else None
+    gamma_rows: Any = s.rows.gammas if s.bn else None  # type: ignore[union-attr]  # s.bn: set by forward_pass
     for layer in range(depth - 1, -1, -1):
         gz = act_backward(gh, s.outputs[layer])
         if s.bn:  # point-major [N, K*W] in, [K, N, W] view of the input's gradient out
@@ -233,7 +241,8 @@ def backward_pass(s: _Pass, grad_logits: torch.Tensor) -> dict[str, torch.Tensor
     return grads
 
 
-def _matmul_point_major(a: torch.Tensor, b: torch.Tensor, op=torch.bmm) -> torch.Tensor:
+def _matmul_point_major(a: torch.Tensor, b: torch.Tensor,
+                        op: Callable[..., torch.Tensor] = torch.bmm) -> torch.Tensor:
     """a @ b (or `op(a, b)`, e.g. torch.mul of [K, N, 1] by [K, 1, W]) written point-major:
     a [N, K*W] tensor (the layout of the batch-norm kernels)."""
     k, n, w = a.shape[0], a.shape[1], b.shape[2]
@@ -244,14 +253,15 @@ def _matmul_point_major(a: torch.Tensor, b: torch.Tensor, op=torch.bmm) -> torch
 
 class _MLP(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, n_grad, activation, residual, buffers, *params):
+    def forward(ctx: Any, x: torch.Tensor, n_grad: int, activation: str, residual: bool,
+                buffers: dict[str, torch.Tensor] | None, *params: torch.Tensor | None) -> torch.Tensor:
         p = dict(zip(_PARAMS, params))
         logits, ctx.state = forward_pass(p, x, n_grad, activation, residual, buffers)
         ctx.names = [n for n, t in p.items() if t is not None]
         return logits
 
     @staticmethod
-    def backward(ctx, grad_logits):
+    def backward(ctx: Any, grad_logits: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         grads = backward_pass(ctx.state, grad_logits)
         del ctx.state
         return (None,) * 5 + tuple(grads.get(n) for n in _PARAMS)

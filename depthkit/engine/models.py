@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -73,7 +74,7 @@ class _FastTanh(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
         # in place: x is a fresh pre-activation that nothing else reads, and
         # skipping three 1 MB allocations per layer is measurably faster
         y = x.mul_(2).sigmoid_().mul_(2).sub_(1)
@@ -82,7 +83,7 @@ class _FastTanh(torch.autograd.Function):
         return y
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
         (y,) = ctx.saved_tensors
         return torch.ops.aten.tanh_backward(grad, y)
 
@@ -181,6 +182,8 @@ def _normalize(z: torch.Tensor, layer: int, settings: ModelSettings, params: dic
     # single fused kernel (forward, backward and the running statistics) replaces a
     # chain of elementwise ops and a separate pass for the statistics
     flat = z.transpose(0, 1).reshape(n, k * w)
+    rm: Any  # running statistics: copies when update_stats, else None (the kernel updates none)
+    rv: Any
     rm = rv = None
     if update_stats:  # contiguous copies for the kernel to update (this layer's slice is strided)
         rm = buffers["running_mean"][:, layer].reshape(k * w).clone()
@@ -225,7 +228,7 @@ def forward(params: dict[str, torch.Tensor], x: torch.Tensor, settings: ModelSet
             z = _normalize(z, layer, settings, params, buffers, training, update_stats)
         a = activate(z, settings.activation)
         if use_dropout:
-            a = a * _dropout_mask(a, dropout_p, generators)
+            a = a * _dropout_mask(a, dropout_p, generators)  # type: ignore[arg-type]  # use_dropout: p given
         h = h + a if (settings.residual and layer > 0) else a
         if keep_hidden:
             hidden.append(h)

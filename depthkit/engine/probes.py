@@ -93,7 +93,7 @@ def probe(settings: ModelSettings, params: dict[str, torch.Tensor], X: np.ndarra
         sat = torch.stack([saturated_fraction(a, settings.activation) for a in acts], dim=1)
         signal = torch.stack([torch.linalg.vector_norm(h.grad, dim=(1, 2), dtype=f64)
                               for h in hidden], dim=1)
-        wgrad = per_layer_norms([params[n].grad for n in ("W_in", "W_hid") if n in params])
+        wgrad = per_layer_norms([params[n].grad for n in ("W_in", "W_hid") if n in params])  # type: ignore[misc]
     out = []
     for j in range(k):
         out.append(ProbeResult(mean[j].cpu().numpy(), std[j].cpu().numpy(), sat[j].cpu().numpy(),

@@ -8,6 +8,9 @@ snippet on each page builds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
@@ -16,7 +19,7 @@ from depthkit.engine.data import Dataset
 from depthkit.engine.models import LEAKY_SLOPE, NORM_EPS, ModelSettings
 from depthkit.engine.train import DTYPES, TrainSettings
 
-_ACTIVATION_MODULES = {
+_ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(LEAKY_SLOPE), "gelu": nn.GELU, "linear": nn.Identity,
 }
@@ -51,7 +54,7 @@ def build_module(settings: ModelSettings, n_inputs: int = 2) -> nn.Sequential:
 @torch.no_grad()
 def load_params(module: nn.Sequential, params: dict[str, np.ndarray]) -> None:
     """Copy one model's depthkit parameters (numpy, [in, out] layout) into `module`."""
-    blocks = list(module)[:-1]
+    blocks: list[Any] = list(module)[:-1]  # Blocks
     weights = [params["W_in"]] + list(params.get("W_hid", []))
     biases = [params["b_in"]] + list(params.get("b_hid", []))
     for i, (block, w, b) in enumerate(zip(blocks, weights, biases)):
@@ -60,8 +63,8 @@ def load_params(module: nn.Sequential, params: dict[str, np.ndarray]) -> None:
         if "gamma" in params:
             block.norm.weight.copy_(torch.as_tensor(params["gamma"][i]).reshape(-1))
             block.norm.bias.copy_(torch.as_tensor(params["beta"][i]).reshape(-1))
-    module[-1].weight.copy_(torch.as_tensor(params["W_out"]).t())
-    module[-1].bias.copy_(torch.as_tensor(params["b_out"]).reshape(-1))
+    module[-1].weight.copy_(torch.as_tensor(params["W_out"]).t())  # type: ignore[operator]  # an nn.Linear
+    module[-1].bias.copy_(torch.as_tensor(params["b_out"]).reshape(-1))  # type: ignore[operator]
 
 
 def train_plain(module: nn.Module, settings: TrainSettings, dataset: Dataset) -> dict[str, np.ndarray]:
@@ -76,6 +79,7 @@ def train_plain(module: nn.Module, settings: TrainSettings, dataset: Dataset) ->
     Xv = torch.as_tensor(dataset.X_val, dtype=dtype)
     yv = torch.as_tensor(dataset.y_val, dtype=dtype)
     params = list(module.parameters())
+    opt: torch.optim.Optimizer
     if settings.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=settings.lr, momentum=settings.momentum,
                               weight_decay=settings.weight_decay + settings.l2)
@@ -85,7 +89,7 @@ def train_plain(module: nn.Module, settings: TrainSettings, dataset: Dataset) ->
         opt = torch.optim.Adam(params, lr=settings.lr, weight_decay=settings.l2)  # coupled L2
     else:
         opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
-    linears = [b.linear for b in list(module)[:-1]]
+    linears = [b.linear for b in list(module)[:-1]]  # type: ignore[call-overload]  # an nn.Sequential
     losses, val_losses, grad_norms, layer_norms = [], [], [], []
     for _ in range(settings.steps):
         module.train()

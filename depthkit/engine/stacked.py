@@ -21,6 +21,8 @@ The loop that records every step lives in train.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -49,7 +51,9 @@ def per_model(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 class StackedRun:
     """The training state of K same-shaped runs (see the module docstring)."""
 
-    def __init__(self, runs: list[tuple[ModelSettings, object, Dataset]]):
+    # runs: (ModelSettings, TrainSettings, Dataset); TrainSettings is train.py's, which imports this
+    # module, so it is not named here (tests/test_structure.py: no import cycle, TYPE_CHECKING too)
+    def __init__(self, runs: list[tuple[ModelSettings, Any, Dataset]]):
         self.models = [r[0] for r in runs]
         self.tsets = [r[1] for r in runs]
         self.model, ts = self.models[0], self.tsets[0]
@@ -108,7 +112,7 @@ class StackedRun:
                 if self._cursor[j] + batch > n:
                     self._perms[j] = torch.randperm(n, generator=self.gens[j])
                     self._cursor[j] = 0
-                idx.append(self._perms[j][self._cursor[j]:self._cursor[j] + batch])
+                idx.append(self._perms[j][self._cursor[j]:self._cursor[j] + batch])  # type: ignore[index]
                 self._cursor[j] += batch
             index = torch.stack(idx).to(self.device)
             xb = torch.gather(self.X_train, 1, index[:, :, None].expand(-1, -1, self.n_inputs))
@@ -143,7 +147,7 @@ class StackedRun:
         if not self.val_rides_along:
             return *self.gradients(xb, yb, active), None
         n = xb.shape[1]
-        x = self._train_and_val if xb is self.X_train else torch.cat([xb, self.X_val], 1)
+        x: Any = self._train_and_val if xb is self.X_train else torch.cat([xb, self.X_val], 1)  # a tensor
         m = self.model
         loss, both, grads = plain_mlp.loss_and_gradients(self.params, x, yb, m.activation, m.residual, None,
                                                          active)
@@ -161,7 +165,7 @@ class StackedRun:
             loss.sum().backward()
         else:
             torch.where(active, loss, torch.zeros_like(loss)).sum().backward()
-        return loss, logits, {n: p.grad for n, p in self.params.items()}
+        return loss, logits, {n: p.grad for n, p in self.params.items()}  # type: ignore[misc]  # after backward
 
     @torch.no_grad()
     def flat_grad(self, grads: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -286,6 +287,7 @@ class _GroupLoop:
         if best is not None and self.ts.restore_best:
             best.restore()
         end_weights = layer_weights(run.params)
+        change: Any  # a tensor, then its numpy array
         change = per_layer_norms([e - s for e, s in zip(end_weights, self.start_weights)])
         change = (change / per_layer_norms(self.start_weights)).cpu().numpy()
         ftl, fta = run.evaluate(run.X_train, run.y_train)

@@ -327,7 +327,7 @@ def total_weight_norm(net: Network) -> np.ndarray:
 
 def signal_ratio(r: Result) -> float:
     """The problem network's backward-signal ratio ||dL/dh_1|| / ||dL/dh_L|| at initialization."""
-    return r.problem.at_init.signal_ratio
+    return r.problem.at_init.signal_ratio  # type: ignore[union-attr]  # probed at init
 
 
 def learned(net: Network) -> bool:
@@ -391,7 +391,7 @@ def divergence_parts(divergence: str) -> tuple[str, str]:
     return what, kind
 
 
-def _networks(s: ExplodingSettings, data: Dataset) -> tuple[Network, Network]:
+def _networks(s: ExplodingSettings, data: Dataset) -> tuple[Network, ...]:
     """The problem and the compared network, trained one at a time: a diverged run stops its own
     loop at once, while in a batch it would keep computing beside the run that still trains."""
     models = [s.model(role) for role in ("problem", "fix")]

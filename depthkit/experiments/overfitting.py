@@ -45,6 +45,7 @@ least as good as no remedy on at least 8 of 10 seeds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -135,9 +136,9 @@ class OverfittingSettings(Settings):
 
     def training(self, role: str, seed: int | None = None) -> TrainSettings:
         """Adam, full batch; the remedy's L2, early stopping or input jitter if that is the remedy."""
-        changes = {}
+        changes: dict[str, Any] = {}
         if _role(role) == "remedy":
-            changes = {"weight decay": {"l2": self.l2},
+            changes = {"weight decay": {"l2": self.l2},  # type: ignore[assignment]  # values: dicts
                        "early stopping": {"patience": self.patience, "restore_best": True},
                        "augmentation": {"input_noise": self.jitter}}.get(self.remedy, {})
         return TrainSettings(optimizer="adam", lr=self.lr, steps=self.steps,
@@ -222,6 +223,7 @@ def sweep_cost(s: OverfittingSettings, depths: list[int] | None = None) -> float
 class Result(result.Result):
     """Problem and remedy on every seed; the first seed's boundaries and points."""
 
+    settings: OverfittingSettings
     problem: tuple[Network, ...]  # one per seed; scores: test_acc, memorized
     remedy: tuple[Network, ...]
     grid: Grid  # where the first seed's Networks' boundaries were computed
@@ -255,6 +257,7 @@ class Result(result.Result):
 class SweepResult(result.Result):
     """The problem network at every depth of `sweep_depths` (the largest is the problem's own)."""
 
+    settings: OverfittingSettings  # sweep_settings of the page's
     networks: tuple[tuple[Network, ...], ...]  # [depth][seed]; scores: test_acc
 
     @property
@@ -303,7 +306,7 @@ def _network(role: str, model: ModelSettings, res: TrainResult, pool: Pool, data
                            "memorized": _memorized(model, res, data, flipped)})
 
 
-def _check_settings(settings) -> None:
+def _check_settings(settings: object) -> None:
     if not isinstance(settings, OverfittingSettings):
         raise ValueError(f"expected OverfittingSettings, got {type(settings).__name__}")
 

@@ -28,8 +28,10 @@ class Grid:
     y: np.ndarray  # [n] second input coordinate
 
     @classmethod
-    def around(cls, points: list[np.ndarray] | np.ndarray, n: int = 60, margin: float = 0.5) -> Grid:
-        """An n × n grid over the bounding box of `points` ([m, 2] arrays), widened by `margin`."""
+    def around(cls, points: list[np.ndarray] | np.ndarray, n: int = 60,
+               margin: float | np.ndarray = 0.5) -> Grid:
+        """An n × n grid over the bounding box of `points` ([m, 2] arrays), widened by `margin`
+        (a number, or one per coordinate)."""
         allp = np.concatenate([np.asarray(p) for p in points]) if isinstance(points, list) else points
         lo, hi = allp.min(axis=0) - margin, allp.max(axis=0) + margin
         return cls(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))

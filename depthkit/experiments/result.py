@@ -16,7 +16,7 @@ import contextvars
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -79,7 +79,10 @@ class Result:
 _PARTS: contextvars.ContextVar[str] = contextvars.ContextVar("depthkit_result_parts", default="")
 
 
-def derived(cls: type[Result], parts: tuple[Result, ...], **fields: Any) -> Result:
+R = TypeVar("R", bound=Result)
+
+
+def derived(cls: type[R], parts: tuple[Result, ...], **fields: Any) -> R:
     """`cls(**fields)` made only from `parts` (no new computation, e.g. a sweep completed with a
     run's networks): its fingerprint digests the parts' fingerprints, which is cheap (no pass over
     the arrays) and changes whenever any part does."""

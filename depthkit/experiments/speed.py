@@ -30,8 +30,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import torch
@@ -46,7 +48,7 @@ from depthkit.experiments.record import Network
 from depthkit.experiments.result import Result as BaseResult
 
 # (label, ModelSettings overrides); the first is the problem, the last the full fix
-VARIANTS = (
+VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("plain", {}),
     ("batch norm", {"norm": "batch"}),
     ("residual", {"residual": True}),
@@ -164,7 +166,7 @@ class Result(BaseResult):
     networks: tuple[tuple[tuple[Network, ...], ...], ...]
     shows_wall_clock = True  # time to the target, time per step: from each run's wall-clock records
 
-    def _grid(self, fn) -> np.ndarray:
+    def _grid(self, fn: Callable[[Network], Any]) -> np.ndarray:
         return np.array([[[fn(n) for n in by_seed] for by_seed in by_depth] for by_depth in self.networks])
 
     variants = tuple(label for label, _ in VARIANTS)  # [V] labels, plain first
@@ -248,7 +250,8 @@ class Result(BaseResult):
     def bn_grad_ratio(self) -> np.ndarray:
         """[S] the deepest plain batch-norm network at initialization: first / last hidden layer's
         weight-gradient norm (Yang et al. 2019: without skips, batch norm makes it grow with depth)."""
-        return np.array([n.at_init.weight_grad_ratio for n in self.networks[LONG_VARIANTS[0]][-1]])
+        return np.array([n.at_init.weight_grad_ratio  # type: ignore[union-attr]
+                         for n in self.networks[LONG_VARIANTS[0]][-1]])
 
 
 def train_cost(settings: SpeedSettings) -> float:

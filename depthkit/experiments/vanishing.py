@@ -204,6 +204,7 @@ class Standardized:
 
 @dataclass
 class Result(BaseResult):
+    settings: VanishingSettings
     problem: Network
     fix: Network
     X_train: np.ndarray  # [n, 2] as the networks saw them (standardized unless `inputs` says otherwise)
@@ -218,12 +219,12 @@ class Result(BaseResult):
 
 def grad_ratio(net: Network) -> float:
     """First over last hidden layer's weight-gradient norm at initialization."""
-    return net.at_init.weight_grad_ratio
+    return net.at_init.weight_grad_ratio  # type: ignore[union-attr]  # this page's networks are probed
 
 
 def signal_ratio(net: Network) -> float:
     """||dL/dh_1|| / ||dL/dh_L|| at initialization."""
-    return net.at_init.signal_ratio
+    return net.at_init.signal_ratio  # type: ignore[union-attr]
 
 
 def change_ratio(net: Network) -> float:

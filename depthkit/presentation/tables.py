@@ -6,9 +6,13 @@ Pure functions of a Result (no training, no words): `vanishing_tables`,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from depthkit.experiments import exploding, overfitting, speed, timing, vanishing
+from depthkit.experiments.record import Network
+from depthkit.presentation.probed import at_end, at_init
 
 
 # ---------------------------------------------------------------- vanishing
@@ -21,7 +25,7 @@ def vanishing_tables(result: vanishing.Result) -> dict[str, dict[str, np.ndarray
     per_layer: dict[str, np.ndarray] = {"layer": np.arange(1, result.settings.depth + 1)}
     per_step: dict[str, np.ndarray] = {"step": np.arange(len(result.problem.training.loss))}
     for name, net in (("problem", result.problem), ("fix", result.fix)):
-        t, start, end = net.training, net.at_init, net.at_end
+        t, start, end = net.training, at_init(net), at_end(net)
         per_layer.update({
             f"{name}_grad_init": start.weight_grad_norms, f"{name}_grad_final": end.weight_grad_norms,
             f"{name}_signal_init": start.signal_grad_norms, f"{name}_signal_final": end.signal_grad_norms,
@@ -52,8 +56,8 @@ def exploding_tables(r: exploding.Result) -> dict[str, dict[str, np.ndarray]]:
         per_step[f"{name}_grad_norm"] = net.training.grad_norm
         per_step[f"{name}_clipped"] = net.training.clipped.astype(bool)
         per_step[f"{name}_weight_norm"] = exploding.total_weight_norm(net)
-        per_layer[f"{name}_signal_grad_norm"] = net.at_init.signal_grad_norms
-        per_layer[f"{name}_weight_grad_norm"] = net.at_init.weight_grad_norms
+        per_layer[f"{name}_signal_grad_norm"] = at_init(net).signal_grad_norms
+        per_layer[f"{name}_weight_grad_norm"] = at_init(net).weight_grad_norms
     depth, gain = np.meshgrid(r.phase_depths, r.phase_gains, indexing="ij")
     phase = {"depth": depth.ravel(), "gain": gain.ravel(),
              "log10_signal_ratio": r.phase_log_ratio.ravel()}
@@ -68,7 +72,7 @@ def exploding_tables(r: exploding.Result) -> dict[str, dict[str, np.ndarray]]:
 
 
 # ---------------------------------------------------------------- overfitting
-def _overfitting_steps(networks, name: str) -> np.ndarray:
+def _overfitting_steps(networks: Iterable[Network], name: str) -> np.ndarray:
     """A step of every network's training (e.g. "stopped_step"), -1 where there is none."""
     steps = [getattr(n.training, name) for n in networks]
     return np.array([-1 if step is None else int(step) for step in steps])
@@ -105,7 +109,7 @@ def speed_tables(result: speed.Result) -> dict[str, dict[str, np.ndarray]]:
     """Per variant x depth x seed rows for CSV download."""
     V, D, S = result.steps_to_target.shape
     v, i, j = np.meshgrid(np.arange(V), np.arange(D), np.arange(S), indexing="ij")
-    v, i, j = v.ravel(), i.ravel(), j.ravel()
+    v, i, j = v.ravel(), i.ravel(), j.ravel()  # type: ignore[assignment]  # [V, D, S] -> flat
     return {"steps_to_target": {
         "network": np.array(result.variants)[v], "depth": result.depths[i], "seed": result.seeds[j],
         "steps_to_target": result.steps_to_target[v, i, j],

@@ -223,7 +223,7 @@ class Figures:
         with self._lock:
             spec = self._memory.get(key)
         built = spec is None
-        if built:
+        if spec is None:
             spec = build_spec(build, result, args, presenter)
             self.built += 1
         self._remember(key, spec)

@@ -12,6 +12,8 @@ so a reload is the same attendee, while the shared join link carries none.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Collection
+from typing import Any
 
 import streamlit as st
 
@@ -49,7 +51,7 @@ def store() -> poll.PollStore | None:
         return None
 
 
-def guarded(action, *args, **kwargs):
+def guarded(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
     """Run a poll action; returns (value, None) or (None, a one-line message), never raises."""
     try:
         return action(*args, **kwargs), None
@@ -59,7 +61,7 @@ def guarded(action, *args, **kwargs):
         return None, f"The poll database could not be reached ({type(err).__name__}); please try again."
 
 
-def shown(q: quiz.Question, order: tuple[str, ...], chosen, revealed: bool = False) -> str:
+def shown(q: quiz.Question, order: tuple[str, ...], chosen: Collection[str], revealed: bool = False) -> str:
     """The chosen options as the room sees them: 'B. text; D. text'."""
     return "; ".join(charts.option_label(q, order, o, revealed, n=200) for o in order if o in chosen)
 
@@ -76,7 +78,7 @@ def more(q: quiz.Question) -> None:
             st.markdown(q.more)
 
 
-def feedback(q: quiz.Question, chosen, link_label: str = "See it on the {} page") -> None:
+def feedback(q: quiz.Question, chosen: Collection[str], link_label: str = "See it on the {} page") -> None:
     """Right or wrong (words and icon, not colour alone), why in one sentence, "More", and the page."""
     g = quiz.grade([q], {q.id: chosen}).graded[0]
     right = _right(q)
@@ -112,9 +114,9 @@ def unlock_room(db: poll.PollStore) -> None:
     except poll.PollError as err:
         st.session_state[S + "room_error"] = str(err)
         return
-    ok, err = guarded(db.check_key, code, key)
-    if err or not ok:
-        st.session_state[S + "room_error"] = err or "That code and presenter key do not match an open room."
+    ok, why = guarded(db.check_key, code, key)
+    if why or not ok:
+        st.session_state[S + "room_error"] = why or "That code and presenter key do not match an open room."
         return
     st.session_state.setdefault(S + "keys", {})[code] = key.strip()
     st.session_state[S + "unlock_key"] = ""  # not kept in a widget, nor drawn again
@@ -136,7 +138,7 @@ def presenter(db: poll.PollStore, problem_labels: dict[str, str]) -> None:
     left, right = st.columns(2)
     with left.container(border=True):
         st.subheader("Open a room")
-        st.selectbox("Questions about", list(problem_labels), format_func=problem_labels.get,
+        st.selectbox("Questions about", list(problem_labels), format_func=problem_labels.__getitem__,
                      key=S + "room_problem")
         st.number_input("Option order seed", 0, quiz.MAX_SEED, value=0, key=S + "room_seed")
         st.button("Open a room", type="primary", key=S + "open_room", on_click=open_room, args=(db,))
@@ -196,7 +198,7 @@ def key_panel(code: str, key: str) -> None:
             st.code(key, language=None)
 
 
-def _act(action, *args) -> None:
+def _act(action: Callable[..., Any], *args: Any) -> None:
     """Callback of a presenter button: run it, keep a failure's message for the next redraw."""
     _, err = guarded(action, *args)
     if err:

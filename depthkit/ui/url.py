@@ -46,6 +46,7 @@ def _widget(cls: type, name: str, spec: FieldSpec, container: Any) -> Any:
     if spec.options:  # numbers with suggested steps: a discrete slider
         options = sorted(set(spec.options) | {st.session_state[key]})
         return container.select_slider(label, options=options, **kwargs)
+    assert spec.lo is not None and spec.hi is not None  # numeric fields have both bounds (spec.param)
     if spec.kind == "int":
         if spec.hi - spec.lo <= 1000:
             return container.slider(label, int(spec.lo), int(spec.hi), step=1, **kwargs)
@@ -147,14 +148,14 @@ def controls(cls: type[Settings], *, presets: dict[str, dict[str, Any]] | None =
         container.markdown("**Try this**")
         cols = container.columns(2)
         for i, (label, overrides) in enumerate(presets.items()):
-            values = {**dataclasses.asdict(cls()), **overrides}
+            values: dict[str, Any] = {**dataclasses.asdict(cls()), **overrides}
             cols[i % 2].button(label, key=f"preset.{cls.__name__}.{label}",
                                on_click=_apply, args=(cls, values), width="stretch")
 
     groups = groups or {}
     grouped = [n for names in groups.values() for n in names]
     rest = [n for n in field_specs if n not in grouped]
-    values: dict[str, Any] = {}
+    values = {}
     for heading, names in list(groups.items()) + ([("More", rest)] if rest else []):
         box = container.expander(heading, expanded=heading != "More")
         for name in names:
@@ -200,7 +201,7 @@ def write_url(settings: Settings) -> None:
 def share_query() -> dict[str, str]:
     """The query that restores this page: known settings fields and presenter mode only."""
     known = st.session_state.get("_url_fields", set()) | {PRESENTER_KEY}
-    return {k: st.query_params.get(k) for k in st.query_params.keys() if k in known}
+    return {k: st.query_params[k] for k in st.query_params.keys() if k in known}
 
 
 def share_url() -> str:

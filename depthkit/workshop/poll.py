@@ -51,7 +51,7 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -271,7 +271,7 @@ class PollStore:
             con.close()
 
     @contextmanager
-    def _connect(self):
+    def _connect(self) -> Iterator[sqlite3.Connection]:
         if not self.path.exists():  # deleted under a running server: start an empty poll
             self._create()
         con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -283,7 +283,7 @@ class PollStore:
             con.close()
 
     @contextmanager
-    def _write(self):
+    def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the lock up front, so checks and writes are atomic."""
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
@@ -429,6 +429,7 @@ class PollStore:
     def counts(self, code: str, question_id: str) -> Counts:
         """How many answered the question, and how many chose each option."""
         state = self.snapshot(code, counts=True)
+        assert state.counts is not None  # asked for
         return state.counts[_room_question(state.room, question_id).id]
 
     def attendees(self, code: str) -> int:
@@ -441,7 +442,7 @@ class PollStore:
 
     # the presenter paces the room -------------------------------------------
     @contextmanager
-    def _presenting(self, code: str, key: str):
+    def _presenting(self, code: str, key: str) -> Iterator[tuple[sqlite3.Connection, Room]]:
         """A write transaction on the room, only with its presenter key."""
         code = normalize_code(code)
         ok = isinstance(key, str) and KEY_PATTERN.match(key.strip())

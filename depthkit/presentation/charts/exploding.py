@@ -8,6 +8,8 @@ cause the run recorded. Hover labels are preformatted with depthkit.core.fmt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -55,9 +57,9 @@ def _finite_top(*series: np.ndarray) -> float:
 
 def _mark(fig: go.Figure, net: Network, role: str, color: str, y: float) -> None:
     """Cross at the diverged step plus a dashed line with the note (common.mark_step)."""
-    if not net.diverged:
-        return
     step = net.diverged_step
+    if step is None:  # it did not diverge
+        return
     note = text.divergence_note(net, role)
     # the note runs into the chart, away from the nearer edge
     xanchor = "left" if step < 0.6 * exp.steps(net) else "right"
@@ -73,7 +75,8 @@ def _series(fig: go.Figure, net: Network, values: np.ndarray, color: str, what: 
                        **_hover(values, what, "step")))
 
 
-def _over_steps(r: Result, values, what: str, title: str, y_title: str) -> go.Figure:
+def _over_steps(r: Result, values: Callable[[Network], np.ndarray], what: str, title: str,
+                y_title: str) -> go.Figure:
     """Both runs' `values(net)` over the training steps, log scale, divergences marked."""
     fig = go.Figure()
     runs = ((r.problem, "problem", PROBLEM), (r.fix, "compared", FIX))

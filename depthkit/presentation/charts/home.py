@@ -13,6 +13,8 @@ below the plot laid out, wrapped and restyled for presenter mode by
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -28,6 +30,7 @@ from depthkit.presentation.charts.common import (
     plottable,
     series_style,
 )
+from depthkit.presentation.probed import at_init
 
 PLOT = 150  # px of plot area; presenter mode makes it 1.5x taller (common.for_presenter)
 HEIGHT = 270  # px: the placeholder's height, about a thumbnail's (plot, axis titles and legend)
@@ -40,7 +43,7 @@ Series = tuple[str, np.ndarray, np.ndarray]  # (name, x, y)
 def vanishing_series(r: vanishing.Result) -> list[Series]:
     """Each hidden layer's weight-gradient norm at initialization, problem and fix network."""
     layers = np.arange(1, r.settings.depth + 1)
-    return [(net.label, layers, np.asarray(net.at_init.weight_grad_norms, dtype=float))
+    return [(net.label, layers, np.asarray(at_init(net).weight_grad_norms, dtype=float))
             for net in (r.problem, r.fix)]
 
 
@@ -72,7 +75,7 @@ def speed_series(r: speed.Result) -> list[Series]:
 
 
 def _frame(traces: list[dict], x_title: str, y_title: str, *, log_y: bool = False, x: dict | None = None,
-           y: dict | None = None, **props) -> go.Figure:
+           y: dict | None = None, **props: Any) -> go.Figure:
     """No title, the axis titles, the legend below: `common.layout` at the thumbnail's size. `x`, `y`
     and `props`: more properties of the axes and the layout, given with the figure (one validation;
     `layout` then sets the axes' titles, automargin and the y axis' type and exponent format, which

@@ -11,6 +11,8 @@ changed with `common.update_axis` (one validated set per axis).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -48,7 +50,7 @@ SECONDARY_Y = dict(xaxis=dict(anchor="y", domain=[0.0, 0.94]), yaxis=dict(anchor
                    yaxis2=dict(anchor="x", overlaying="y", side="right"))
 
 
-def _depth_axis(fig: go.Figure, depths: np.ndarray, log: bool = False, **kwargs) -> None:
+def _depth_axis(fig: go.Figure, depths: np.ndarray, log: bool = False, **kwargs: Any) -> None:
     update_axis(fig, "xaxis", tickvals=[int(d) for d in depths], type="log" if log else "linear", **kwargs)
 
 

@@ -25,6 +25,7 @@ from depthkit.presentation.charts.common import (
     update_axis,
     zero_count,
 )
+from depthkit.presentation.probed import at_end, at_init
 from depthkit.presentation.text.inputs import axes
 from depthkit.presentation.text.vanishing import BOUND_NAME, moved
 
@@ -41,7 +42,7 @@ def _zero_notes(counts: dict[str, int]) -> list[str]:
     return ["exactly 0 in float32, not drawn: " + ", ".join(parts)] if parts else []
 
 
-def _hover(values) -> list[str]:
+def _hover(values: np.ndarray) -> list[str]:
     """Preformatted numbers for a trace's customdata: never computer notation."""
     return fmt.nums(np.asarray(values, dtype=float).ravel())
 
@@ -55,8 +56,8 @@ def gradient_flow(result: Result) -> go.Figure:
     fig = go.Figure()
     zeros = {}
     for name, net, color in _nets(result):
-        for when, values, dash in (("at init", net.at_init.weight_grad_norms, "solid"),
-                                   ("after training", net.at_end.weight_grad_norms, "dot")):
+        for when, values, dash in (("at init", at_init(net).weight_grad_norms, "solid"),
+                                   ("after training", at_end(net).weight_grad_norms, "dot")):
             label = f"{name} {when}"
             fig.add_trace(dict(type="scatter", x=_layers(result), y=plottable(values, log=True),
                                mode="lines+markers", name=label, line=dict(color=color, dash=dash),
@@ -99,7 +100,7 @@ def grad_heatmap(result: Result, which: str) -> go.Figure:
         hovertemplate="step %{x}, layer %{y}: %{customdata}<extra></extra>")])
     title = f"{'Problem' if which == 'problem' else 'Fix'}: {net.label}, gradient norm per layer and step"
     layout(fig, title, "training step", "hidden layer", notes=_zero_notes({"cells": zero_count(grads)}))
-    if net.diverged:
+    if net.diverged_step is not None:
         mark_divergence(fig, net.diverged_step, f"diverged at step {net.diverged_step}")
     if not finite.size:
         empty_note(fig, "no finite gradient norms to show")
@@ -157,8 +158,8 @@ def saturation(result: Result) -> go.Figure:
     """Share of saturated (sigmoid/tanh) or dead (ReLU) units per layer."""
     fig = go.Figure()
     for name, net, color in _nets(result):
-        for when, values, dash in (("at init", net.at_init.saturated, "solid"),
-                                   ("after training", net.at_end.saturated, "dot")):
+        for when, values, dash in (("at init", at_init(net).saturated, "solid"),
+                                   ("after training", at_end(net).saturated, "dot")):
             fig.add_trace(dict(type="scatter", x=_layers(result), y=plottable(values), mode="lines+markers",
                                name=f"{name} {when}", line=dict(color=color, dash=dash),
                                marker=dict(symbol=SYMBOL[name]), customdata=[fmt.percent(v) for v in values],
@@ -181,7 +182,7 @@ def _curves(result: Result, attr: str, title: str, y_title: str, log_y: bool) ->
                            mode="lines", name=f"{name}: {net.label}", line=dict(color=color, dash=dash),
                            customdata=words,
                            hovertemplate="step %{x}: %{customdata}<extra>" + name + "</extra>"))
-        if net.diverged:
+        if net.diverged_step is not None:
             mark_divergence(fig, net.diverged_step, f"{name} diverged", color=color)
     return layout(fig, title, "training step", y_title, log_y=log_y)
 

@@ -17,6 +17,7 @@ from depthkit.engine.models import LEAKY_SLOPE
 from depthkit.experiments import exploding as exp
 from depthkit.experiments.exploding import COIN_FLIP_LOSS, ExplodingSettings, Result
 from depthkit.experiments.record import Network
+from depthkit.presentation.probed import at_init
 from depthkit.presentation.text import plain
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -141,6 +142,7 @@ def _story(net: Network, role: str, s: ExplodingSettings) -> str:
     start = f"starts at a loss of {fmt.num(t.loss[0])} with a gradient norm of {fmt.num(t.grad_norm[0])}"
     if net.diverged:
         step = net.diverged_step
+        assert step is not None  # net.diverged
         top = float(np.nanmax(t.grad_norm[:step])) if step else float("nan")
         grew = (f" (its gradient norm had reached {fmt.num(top)})"
                 if step > 1 and top > 1.05 * t.grad_norm[0] else "")
@@ -162,7 +164,7 @@ def _story(net: Network, role: str, s: ExplodingSettings) -> str:
 
 
 def _signal_line(r: Result) -> str:
-    signal = r.problem.at_init.signal_grad_norms
+    signal = at_init(r.problem).signal_grad_norms
     ratio = exp.signal_ratio(r)
     if ratio > 10:
         verdict = "it grew on its way back to the input (exploding)"
@@ -214,7 +216,7 @@ _SLOPE_AT_0 = {"sigmoid": "the sigmoid's slope there is only 1/4", "gelu": "GELU
 
 def _xavier_line(r: Result) -> str:
     s = r.settings
-    ratio = r.fix.at_init.signal_ratio
+    ratio = at_init(r.fix).signal_ratio
     if s.activation not in ("relu", "leaky_relu"):
         # Glorot & Bengio derive the scale for an activation with slope 1 at 0 (tanh); the
         # sigmoid's slope there is 1/4 and GELU's 1/2, so with Xavier weights their signal still shrinks
@@ -493,7 +495,7 @@ def plain_layers(r: Result) -> str:
                      "for this network, a learning rate problem.")
     phrase = _plain_fix(s)
     if s.changes_init:
-        fixed = plain.times(r.fix.at_init.signal_ratio)
+        fixed = plain.times(at_init(r.fix).signal_ratio)
         text += (f" With {phrase} it is about the same size at both ends." if fixed == "about the same"
                  else f" With {phrase} it is {fixed} at the first layer.")
     step = [float(net.training.update_ratio[0, -1]) for net in (r.problem, r.fix)]

@@ -15,6 +15,7 @@ from depthkit.engine.optim import ADAM_EPS
 from depthkit.engine.probes import SATURATED_SLOPE, SIGMOID_BAND, TANH_BAND
 from depthkit.experiments import vanishing as exp
 from depthkit.experiments.record import Network
+from depthkit.presentation.probed import at_end, at_init
 from depthkit.presentation.text import plain
 
 TITLE = "Vanishing gradients"
@@ -82,7 +83,7 @@ def _slope_text(net: Network, depth: int) -> str:
     if np.isfinite(typical):
         text += (f". Measured, it was multiplied by about {fmt.num(typical)} per layer on average "
                  f"({fmt.times(typical)}; typical, not a bound)")
-    if float(np.mean(net.at_init.saturated)) < exp.FEW_SATURATED:
+    if float(np.mean(at_init(net).saturated)) < exp.FEW_SATURATED:
         text += "; almost no unit is saturated, so saturation is not the cause here"
     return text + "."
 
@@ -94,7 +95,7 @@ def _rounding_text(net: Network) -> str:
         return ""
     change = float(net.training.weight_change[0])
     head = (f"- **The first layer's step against float32's:** its gradient is not zero "
-            f"({fmt.num(net.at_init.weight_grad_norms[0])} at initialization), and the largest update it "
+            f"({fmt.num(at_init(net).weight_grad_norms[0])} at initialization), and the largest update it "
             f"got in any one step was at most {fmt.num(step)} (‖ΔW_1‖, which bounds every single weight's "
             f"step). Float32 numbers near its typical weight |w| ≈ {fmt.num(exp.weight_typical(net)[0])} "
             f"are {fmt.num(2 * half)} apart; ")
@@ -147,7 +148,7 @@ def _adam_text(net: Network, lr: float) -> str:
 
 
 def _network_text(net: Network, depth: int) -> str:
-    grads = net.at_init.weight_grad_norms
+    grads = at_init(net).weight_grad_norms
     return (f"the first hidden layer's weight gradient is **{ratio_words(exp.grad_ratio(net))}** than "
             f"layer {depth}'s ({fmt.num(grads[0])} vs {fmt.num(grads[-1])}; "
             f"the backpropagated signal ratio ‖dL/dh_1‖ / ‖dL/dh_{depth}‖ is "
@@ -233,7 +234,7 @@ def _range(x: np.ndarray) -> str:
 
 def _units_text(name: str, net: Network, ref: exp.Standardized) -> str:
     """The first layer's saturated (or dead) share at init, raw against standardized."""
-    sat, base = float(net.at_init.saturated[0]), float(ref.saturated[0])
+    sat, base = float(at_init(net).saturated[0]), float(ref.saturated[0])
     if sat < base + INPUT_GAP:
         return ""
     if net.model.activation in ("sigmoid", "tanh"):
@@ -255,7 +256,7 @@ def _scale_text(name: str, net: Network, ref: exp.Standardized) -> str:
     """ReLU + He without normalization keeps each layer at its input's scale: the output grows with it."""
     if net.model.activation not in RELU_LIKE or net.model.norm != "none":
         return ""
-    rms, base = float(exp.act_rms(net.at_init)[-1]), float(ref.act_rms[-1])
+    rms, base = float(exp.act_rms(at_init(net))[-1]), float(ref.act_rms[-1])
     if not (np.isfinite(rms) and base > 0 and rms > SCALE_GROWN * base):
         return ""
     return (f" A ReLU layer is positively homogeneous (scaling its input scales its output), so the {name} "
@@ -337,8 +338,8 @@ def summary(result: exp.Result) -> str:
         "",
         f"- **Problem ({p.label}, {depth} layers):** at initialization {_network_text(p, depth)}."
         f"{_slope_text(p, depth)} In {s.steps} steps of {opt} "
-        f"{_moved_text(p, depth)}. Saturated or dead units: {share(p.at_init.saturated)} at initialization, "
-        f"{share(p.at_end.saturated)} after training. "
+        f"{_moved_text(p, depth)}. Saturated or dead units: {share(at_init(p).saturated)} at initialization, "
+        f"{share(at_end(p).saturated)} after training. "
         f"Validation accuracy: **{fmt.percent(p.training.final_val_acc)}**.",
         _rounding_text(p),
         f"- **Fix ({f.label}):** {_network_text(f, depth)}; {_moved_text(f, depth)}. "
@@ -470,15 +471,15 @@ def _saturation(net: Network, grad_ratio: float) -> str:
         kind = "dead"
     else:
         return ""
-    first, mean = float(net.at_init.saturated[0]), float(np.mean(net.at_init.saturated))
+    first, mean = float(at_init(net).saturated[0]), float(np.mean(at_init(net).saturated))
     if first >= SATURATED_FIRST:
         return (f" On the right: at the start {fmt.percent(first)} of the problem network's first-layer "
                 f"units are {kind}, so they pass back almost no signal.")
     if mean < exp.FEW_SATURATED and grad_ratio < NO_SIGNAL:
-        few = "none" if mean == 0 else f"almost none ({share(net.at_init.saturated)})"
+        few = "none" if mean == 0 else f"almost none ({share(at_init(net).saturated)})"
         return (f" On the right: {few} of the problem network's units are {kind}, so that is not why its "
                 "signal fades.")
-    return f" On the right: at the start {share(net.at_init.saturated)} of its units are {kind}."
+    return f" On the right: at the start {share(at_init(net).saturated)} of its units are {kind}."
 
 
 def plain_change(result: exp.Result) -> str:
