@@ -86,7 +86,8 @@ def test_every_preset_declares_its_charts_once():
     keys = [(b, r.fingerprint, a) for b, r, a in charts]
     assert len(keys) == len(set(keys))  # the same stub for every preset: each chart once
     names = {figures.builder_name(b) for b, _, _ in charts}
-    assert {n.split(".")[2] for n in names} == {"home", "vanishing", "exploding"}
+    assert {n.removeprefix("depthkit.presentation.charts.").split(".")[0] for n in names} == {
+        "home", "vanishing", "exploding"}
     for page in ("pages/vanishing.py", "pages/exploding.py"):
         cls, presets, _ = views.PAGES[page]
         counts = {len(views.charts(page, cls(**o), lambda fn, s: stub)) for o in presets.values()}
