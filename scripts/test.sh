@@ -30,9 +30,10 @@ fi
 # Types: settings fields, Result fields and Optionals checked statically (config: pyproject [tool.mypy]).
 "$PY" -m mypy
 
-# -n 2: two workers with one torch thread each use both cores of a small machine.
-# --dist loadgroup keeps the browser tests (xdist_group "browser") on one worker,
-# so they share one streamlit server and one chromium.
+# -n 2: two workers with one torch thread each use both cores of a small machine (-n 3 measured
+# slower here: 9.5 against 8.5 min). --dist loadgroup keeps each browser test file on one worker
+# (tests/conftest.py groups them), so its tests share the file's streamlit server and chromium.
+# --durations=10: the ten slowest tests, in every run's output (CI's included).
 # The claim files (each draws its seeds from tests/seeds.py; tests/test_kernels.py checks this list)
 # run a second time with kernels that round like another CPU's (tests/kernels.py), so that no claim
 # holds on this machine's rounding alone. Arguments (a test selection) run the first pass only.
@@ -40,7 +41,7 @@ CLAIMS=(tests/test_exploding_claims.py tests/test_overfitting.py tests/test_quiz
         tests/test_speed_claims.py tests/test_vanishing_claims.py tests/test_vanishing_inputs.py)
 run_pytest() {
   set +e
-  "$PY" -m pytest -n 2 --dist loadgroup "$@"
+  "$PY" -m pytest -n 2 --dist loadgroup --durations=10 "$@"
   local rc=$?
   set -e
   if [ "$rc" -eq 5 ]; then

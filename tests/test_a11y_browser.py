@@ -20,7 +20,7 @@ import pytest
 from tests.apptest_util import ROOT
 from tests.browser_util import OPEN_EXPANDERS_JS, chromium, streamlit_server, wait_until_done
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
@@ -90,14 +90,17 @@ def opened(browser, url: str, color_scheme: str = "light"):
         page.evaluate(OPEN_EXPANDERS_JS)
         # An opened expander's chart draws after a moment and lengthens the page; axe leaves what lies
         # below the window unchecked, so grow the window until the content stops growing.
+        # Once the window holds the content, the document is as tall as the window: the measured
+        # height then equals the window's (comparing it with a margin added never settled, and every
+        # page went round all six times: 12 s each).
         height = 0
         for _ in range(6):
             page.wait_for_timeout(800)  # charts draw, or redraw at the new size
             wait_until_done(page)
-            content = min(int(page.evaluate(CONTENT_HEIGHT_JS)) + 50, TALLEST)
-            if content <= height:
+            content = int(page.evaluate(CONTENT_HEIGHT_JS))
+            if content <= height or height == TALLEST:
                 break
-            height = content
+            height = min(content + 50, TALLEST)
             page.set_viewport_size({"width": 1400, "height": height})
         assert height == TALLEST or page.evaluate(CONTENT_HEIGHT_JS) <= height, "content below the window"
         yield page

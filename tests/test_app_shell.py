@@ -29,7 +29,6 @@ def test_streamlit_still_has_the_old_pages_mode_flag():
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("browser")
 @pytest.mark.parametrize("link, title", [
     ("/overfitting?presenter=1", "Overfitting"),
     ("/exploding", "Exploding gradients"),

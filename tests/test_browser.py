@@ -18,7 +18,7 @@ from tests.apptest_util import PAGES, ROOT
 from tests.browser_util import chart_data, chromium, page_path, streamlit_server, wait_until_done
 from tests.links_util import CHALLENGES, settings_classes, stem
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 

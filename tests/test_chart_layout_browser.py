@@ -38,7 +38,7 @@ from tests.browser_util import (
 )
 from tests.links_util import CHALLENGES, stem
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"
 WIDTHS = (1400, 390, 1920)  # the page loads at the first
 # the challenge pages first: their default runs fill the store Home draws its thumbnails from

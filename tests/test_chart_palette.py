@@ -36,6 +36,7 @@ from depthkit.presentation.charts import speed as speed_charts
 from depthkit.presentation.charts import vanishing as van_charts
 from depthkit.serving.figures import from_spec
 from depthkit.workshop import poll, quiz
+from tests.runs import shared
 from tests.test_speed import _fake_timing
 
 ALLOWED = {c.upper() for c in (*common.PALETTE, common.NEUTRAL, common.WHITE)}
@@ -70,12 +71,13 @@ def _poll_figures(folder) -> dict[str, go.Figure]:
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory) -> dict[str, go.Figure]:
     """name -> figure, for every builder the pages call (both roles, every kind)."""
-    v = vanishing.run(vanishing.VanishingSettings())
-    v_raw = vanishing.run(vanishing.VanishingSettings(inputs="offset +10", steps=20))
-    e = exploding.run(exploding.ExplodingSettings())
+    v = shared(vanishing.run, vanishing.VanishingSettings())
+    v_raw = shared(vanishing.run, vanishing.VanishingSettings(inputs="offset +10", steps=20))
+    e = shared(exploding.run, exploding.ExplodingSettings())
     o_settings = overfitting.OverfittingSettings()
-    o, sweep = overfitting.run(o_settings), overfitting.run_sweep(overfitting.sweep_settings(o_settings))
-    s = speed.run(speed.SpeedSettings(max_depth=8, steps=20, seeds=2))
+    o = shared(overfitting.run, o_settings)
+    sweep = shared(overfitting.run_sweep, overfitting.sweep_settings(o_settings))
+    s = shared(speed.run, speed.SpeedSettings(max_depth=8, steps=20, seeds=2))
     timing = _fake_timing(cuda=True)
     figs = {"vanishing.gradient_flow": van_charts.gradient_flow(v)}
     for pair in van_charts.PAIRS:

@@ -14,6 +14,7 @@ from depthkit.presentation.text import exploding as text
 from depthkit.presentation.text import glossary
 from tests.apptest_util import open_page, plotly_specs
 from tests.plain_util import expander_texts, visible_texts
+from tests.runs import shared
 
 N_CHARTS = 8
 COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
@@ -21,8 +22,9 @@ COMPUTER_NOTATION = re.compile(r"\d[eE][+-]?\d|nan|\binf\b")
 
 @functools.cache
 def _run(settings: exp.ExplodingSettings) -> exp.Result:
-    """The page's result computed here, once per settings (the page caches its own)."""
-    return exp.run(settings)
+    """The page's result, once per settings in this test session (tests/runs.py): the page's own
+    cache reads the same result store."""
+    return shared(exp.run, settings)
 
 
 def _summary(at) -> str:

@@ -28,6 +28,7 @@ from depthkit.ui import peek
 from tests import ui_demo
 from tests.apptest_util import open_page, plotly_specs
 from tests.plain_util import expander_texts, visible_texts
+from tests.runs import shared
 
 DEFAULTS = {"vanishing": (vanishing, vanishing.VanishingSettings),
             "exploding": (exploding, exploding.ExplodingSettings),
@@ -64,7 +65,7 @@ def filled_store(tmp_path_factory):
     store = ResultStore(folder)
     results = {}
     for key, (mod, cls) in DEFAULTS.items():
-        results[key] = mod.run(cls())
+        results[key] = shared(mod.run, cls())
         store.put(job_name(mod.run), cls(), results[key])
     return folder, results
 

@@ -20,6 +20,7 @@ from depthkit.presentation import tables
 from depthkit.presentation.charts import overfitting as charts
 from depthkit.presentation.charts.common import plain
 from depthkit.presentation.text import overfitting as text
+from tests.runs import shared
 from tests.seeds import MISSES, SEEDS
 
 SEED_SETS = (SEEDS.start, SEEDS.start + 10)  # 10 seeds each: 0-9 (the page's default) and 10-19
@@ -28,8 +29,8 @@ REMEDY_PRESETS = [label for label, o in exp.PRESETS.items() if "remedy" in o]
 
 @functools.cache
 def result_of(**overrides) -> exp.Result:
-    """The real experiment, computed once per settings in this test process."""
-    return exp.run(exp.OverfittingSettings(**overrides))
+    """The real experiment, computed once per settings in this test session (tests/runs.py)."""
+    return shared(exp.run, exp.OverfittingSettings(**overrides))
 
 
 def sweep_of(**overrides) -> exp.SweepResult:
@@ -39,7 +40,7 @@ def sweep_of(**overrides) -> exp.SweepResult:
 
 @functools.cache
 def _sweep(settings: exp.OverfittingSettings) -> exp.SweepResult:
-    return exp.run_sweep(settings)
+    return shared(exp.run_sweep, settings)
 
 
 def preset_result(label: str, seed: int = 0) -> exp.Result:

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from depthkit.workshop import poll, quiz
 from tests.browser_util import open_expander, wait_until_done
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 FOLLOW_MS = 20_000  # a phone follows the presenter within ~3 s; slack for 2 shared cores
 Q1, Q2 = quiz.BANK[0], quiz.BANK[1]

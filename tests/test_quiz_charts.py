@@ -31,6 +31,7 @@ from depthkit.engine.train import train
 from depthkit.experiments import exploding, overfitting, speed, vanishing
 from depthkit.experiments import timing as timing_mod
 from depthkit.workshop import quiz
+from tests.runs import shared
 from tests.seeds import SEEDS
 
 MISSES = 1
@@ -217,7 +218,7 @@ def test_relu_crossing_sits_near_root_2(gain_map):
 @pytest.fixture(scope="module")
 def overfitting_default():
     page = overfitting.OverfittingSettings().replace(seed=SEEDS[0], n_seeds=len(SEEDS))
-    return page, overfitting.run(page)
+    return page, shared(overfitting.run, page)
 
 
 def test_default_network_memorizes_its_small_noisy_training_set(overfitting_default):

@@ -14,6 +14,7 @@ import pytest
 from depthkit.core import fmt
 from depthkit.experiments import speed as exp
 from depthkit.presentation.text import speed as words
+from tests.runs import shared
 from tests.seeds import START
 
 SEEDS = 10  # seeds START .. START + 9 (tests/seeds.py)
@@ -27,15 +28,10 @@ def _settings(label: str) -> exp.SpeedSettings:
     return exp.SpeedSettings(**exp.PRESETS[label]).replace(seeds=SEEDS, seed=START)
 
 
-_RUNS: dict[exp.SpeedSettings, exp.Result] = {}
-
-
 @pytest.fixture(scope="module", params=list(exp.PRESETS))
 def preset(request) -> tuple[exp.SpeedSettings, exp.Result]:
     settings = _settings(request.param)
-    if settings not in _RUNS:
-        _RUNS[settings] = exp.run(settings)
-    return settings, _RUNS[settings]
+    return settings, shared(exp.run, settings)
 
 
 def _mostly(ok: np.ndarray, what: str, values) -> None:

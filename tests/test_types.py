@@ -52,7 +52,9 @@ EXPECTED = {(4, "call-arg"), (5, "arg-type"), (9, "attr-defined"), (13, "attr-de
 
 
 def _errors(report: str, path: pathlib.Path) -> set[tuple[int, str]]:
-    pattern = re.compile(rf"^{re.escape(str(path))}:(\d+): error: .*\[([a-z-]+)\]$", re.M)
+    # by file name: with a warm cache, mypy replays an unchanged file's errors under the path it had
+    # when they were found (an earlier run's tmp_path)
+    pattern = re.compile(rf"^(?:.*/)?{re.escape(path.name)}:(\d+): error: .*\[([a-z-]+)\]$", re.M)
     return {(int(line), code) for line, code in pattern.findall(report)}
 
 
@@ -68,4 +70,4 @@ def test_mypy_reports_settings_and_result_misuse_and_passes_the_correct_code(tmp
     report = out + err
     assert status == 1, report
     assert _errors(report, wrong) == EXPECTED, report
-    assert not _errors(report, right) and f"{right}:" not in report, report
+    assert not _errors(report, right) and f"{right.name}:" not in report, report
