@@ -6,7 +6,7 @@ overfitting: a few seconds), a small training-speed run and a made-up timing
 (real timing would measure this shared machine); Home's thumbnails from the
 same results, the poll's charts from a room in a temporary SQLite file with
 made-up answers. Every public figure builder
-in depthkit/charts must appear in `FIGURES`, so a new chart is checked too.
+in depthkit/presentation/charts must appear in `FIGURES`, so a new chart is checked too.
 """
 
 from __future__ import annotations

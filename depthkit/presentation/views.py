@@ -5,7 +5,7 @@ A page's view is its settings; `charts(page, settings, get)` lists the figures
 (builder, result, arguments) the page draws for them from stored results, where
 `get(run, settings)` gives a stored result or None (a chart whose result is not
 stored yet is left out). The pages draw these same builders from the same
-lists (depthkit/charts: `PAIRS`, `CHARTS`, `TRAINED_PAIRS`);
+lists (presentation/charts: `PAIRS`, `CHARTS`, `TRAINED_PAIRS`);
 tests/test_views.py opens every page's default view after building its
 declared figures and checks that the page built none of its own. The Training
 speed page's live timing is not here: it is measured live, never ahead.
