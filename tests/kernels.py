@@ -4,7 +4,7 @@ Claims are checked twice (scripts/test.sh): with this machine's own kernels, and
 `DEPTHKIT_KERNELS=other`, which makes torch and MKL take other code paths for the same
 arithmetic, as a server with another CPU does:
 
-- `ATEN_CPU_CAPABILITY=default`: ATen's scalar kernels instead of this CPU's AVX2 ones (tanh,
+- `ATEN_CPU_CAPABILITY=default`: ATen's scalar kernels instead of this CPU's AVX2/AVX-512 ones (tanh,
   sigmoid, exp, the reductions, and the normal sampler that draws He/Xavier-normal weights). An
   AVX-512 Intel Xeon skips the AVX2 normal sampler too, so its initial weights differ from an AMD
   EPYC's by an ulp here and there, as they do under this setting.

@@ -72,3 +72,8 @@ def test_the_link_check_sees_a_missing_file(tmp_path):
 def test_the_command_check_sees_a_changed_command():
     text = "# x\n\n```bash\npip install -r requirements.txt && streamlit run streamlit_app.py\n```\n"
     assert code_blocks(text + "```bash\nbash scripts/test.sh\n```\n")[:2] != COMMANDS
+
+
+def test_readme_counts_the_glossary_terms():
+    from depthkit.presentation.text import glossary
+    assert f"The {len(glossary.TERMS)} terms the pages use" in README.read_text(encoding="utf-8")
