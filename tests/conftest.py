@@ -1,6 +1,8 @@
 """Test-wide setup: depthkit first (CPU settings), one torch thread for determinism."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -16,7 +18,10 @@ import depthkit  # noqa: E402, F401
 torch.set_num_threads(1)
 # Pages run by AppTest keep their results on disk (depthkit.serving.store): in a throwaway folder,
 # never the repository's data/results.
-os.environ.setdefault("DEPTHKIT_RESULTS", tempfile.mkdtemp(prefix="depthkit-results-"))
+# Made once, by the process that starts the run (xdist's workers inherit it), and removed when it ends.
+if "DEPTHKIT_RESULTS" not in os.environ:
+    os.environ["DEPTHKIT_RESULTS"] = tempfile.mkdtemp(prefix="depthkit-results-")
+    atexit.register(shutil.rmtree, os.environ["DEPTHKIT_RESULTS"], ignore_errors=True)
 # No background warm-up while tests run (it would compete with them for the cores); tests that
 # need it start it themselves.
 os.environ.setdefault("DEPTHKIT_WARMUP", "off")
