@@ -1,13 +1,13 @@
 """Regenerate the README's screenshots from the running app: a challenge page and a workshop room.
 
-Run from anywhere, with the app's requirements and Playwright for Python installed (no browser
-download: Debian's `chromium` is driven through `executable_path`):
+Run from the repository root, with the test requirements installed (Playwright for Python; no
+browser download: Debian's `chromium` is driven through `executable_path`):
 
-    python scripts/screenshots.py
+    python -m scripts.screenshots
 
-It starts `streamlit run streamlit_app.py` headless on a free loopback port (warm-up off, no disk
-store, a throw-away poll database, so nothing under data/ changes), waits for its health check,
-then with chromium writes into docs/img/:
+It starts `streamlit run streamlit_app.py` on a free loopback port with the browser tests' helpers
+(tests/browser_util.py; warm-up off, no disk store, the shipped results, a throw-away poll
+database, so nothing under data/ changes), then with chromium writes into docs/img/:
 
 - vanishing.png: the Vanishing gradients page at its defaults, 1400 px wide, the top of the page;
 - workshop_presenter.png: the Mission page's presenter view of a room just opened, one attendee
@@ -20,22 +20,16 @@ plotly chart on the screen has drawn. The server is stopped at the end, also on 
 
 from __future__ import annotations
 
-import os
 import pathlib
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 
 from depthkit.workshop import quiz
+from tests.browser_util import chromium, streamlit_server
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 180_000  # cold imports and a page's results on 2 shared cores
@@ -51,36 +45,6 @@ BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
 CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
     .filter(c => c.checkVisibility())
     .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, poll_db: str, log) -> subprocess.Popen:
-    env = {**os.environ, "DEPTHKIT_THREADS": "1", "DEPTHKIT_WARMUP": "off", "DEPTHKIT_RESULTS": "off",
-           "DEPTHKIT_POLL_DB": poll_db, "DEPTHKIT_PUBLIC_URL": PUBLIC_URL, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(proc: subprocess.Popen, url: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not answer on {url} within {timeout_s} s")
 
 
 def wait_drawn(page, quiet_ms: int = 1500) -> None:
@@ -143,36 +107,13 @@ def workshop_room(browser, url: str) -> None:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    if not chromium:
-        raise SystemExit("chromium is not installed (Debian: apt-get install chromium)")
     OUT.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as tmp, open(pathlib.Path(tmp) / "streamlit.log", "w+b") as log:
-        proc = start_server(port, str(pathlib.Path(tmp) / "poll.sqlite3"), log)
-        try:
-            wait_healthy(proc, url)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                try:
-                    challenge_page(browser, url)
-                    workshop_room(browser, url)
-                finally:
-                    browser.close()
-        except BaseException:
-            log.seek(0)
-            sys.stderr.write(log.read().decode(errors="replace")[-3000:])
-            raise
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"DEPTHKIT_WARMUP": "off", "DEPTHKIT_RESULTS": "off", "DEPTHKIT_SHIPPED": None,
+               "DEPTHKIT_POLL_DB": str(pathlib.Path(tmp) / "poll.sqlite3"), "DEPTHKIT_PUBLIC_URL": PUBLIC_URL}
+        with streamlit_server(env_vars=env) as url, chromium() as browser:
+            challenge_page(browser, url)
+            workshop_room(browser, url)
 
 
 if __name__ == "__main__":
