@@ -23,7 +23,8 @@ _lock = threading.Lock()
 
 
 def shared(fn: Callable[[Any], Any], settings: Any) -> Any:
-    """fn(settings), computed at most once per session (once per worker where two race)."""
+    """fn(settings), computed at most once per session (once per worker where two race). A tuple of
+    settings (hashable, for the key) reaches `fn` as a list, as the experiments' run_many take it."""
     key = (job_name(fn), settings)
     with _lock:
         if key in _memo:
@@ -32,7 +33,7 @@ def shared(fn: Callable[[Any], Any], settings: Any) -> Any:
     store = None if folder == "off" else ResultStore(folder)  # "off": this worker's memory only
     result = store.get(key[0], settings) if store else None
     if result is None:
-        result = fn(settings)
+        result = fn(list(settings) if isinstance(settings, tuple) else settings)  # run_many takes a list
         if store:
             store.put(key[0], settings, result)
     with _lock:

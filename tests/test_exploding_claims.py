@@ -9,6 +9,7 @@ the page's single run statistically, not bit for bit: some of these runs are cha
 rounding difference grows over 200 steps), which is why the thresholds keep a margin.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -29,12 +30,17 @@ def _preset(label: str, seed: int) -> exp.ExplodingSettings:
 
 
 def _train(settings_list, fixed: bool):
+    return list(_trained(tuple(settings_list), fixed))
+
+
+@functools.cache  # several tests train the same presets over the same seeds: once per worker
+def _trained(settings_list: tuple[exp.ExplodingSettings, ...], fixed: bool) -> tuple:
     runs = []
     for s in settings_list:
         role = "fix" if fixed else "problem"
         runs.append((s.model(role), s.training(role), make_dataset(s.data())))
     # the budget is per call: a few models at a time, as the page would
-    return [res for i in range(0, len(runs), 5) for res in train_many(runs[i:i + 5])]
+    return tuple(res for i in range(0, len(runs), 5) for res in train_many(runs[i:i + 5]))
 
 
 def _misses(flags) -> int:

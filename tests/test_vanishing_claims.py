@@ -18,6 +18,7 @@ from depthkit.presentation.charts.common import plain
 from depthkit.presentation.text import plain as plain_words
 from depthkit.presentation.text import vanishing as page_text
 from tests.plain_util import SYMBOLS
+from tests.runs import shared
 from tests.seeds import SEEDS
 
 MAX_MISSES = 1
@@ -41,7 +42,7 @@ def _settings(preset: str, **extra) -> list[exp.VanishingSettings]:
 @pytest.fixture(scope="module")
 def runs():
     """Every preset (the first is the defaults) at its own settings, seeds 0-9."""
-    return {preset: exp.run_many(_settings(preset)) for preset in exp.PRESETS}
+    return {preset: shared(exp.run_many, tuple(_settings(preset))) for preset in exp.PRESETS}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from depthkit.core import fmt
 from depthkit.engine.data import STANDARDIZED
 from depthkit.experiments import vanishing as exp
 from depthkit.presentation.text import vanishing as page_text
+from tests.runs import shared
 from tests.seeds import MISSES, SEEDS
 
 RAW = "Raw-scale inputs"
@@ -26,7 +27,8 @@ def _misses(flags) -> int:
 def big():
     """The preset: the defaults with x1 multiplied by 100."""
     assert exp.PRESETS[RAW] == {"inputs": "x1 ×100"}
-    return exp.run_many([exp.VanishingSettings(**exp.PRESETS[RAW], seed=s) for s in SEEDS])
+    # the same runs as the claims' Raw-scale preset (tests/test_vanishing_claims.py): trained once
+    return shared(exp.run_many, tuple(exp.VanishingSettings(**exp.PRESETS[RAW], seed=s) for s in SEEDS))
 
 
 @pytest.fixture(scope="module")
