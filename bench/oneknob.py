@@ -22,7 +22,6 @@ server. The first line names the CPU and kernels. Issue 25 sets goals for these 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import os
 import random
@@ -81,7 +80,7 @@ def draws(cls: type[Settings], n: int, seed: int) -> list[tuple[str, Any, Settin
         if value is None:
             continue
         try:
-            out.append((name, value, dataclasses.replace(default, **{name: value})))
+            out.append((name, value, default.replace(**{name: value})))
         except ValueError:
             out.append((name, value, None))  # the page says these do not work together
     return out

@@ -23,44 +23,26 @@ from __future__ import annotations
 import pathlib
 import re
 import tempfile
-import time
 
 from depthkit.workshop import quiz
-from tests.browser_util import chromium, streamlit_server
+from tests.browser_util import LOAD_TIMEOUT_MS, chromium, streamlit_server, wait_until_done
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img"
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 180_000  # cold imports and a page's results on 2 shared cores
 # shown in the join link and its QR code instead of this script's loopback address
 PUBLIC_URL = "https://yourapp.streamlit.app"
 
-# the app is busy: Streamlit's running indicator, stale or skeleton elements, or ui.run_cached's spinner
-BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
-    || !!document.querySelector('[data-stale="true"]')
-    || !!document.querySelector('[data-testid="stSkeleton"]')
-    || !!document.querySelector('[data-testid="stSpinner"]')"""
 # every visible plotly chart has its plot drawn (plotly adds .main-svg once it has rendered)
 CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
     .filter(c => c.checkVisibility())
     .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
 
 
-def wait_drawn(page, quiet_ms: int = 1500) -> None:
-    """Wait for the page's title, then until the app has been idle and its charts drawn for `quiet_ms`."""
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    ready_since = None
-    while time.monotonic() < deadline:
-        if page.evaluate(BUSY_JS) or not page.evaluate(CHARTS_DRAWN_JS):
-            ready_since = None
-        elif ready_since is None:
-            ready_since = time.monotonic()
-        elif (time.monotonic() - ready_since) * 1000 >= quiet_ms:
-            return
-        page.wait_for_timeout(250)
-    raise TimeoutError(f"{page.url}: still running after {TIMEOUT_MS} ms")
+def wait_drawn(page) -> None:
+    """Until the app has been idle, with every visible chart drawn, for 1.5 s."""
+    wait_until_done(page, quiet_ms=1500, ready_js=CHARTS_DRAWN_JS)
 
 
 def shoot(page, name: str) -> None:
@@ -89,7 +71,7 @@ def workshop_room(browser, url: str) -> None:
     wait_drawn(presenter)
     presenter.get_by_role("button", name="Open a room").click()
     link = presenter.locator('[data-testid="stCode"] code').first
-    link.wait_for(timeout=TIMEOUT_MS)
+    link.wait_for(timeout=LOAD_TIMEOUT_MS)
     code = re.search(r"room=([A-Z0-9]{6})", link.inner_text()).group(1)
     # the phone opens the room on this server (the link on the screen names the public address)
     phone = new_page(browser, PHONE)
@@ -98,10 +80,10 @@ def workshop_room(browser, url: str) -> None:
     # the room's first question is the lecture's own, one answer: pick the first option shown
     phone.get_by_role("radiogroup", name=quiz.BANK[0].prompt).locator("label").first.click()
     phone.get_by_role("button", name=re.compile("Send|Change my answer")).click()
-    phone.get_by_text("Sent: ").first.wait_for(timeout=TIMEOUT_MS)
+    phone.get_by_text("Sent: ").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     wait_drawn(phone)
     shoot(phone, "workshop_phone.png")
-    presenter.locator('[data-testid="stMetricValue"]', has_text="1 of 1").wait_for(timeout=TIMEOUT_MS)
+    presenter.locator('[data-testid="stMetricValue"]', has_text="1 of 1").wait_for(timeout=LOAD_TIMEOUT_MS)
     wait_drawn(presenter)
     shoot(presenter, "workshop_presenter.png")
 

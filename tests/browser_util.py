@@ -107,13 +107,15 @@ _BUSY_JS = """() => !!document.querySelector('[data-testid="stStatusWidget"]')
     || !!document.querySelector('[data-testid="stSpinner"]')"""
 
 
-def wait_until_done(page, timeout_ms: int = LOAD_TIMEOUT_MS, quiet_ms: int = 1000) -> None:
-    """Wait for the page's title, then until the script has been idle for `quiet_ms`."""
+def wait_until_done(page, timeout_ms: int = LOAD_TIMEOUT_MS, quiet_ms: int = 1000,
+                    ready_js: str | None = None) -> None:
+    """Wait for the page's title, then until the script has been idle (and `ready_js`, where given,
+    true) for `quiet_ms`."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
     idle_since = None
     while time.monotonic() < deadline:
-        if page.evaluate(_BUSY_JS):
+        if page.evaluate(_BUSY_JS) or (ready_js is not None and not page.evaluate(ready_js)):
             idle_since = None
         elif idle_since is None:
             idle_since = time.monotonic()
